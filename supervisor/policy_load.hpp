@@ -1,0 +1,37 @@
+#pragma once
+// The one loader shared by run, check and learn: YAML -> Policy, or every error positioned as
+// "file:line:col: error: ..." (with a "did you mean" hint for misspelt names). The only place,
+// with main.cpp's CLI parsing, that throws.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy.hpp"
+
+namespace xpledge {
+
+struct Diagnostic {
+  SourcePos pos;
+  std::string message;  // without the position, e.g. "unknown syscall 'opneat' ..."
+  std::string format() const;  // "file:line:col: error: message"
+};
+
+class PolicyError : public std::runtime_error {
+ public:
+  explicit PolicyError(std::vector<Diagnostic> diags);
+  const std::vector<Diagnostic>& diagnostics() const { return diags_; }
+
+ private:
+  std::vector<Diagnostic> diags_;
+};
+
+Policy load_policy_file(const std::string& path);
+Policy load_policy_string(std::string_view yaml, const std::string& name);
+// The policy compiled into the binary (policies/default.yaml), used when --policy is absent.
+Policy load_default_policy();
+
+// What `xpledge check` prints: per ABI, what the policy allows, denies, kills and logs.
+std::string describe_policy(const Policy& policy);
+
+}  // namespace xpledge

@@ -1,0 +1,207 @@
+#include "syscalls.hpp"
+
+#include <seccomp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+namespace xpledge {
+
+namespace {
+
+// Highest number we probe when listing names; libseccomp 2.5.4 knows up to ~450, and x32 numbers
+// carry kX32SyscallBit.
+constexpr std::int64_t kMaxProbe = 1024;
+
+std::vector<std::string> list_names(Abi abi) {
+  std::vector<std::string> out;
+  const std::int64_t base = abi == Abi::x32 ? static_cast<std::int64_t>(kX32SyscallBit) : 0;
+  for (std::int64_t n = 0; n < kMaxProbe; ++n) {
+    char* name = seccomp_syscall_resolve_num_arch(abi_scmp_arch(abi), static_cast<int>(base + n));
+    if (name) {
+      out.emplace_back(name);
+      std::free(name);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Optimal-string-alignment distance: a transposition ("opneat" -> "openat") is one edit.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.size()];
+}
+
+using K = ArgKind;
+constexpr PathArgSpec kNoPath{-1, -1, PathUse::read, -1};
+constexpr PathArgSpec P(int path, int dirfd, PathUse use, int flags = -1) {
+  return PathArgSpec{static_cast<std::int8_t>(path), static_cast<std::int8_t>(dirfd), use,
+                     static_cast<std::int8_t>(flags)};
+}
+constexpr SyscallSig S(std::string_view name, std::array<ArgKind, 6> args) {
+  return SyscallSig{name, args, {kNoPath, kNoPath}, 0};
+}
+constexpr SyscallSig S(std::string_view name, std::array<ArgKind, 6> args, PathArgSpec p0) {
+  return SyscallSig{name, args, {p0, kNoPath}, 1};
+}
+constexpr SyscallSig S(std::string_view name, std::array<ArgKind, 6> args, PathArgSpec p0,
+                       PathArgSpec p1) {
+  return SyscallSig{name, args, {p0, p1}, 2};
+}
+constexpr auto N = K::none;
+using U = PathUse;
+
+// Calls that take paths (every name on any ABI we trace), then a few common ones for decoding.
+// Kept sorted by name; a unit test checks order and that every name exists on some ABI.
+constexpr SyscallSig kSigs[] = {
+    S("access", {K::path, K::num, N, N, N, N}, P(0, -1, U::read)),
+    S("acct", {K::path, N, N, N, N, N}, P(0, -1, U::write)),
+    S("chdir", {K::path, N, N, N, N, N}, P(0, -1, U::read)),
+    S("chmod", {K::path, K::mode, N, N, N, N}, P(0, -1, U::write)),
+    S("chown", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
+    S("chown32", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
+    S("chroot", {K::path, N, N, N, N, N}, P(0, -1, U::read)),
+    S("clone", {K::clone_flags, K::hex, K::hex, K::hex, K::hex, N}),
+    S("close", {K::fd, N, N, N, N, N}),
+    S("connect", {K::fd, K::hex, K::num, N, N, N}),
+    S("creat", {K::path, K::mode, N, N, N, N}, P(0, -1, U::create)),
+    S("execve", {K::path, K::hex, K::hex, N, N, N}, P(0, -1, U::exec)),
+    S("execveat", {K::dirfd, K::path, K::hex, K::hex, K::at_flags, N}, P(1, 0, U::exec)),
+    S("faccessat", {K::dirfd, K::path, K::num, N, N, N}, P(1, 0, U::read)),
+    S("faccessat2", {K::dirfd, K::path, K::num, K::at_flags, N, N}, P(1, 0, U::read)),
+    S("fchmodat", {K::dirfd, K::path, K::mode, N, N, N}, P(1, 0, U::write)),
+    S("fchownat", {K::dirfd, K::path, K::num, K::num, K::at_flags, N}, P(1, 0, U::write)),
+    S("fstatat64", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::read)),
+    S("getxattr", {K::path, K::str, K::hex, K::num, N, N}, P(0, -1, U::read)),
+    S("kill", {K::num, K::signal, N, N, N, N}),
+    S("lchown", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
+    S("lchown32", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
+    S("lgetxattr", {K::path, K::str, K::hex, K::num, N, N}, P(0, -1, U::read)),
+    S("link", {K::path, K::path, N, N, N, N}, P(0, -1, U::read), P(1, -1, U::create)),
+    S("linkat", {K::dirfd, K::path, K::dirfd, K::path, K::at_flags, N}, P(1, 0, U::read),
+      P(3, 2, U::create)),
+    S("listxattr", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
+    S("llistxattr", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
+    S("lremovexattr", {K::path, K::str, N, N, N, N}, P(0, -1, U::write)),
+    S("lsetxattr", {K::path, K::str, K::hex, K::num, K::num, N}, P(0, -1, U::write)),
+    S("lstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
+    S("lstat64", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
+    S("mkdir", {K::path, K::mode, N, N, N, N}, P(0, -1, U::create)),
+    S("mkdirat", {K::dirfd, K::path, K::mode, N, N, N}, P(1, 0, U::create)),
+    S("mknod", {K::path, K::mode, K::hex, N, N, N}, P(0, -1, U::create)),
+    S("mknodat", {K::dirfd, K::path, K::mode, K::hex, N, N}, P(1, 0, U::create)),
+    S("mmap", {K::hex, K::num, K::prot, K::map_flags, K::fd, K::hex}),
+    S("mount", {K::path, K::path, K::str, K::hex, K::hex, N}, P(0, -1, U::read),
+      P(1, -1, U::write)),
+    S("mprotect", {K::hex, K::num, K::prot, N, N, N}),
+    S("newfstatat", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::read)),
+    S("oldlstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
+    S("oldstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
+    S("open", {K::path, K::open_flags, K::mode, N, N, N}, P(0, -1, U::open, 1)),
+    S("openat", {K::dirfd, K::path, K::open_flags, K::mode, N, N}, P(1, 0, U::open, 2)),
+    // openat2's flags live in a struct in memory; the tracer reads them into args[2].
+    S("openat2", {K::dirfd, K::path, K::hex, K::num, N, N}, P(1, 0, U::open, 2)),
+    S("pivot_root", {K::path, K::path, N, N, N, N}, P(0, -1, U::write), P(1, -1, U::write)),
+    S("readlink", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
+    S("readlinkat", {K::dirfd, K::path, K::hex, K::num, N, N}, P(1, 0, U::read)),
+    S("removexattr", {K::path, K::str, N, N, N, N}, P(0, -1, U::write)),
+    S("rename", {K::path, K::path, N, N, N, N}, P(0, -1, U::create), P(1, -1, U::create)),
+    S("renameat", {K::dirfd, K::path, K::dirfd, K::path, N, N}, P(1, 0, U::create),
+      P(3, 2, U::create)),
+    S("renameat2", {K::dirfd, K::path, K::dirfd, K::path, K::hex, N}, P(1, 0, U::create),
+      P(3, 2, U::create)),
+    S("rmdir", {K::path, N, N, N, N, N}, P(0, -1, U::create)),
+    S("setxattr", {K::path, K::str, K::hex, K::num, K::num, N}, P(0, -1, U::write)),
+    S("socket", {K::af, K::sock_type, K::num, N, N, N}),
+    S("stat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
+    S("stat64", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
+    S("statfs", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
+    S("statfs64", {K::path, K::num, K::hex, N, N, N}, P(0, -1, U::read)),
+    S("statx", {K::dirfd, K::path, K::at_flags, K::hex, K::hex, N}, P(1, 0, U::read)),
+    S("swapoff", {K::path, N, N, N, N, N}, P(0, -1, U::write)),
+    S("swapon", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
+    S("symlink", {K::str, K::path, N, N, N, N}, P(1, -1, U::create)),
+    S("symlinkat", {K::str, K::dirfd, K::path, N, N, N}, P(2, 1, U::create)),
+    S("tgkill", {K::num, K::num, K::signal, N, N, N}),
+    S("tkill", {K::num, K::signal, N, N, N, N}),
+    S("truncate", {K::path, K::num, N, N, N, N}, P(0, -1, U::write)),
+    S("truncate64", {K::path, K::num, N, N, N, N}, P(0, -1, U::write)),
+    S("umount2", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
+    S("unlink", {K::path, N, N, N, N, N}, P(0, -1, U::create)),
+    S("unlinkat", {K::dirfd, K::path, K::at_flags, N, N, N}, P(1, 0, U::create)),
+    S("uselib", {K::path, N, N, N, N, N}, P(0, -1, U::exec)),
+    S("utime", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
+    S("utimensat", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::write)),
+    S("utimes", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
+};
+
+}  // namespace
+
+std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name) {
+  const std::string n(name);
+  const int nr = seccomp_syscall_resolve_name_arch(abi_scmp_arch(abi), n.c_str());
+  // Negative numbers are libseccomp's pseudo-syscalls (socketcall sub-calls etc.), not real ones.
+  if (nr == __NR_SCMP_ERROR || nr < 0) return std::nullopt;
+  return nr;
+}
+
+std::string syscall_name(Abi abi, std::int64_t nr) {
+  if (nr >= 0 && nr <= 0x7fffffff) {
+    if (char* name = seccomp_syscall_resolve_num_arch(abi_scmp_arch(abi), static_cast<int>(nr))) {
+      std::string out(name);
+      std::free(name);
+      return out;
+    }
+  }
+  return "syscall_" + std::to_string(nr);
+}
+
+const std::vector<std::string>& syscall_names(Abi abi) {
+  static const std::map<Abi, std::vector<std::string>> cache = [] {
+    std::map<Abi, std::vector<std::string>> m;
+    for (Abi a : kAllAbis) m.emplace(a, list_names(a));
+    return m;
+  }();
+  return cache.at(abi);
+}
+
+std::string suggest_syscall(std::string_view misspelt) {
+  std::string best;
+  // Suggest only close matches: one edit for short names, two otherwise.
+  std::size_t best_d = (misspelt.size() <= 4 ? 1 : 2) + 1;
+  for (Abi a : kAllAbis) {
+    for (const auto& name : syscall_names(a)) {
+      const std::size_t d = edit_distance(misspelt, name);
+      if (d < best_d) {
+        best_d = d;
+        best = name;
+      }
+    }
+  }
+  return best;
+}
+
+const SyscallSig* syscall_sig(std::string_view name) {
+  const auto it = std::lower_bound(std::begin(kSigs), std::end(kSigs), name,
+                                   [](const SyscallSig& s, std::string_view n) { return s.name < n; });
+  return it != std::end(kSigs) && it->name == name ? &*it : nullptr;
+}
+
+std::span<const SyscallSig> all_syscall_sigs() { return kSigs; }
+
+}  // namespace xpledge
