@@ -1,9 +1,12 @@
 #pragma once
 // A policy is an immutable value with a pure evaluate(): no I/O, no kernel. The tracer resolves
 // what a rule needs (paths) into a CallContext; evaluate() answers with a Verdict naming the rule.
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +14,8 @@
 #include "abi.hpp"
 
 namespace xpledge {
+
+class PromiseSet;  // promises.hpp (which includes this header)
 
 // Severity order matters: kill > deny > log > allow.
 enum class Action : std::uint8_t { allow, log, deny, kill };
@@ -39,6 +44,10 @@ struct Verdict {
 
 enum class Access : std::uint8_t { read, write, create, exec };
 std::string_view access_name(Access a);
+std::optional<Access> access_from_name(std::string_view name);
+// Does a rule's `access:` cover a call's access? Equal, and `write` also covers `create`
+// (creating or removing a name writes its directory).
+bool access_covers(Access rule, Access call);
 
 // A path argument as the kernel would resolve it (absolute, `.`/`..`/`//` normalised).
 struct PathArg {
@@ -67,10 +76,60 @@ class Policy {
   int default_errno() const;
   const std::string& source() const;  // file the policy was loaded from
 
+  // The policy's `promises:` (nullopt when absent) and what a pledge violation does.
+  std::optional<PromiseSet> promises() const;
+  Action pledge_violation() const;
+
   const Impl& impl() const { return *impl_; }
 
  private:
   std::shared_ptr<const Impl> impl_;
+};
+
+// ---- The policy value (built by the loader, read by evaluate and describe_policy) ----------
+
+enum class ArgOp : std::uint8_t { eq, ne, lt, le, gt, ge, mask_all, mask_any, mask_none, in };
+std::string_view arg_op_name(ArgOp op);
+
+// One argument condition: `args[index] op value` (unsigned 64-bit compare; `in`: any of values;
+// mask_*: (arg & value) == value / != 0 / == 0).
+struct ArgCond {
+  std::uint8_t index = 0;
+  ArgOp op = ArgOp::eq;
+  std::vector<std::uint64_t> values;  // one, or several for `in`
+};
+
+// One entry of allow/deny/kill/log. No conditions = matches every call of that syscall.
+struct Rule {
+  RuleRef ref;
+  Action action = Action::allow;
+  std::string syscall;
+  std::array<std::optional<std::int64_t>, kAllAbis.size()> nr;  // per ABI; nullopt: not there
+  std::vector<std::string> paths;      // globs; a path arg must match one of them
+  std::optional<Access> access;        // a path arg's access must be covered by it
+  std::vector<ArgCond> args;           // all must hold
+  std::optional<int> err;              // own errno for deny rules
+
+  bool has_path_conditions() const { return !paths.empty() || access.has_value(); }
+  bool conditional() const { return has_path_conditions() || !args.empty(); }
+};
+
+struct Policy::Impl {
+  std::string source;
+  Action default_action = Action::deny;
+  int err = 0;                                   // the policy's errno (EPERM unless given)
+  std::array<bool, kAllAbis.size()> abis{};      // allowed ABIs
+  RuleRef default_ref{"default", 0, {}};
+  RuleRef abi_ref{"abi", 0, {}};
+  RuleRef promises_ref{"promises", 0, {}};
+  std::shared_ptr<const PromiseSet> promises;    // null: no `promises:` key
+  Action pledge_violation = Action::deny;
+  // Evaluation order: kill list, deny, log, allow; each in file order (includes expanded).
+  std::vector<Rule> rules;
+  // Per ABI: syscall number -> indices into `rules`, ascending. Filled by index_rules().
+  std::array<std::unordered_map<std::int64_t, std::vector<std::size_t>>, kAllAbis.size()> by_nr;
+
+  void index_rules();
 };
 
 }  // namespace xpledge

@@ -1,0 +1,298 @@
+#include "policy.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "path_match.hpp"
+#include "policy_load.hpp"
+#include "promises.hpp"
+#include "syscalls.hpp"
+
+namespace xpledge {
+
+namespace {
+
+constexpr std::size_t abi_index(Abi abi) { return static_cast<std::size_t>(abi); }
+
+constexpr std::uint64_t kLow32 = 0xffffffffULL;
+
+// Rules whose match lets the call run (allow, log) must hold for every reading of the call;
+// rules that stop it (deny, kill) must hold for some reading. That is what keeps an unreadable
+// path, or garbage in the upper half of a 32-bit argument, from opening a hole.
+bool permits(Action a) { return a == Action::allow || a == Action::log; }
+
+bool op_holds(ArgOp op, std::uint64_t arg, std::uint64_t value) {
+  switch (op) {
+    case ArgOp::eq: return arg == value;
+    case ArgOp::ne: return arg != value;
+    case ArgOp::lt: return arg < value;
+    case ArgOp::le: return arg <= value;
+    case ArgOp::gt: return arg > value;
+    case ArgOp::ge: return arg >= value;
+    case ArgOp::mask_all: return (arg & value) == value;
+    case ArgOp::mask_any: return (arg & value) != 0;
+    case ArgOp::mask_none: return (arg & value) == 0;
+    case ArgOp::in: return arg == value;
+  }
+  return false;
+}
+
+// The condition with both the argument and the values reduced by `width`.
+bool cond_holds(const ArgCond& c, std::uint64_t arg, std::uint64_t width) {
+  return std::any_of(c.values.begin(), c.values.end(), [&](std::uint64_t v) {
+    return op_holds(c.op, arg & width, v & width);
+  });
+}
+
+// i386 arguments are 32-bit. On x86-64 and x32 the kernel reads many arguments as a 32-bit int
+// and ignores the upper half, which the caller controls: a stopping rule also matches on the
+// low halves, a permitting one must match on both the full value and the low halves.
+bool cond_matches(const ArgCond& c, const Syscall& call, Action action) {
+  const std::uint64_t arg = call.args[c.index];
+  if (call.abi == Abi::i386) return cond_holds(c, arg, kLow32);
+  const bool full = cond_holds(c, arg, ~std::uint64_t{0});
+  const bool low = cond_holds(c, arg, kLow32);
+  return permits(action) ? full && low : full || low;
+}
+
+bool path_arg_matches(const Rule& r, const PathArg& p) {
+  if (p.err != 0) return false;
+  if (r.access && !access_covers(*r.access, p.access)) return false;
+  if (r.paths.empty()) return true;
+  return std::any_of(r.paths.begin(), r.paths.end(),
+                     [&](const std::string& g) { return glob_match(g, p.path); });
+}
+
+// Permitting rules: every path argument must match (rename's source and target both), and with
+// no path information nothing matches. Stopping rules: any path argument, and an unreadable or
+// missing path counts as matching.
+bool paths_match(const Rule& r, std::span<const PathArg> paths) {
+  if (!r.has_path_conditions()) return true;
+  if (permits(r.action))
+    return !paths.empty() && std::all_of(paths.begin(), paths.end(), [&](const PathArg& p) {
+      return path_arg_matches(r, p);
+    });
+  if (paths.empty()) return true;
+  return std::any_of(paths.begin(), paths.end(), [&](const PathArg& p) {
+    return p.err != 0 || path_arg_matches(r, p);
+  });
+}
+
+bool rule_matches(const Rule& r, const CallContext& ctx) {
+  return std::all_of(r.args.begin(), r.args.end(),
+                     [&](const ArgCond& c) { return cond_matches(c, ctx.call, r.action); }) &&
+         paths_match(r, ctx.paths);
+}
+
+// TODO(phase 2): consult PromiseCatalogue::builtin() once xpledge_promises is linked in.
+bool promises_allow(const Policy::Impl& p, const CallContext&) { return p.promises && false; }
+bool promises_allow_unconditionally(const Policy::Impl& p, Abi, std::int64_t) {
+  return p.promises && false;
+}
+
+int verdict_errno(Action a, int err) { return a == Action::deny ? err : 0; }
+
+}  // namespace
+
+std::string_view action_name(Action a) {
+  switch (a) {
+    case Action::allow: return "allow";
+    case Action::log: return "log";
+    case Action::deny: return "deny";
+    case Action::kill: return "kill";
+  }
+  return "?";
+}
+
+std::string RuleRef::describe() const {
+  std::string out = list;
+  if (list != "default" && list != "abi" && list != "promises")
+    out += "[" + std::to_string(index) + "]";
+  out += "@" + pos.file;
+  if (pos.line > 0) out += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.col);
+  return out;
+}
+
+std::string_view access_name(Access a) {
+  switch (a) {
+    case Access::read: return "read";
+    case Access::write: return "write";
+    case Access::create: return "create";
+    case Access::exec: return "exec";
+  }
+  return "?";
+}
+
+std::optional<Access> access_from_name(std::string_view name) {
+  for (Access a : {Access::read, Access::write, Access::create, Access::exec})
+    if (access_name(a) == name) return a;
+  return std::nullopt;
+}
+
+bool access_covers(Access rule, Access call) {
+  return rule == call || (rule == Access::write && call == Access::create);
+}
+
+std::string_view arg_op_name(ArgOp op) {
+  switch (op) {
+    case ArgOp::eq: return "eq";
+    case ArgOp::ne: return "ne";
+    case ArgOp::lt: return "lt";
+    case ArgOp::le: return "le";
+    case ArgOp::gt: return "gt";
+    case ArgOp::ge: return "ge";
+    case ArgOp::mask_all: return "mask_all";
+    case ArgOp::mask_any: return "mask_any";
+    case ArgOp::mask_none: return "mask_none";
+    case ArgOp::in: return "in";
+  }
+  return "?";
+}
+
+void Policy::Impl::index_rules() {
+  for (auto& m : by_nr) m.clear();
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    for (Abi abi : kAllAbis)
+      if (const auto nr = rules[i].nr[abi_index(abi)]) by_nr[abi_index(abi)][*nr].push_back(i);
+}
+
+Policy::Policy(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+
+Verdict Policy::evaluate(const CallContext& ctx) const {
+  const Impl& p = *impl_;
+  if (!abi_allowed(ctx.call.abi)) return {Action::deny, p.err, &p.abi_ref};
+  const auto& index = p.by_nr[abi_index(ctx.call.abi)];
+  if (const auto it = index.find(ctx.call.nr); it != index.end()) {
+    for (std::size_t i : it->second) {
+      const Rule& r = p.rules[i];
+      if (rule_matches(r, ctx)) return {r.action, verdict_errno(r.action, r.err.value_or(p.err)), &r.ref};
+    }
+  }
+  if (promises_allow(p, ctx)) return {Action::allow, 0, &p.promises_ref};
+  return {p.default_action, verdict_errno(p.default_action, p.err), &p.default_ref};
+}
+
+bool Policy::needs_paths(Abi abi, std::int64_t nr) const {
+  const Impl& p = *impl_;
+  if (!abi_allowed(abi)) return false;
+  const auto& index = p.by_nr[abi_index(abi)];
+  if (const auto it = index.find(nr); it != index.end())
+    for (std::size_t i : it->second)
+      if (p.rules[i].has_path_conditions()) return true;
+  // Promises (rpath vs wpath ...) look at paths of any call that has them.
+  return p.promises != nullptr && syscall_sig(syscall_name(abi, nr)) != nullptr &&
+         !syscall_sig(syscall_name(abi, nr))->path_args().empty();
+}
+
+bool Policy::allows_unconditionally(Abi abi, std::int64_t nr) const {
+  const Impl& p = *impl_;
+  if (!abi_allowed(abi)) return false;
+  const auto& index = p.by_nr[abi_index(abi)];
+  if (const auto it = index.find(nr); it != index.end()) {
+    for (std::size_t i : it->second) {
+      const Rule& r = p.rules[i];
+      // kill, deny and log rules come first in `rules`: any of them means a stop.
+      if (r.action != Action::allow) return false;
+      if (!r.conditional()) return true;
+    }
+    // Only conditional allows: a call they do not match falls through to promises/default.
+  }
+  if (p.default_action == Action::allow) return true;
+  return promises_allow_unconditionally(p, abi, nr);
+}
+
+bool Policy::abi_allowed(Abi abi) const { return impl_->abis[abi_index(abi)]; }
+
+int Policy::default_errno() const { return impl_->err; }
+
+const std::string& Policy::source() const { return impl_->source; }
+
+std::optional<PromiseSet> Policy::promises() const {
+  if (!impl_->promises) return std::nullopt;
+  return *impl_->promises;
+}
+
+Action Policy::pledge_violation() const { return impl_->pledge_violation; }
+
+// ---- describe_policy (xpledge check) ----------------------------------------------------
+
+namespace {
+
+std::string errno_label(int e) {
+  const char* n = strerrorname_np(e);
+  return n ? n : std::to_string(e);
+}
+
+std::string number_label(std::uint64_t v) {
+  if (v < 4096) return std::to_string(v);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string describe_cond(const ArgCond& c) {
+  std::string out = "arg" + std::to_string(c.index) + " " + std::string(arg_op_name(c.op)) + " ";
+  if (c.op != ArgOp::in) return out + number_label(c.values.front());
+  out += "{";
+  for (std::size_t i = 0; i < c.values.size(); ++i)
+    out += (i ? ", " : "") + number_label(c.values[i]);
+  return out + "}";
+}
+
+// "openat if path /etc/** | /usr/** and access read, errno EACCES"
+std::string describe_rule(const Rule& r) {
+  std::vector<std::string> conds;
+  if (!r.paths.empty()) {
+    std::string p = "path ";
+    for (std::size_t i = 0; i < r.paths.size(); ++i) p += (i ? " | " : "") + r.paths[i];
+    conds.push_back(p);
+  }
+  if (r.access) conds.push_back("access " + std::string(access_name(*r.access)));
+  for (const ArgCond& c : r.args) conds.push_back(describe_cond(c));
+  std::string out = r.syscall;
+  for (std::size_t i = 0; i < conds.size(); ++i) out += (i ? " and " : " if ") + conds[i];
+  if (r.err) out += ", errno " + errno_label(*r.err);
+  return out;
+}
+
+std::string describe_abi(const Policy::Impl& p, Abi abi) {
+  std::string out = std::string(abi_name(abi)) + ":\n";
+  for (Action a : {Action::kill, Action::deny, Action::log, Action::allow}) {
+    std::vector<const Rule*> rules;
+    for (const Rule& r : p.rules)
+      if (r.action == a && r.nr[static_cast<std::size_t>(abi)]) rules.push_back(&r);
+    if (rules.empty()) continue;
+    std::stable_sort(rules.begin(), rules.end(),
+                     [](const Rule* x, const Rule* y) { return x->syscall < y->syscall; });
+    out += "  " + std::string(action_name(a)) + ":\n";
+    for (const Rule* r : rules) out += "    " + describe_rule(*r) + "  [" + r->ref.describe() + "]\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string describe_policy(const Policy& policy) {
+  const Policy::Impl& p = policy.impl();
+  std::string out = "policy: " + p.source + "\n";
+  out += "default: " + std::string(action_name(p.default_action));
+  if (p.default_action == Action::deny) out += " (errno " + errno_label(p.err) + ")";
+  out += "\nerrno: " + errno_label(p.err) + "\n";
+  out += "abis:";
+  for (Abi abi : kAllAbis)
+    if (policy.abi_allowed(abi)) out += " " + std::string(abi_name(abi));
+  out += "\npromises: ";
+  out += p.promises ? std::string("(set)") : std::string("(none)");  // TODO(phase 2): names
+  out += "\npledge violation: " + std::string(action_name(p.pledge_violation)) + "\n";
+  for (Abi abi : kAllAbis) {
+    out += "\n";
+    if (policy.abi_allowed(abi))
+      out += describe_abi(p, abi);
+    else
+      out += std::string(abi_name(abi)) + ": not allowed (every call denied, errno " +
+             errno_label(p.err) + ")\n";
+  }
+  return out;
+}
+
+}  // namespace xpledge
