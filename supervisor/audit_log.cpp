@@ -1,0 +1,174 @@
+#include "audit_log.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+#include "decode.hpp"
+
+namespace xpledge {
+
+namespace {
+
+// `%N`: syslog priority prefix for journald (<3> err, <4> warning, <5> notice, <6> info).
+class PriorityFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    int prio = 6;
+    switch (msg.level) {
+      case spdlog::level::critical: prio = 2; break;
+      case spdlog::level::err: prio = 3; break;
+      case spdlog::level::warn: prio = 4; break;
+      case spdlog::level::info: prio = 5; break;
+      default: prio = 6;
+    }
+    const auto s = fmt::format("<{}>", prio);
+    dest.append(s.data(), s.data() + s.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<PriorityFlag>();
+  }
+};
+
+bool want_color(ColorMode mode) {
+  if (mode == ColorMode::always) return true;
+  if (mode == ColorMode::never) return false;
+  const char* term = std::getenv("TERM");
+  return isatty(STDERR_FILENO) && !std::getenv("NO_COLOR") &&
+         !(term && std::string_view(term) == "dumb");
+}
+
+spdlog::level::level_enum level_of(Action a) {
+  switch (a) {
+    case Action::kill: return spdlog::level::err;
+    case Action::deny: return spdlog::level::warn;
+    case Action::log: return spdlog::level::info;
+    case Action::allow: break;
+  }
+  return spdlog::level::debug;
+}
+
+std::string iso_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto secs = std::chrono::system_clock::to_time_t(now);
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1000000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+}
+
+}  // namespace
+
+bool stderr_is_journal() {
+  const char* js = std::getenv("JOURNAL_STREAM");
+  if (!js) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(js, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st {};
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  return st.st_dev == dev && st.st_ino == ino;
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        // Tracee bytes are not UTF-8 by contract: every byte >= 0x80 becomes \u00XX, so the
+        // line is always valid JSON and the original bytes can be recovered.
+        if (c < 0x20 || c >= 0x7f) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+AuditLog::AuditLog(const LogConfig& config) : config_(config) {
+  spdlog::sink_ptr sink;
+  bool journal = false;
+  if (!config.file.empty()) {
+    try {
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.file, false);
+    } catch (const spdlog::spdlog_ex& e) {
+      throw std::runtime_error("cannot open log file " + config.file + ": " + e.what());
+    }
+  } else {
+    journal = stderr_is_journal();
+    const bool color = config.format == LogFormat::text && !journal && want_color(config.color);
+    sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(
+        color ? spdlog::color_mode::always : spdlog::color_mode::never);
+  }
+  logger_ = std::make_shared<spdlog::logger>("xpledge", sink);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<PriorityFlag>('N');
+  formatter->set_pattern(journal ? "%N%v" : "%^%v%$");
+  logger_->set_formatter(std::move(formatter));
+  logger_->set_level(spdlog::level::trace);
+  logger_->flush_on(spdlog::level::trace);
+}
+
+AuditLog::~AuditLog() = default;
+
+std::string AuditLog::text_line(const AuditEvent& ev) const {
+  std::string line = fmt::format("xpledge: {} pid={} comm={} {}", action_name(ev.action), ev.pid,
+                                 ev.comm, ev.call_text);
+  if (ev.tid != ev.pid) line = fmt::format("xpledge: {} pid={} tid={} comm={} {}",
+                                           action_name(ev.action), ev.pid, ev.tid, ev.comm,
+                                           ev.call_text);
+  if (ev.action == Action::deny) line += fmt::format(" = -1 {}", errno_name(ev.err));
+  if (ev.action == Action::kill) line += " = SIGKILL";
+  line += " rule=" + ev.rule;
+  if (!ev.hint.empty()) line += " hint=\"" + ev.hint + "\"";
+  return line;
+}
+
+std::string AuditLog::json_line(const AuditEvent& ev) const {
+  std::string paths;
+  for (const auto& p : ev.paths) paths += (paths.empty() ? "\"" : ",\"") + json_escape(p) + "\"";
+  std::string line = fmt::format(
+      R"({{"v":1,"time":"{}","event":"{}","pid":{},"tid":{},"comm":"{}","abi":"{}","nr":{},)"
+      R"("syscall":"{}","call":"{}","paths":[{}],"action":"{}",)",
+      iso_now(), action_name(ev.action), ev.pid, ev.tid, json_escape(ev.comm), abi_name(ev.abi),
+      ev.nr, json_escape(ev.syscall), json_escape(ev.call_text), paths, action_name(ev.action));
+  line += ev.action == Action::deny ? fmt::format(R"("errno":"{}",)", errno_name(ev.err))
+                                    : std::string(R"("errno":null,)");
+  line += fmt::format(R"("rule":"{}")", json_escape(ev.rule));
+  if (!ev.hint.empty()) line += fmt::format(R"(,"hint":"{}")", json_escape(ev.hint));
+  return line + "}";
+}
+
+void AuditLog::record(const AuditEvent& ev) {
+  ++records_;
+  const std::string line =
+      config_.format == LogFormat::json ? json_line(ev) : text_line(ev);
+  logger_->log(level_of(ev.action), "{}", line);
+}
+
+void AuditLog::warn(const std::string& msg) { logger_->warn("xpledge: warning: {}", msg); }
+void AuditLog::error(const std::string& msg) { logger_->error("xpledge: error: {}", msg); }
+void AuditLog::info(const std::string& msg) {
+  if (config_.verbosity > 0) logger_->info("xpledge: {}", msg);
+}
+
+}  // namespace xpledge

@@ -1,0 +1,205 @@
+#include "decode.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <fmt/format.h>
+#include <span>
+
+#include "syscalls.hpp"
+
+namespace xpledge {
+
+namespace {
+
+struct FlagName {
+  std::uint64_t bit;
+  const char* name;
+};
+
+std::string flags_to_string(std::uint64_t v, std::span<const FlagName> names) {
+  std::string out;
+  for (const auto& f : names) {
+    if (f.bit && (v & f.bit) == f.bit) {
+      if (!out.empty()) out += '|';
+      out += f.name;
+      v &= ~f.bit;
+    }
+  }
+  if (v || out.empty()) {
+    if (!out.empty()) out += '|';
+    out += fmt::format("{:#x}", v);
+  }
+  return out;
+}
+
+constexpr FlagName kOpenFlags[] = {
+    {O_WRONLY, "O_WRONLY"},     {O_RDWR, "O_RDWR"},           {O_CREAT, "O_CREAT"},
+    {O_EXCL, "O_EXCL"},         {O_NOCTTY, "O_NOCTTY"},       {O_TRUNC, "O_TRUNC"},
+    {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},   {O_DSYNC, "O_DSYNC"},
+    {O_DIRECT, "O_DIRECT"},     {O_LARGEFILE, "O_LARGEFILE"}, {O_TMPFILE, "O_TMPFILE"},
+    {O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"}, {O_NOATIME, "O_NOATIME"},
+    {O_CLOEXEC, "O_CLOEXEC"},   {O_PATH, "O_PATH"},           {O_SYNC & ~O_DSYNC, "O_SYNC"},
+};
+constexpr FlagName kAtFlags[] = {
+    {AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}, {AT_REMOVEDIR, "AT_REMOVEDIR"},
+    {AT_SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"},     {AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"},
+    {AT_EMPTY_PATH, "AT_EMPTY_PATH"},             {AT_EACCESS, "AT_EACCESS"},
+};
+constexpr FlagName kCloneFlags[] = {
+    {CLONE_VM, "CLONE_VM"},             {CLONE_FS, "CLONE_FS"},
+    {CLONE_FILES, "CLONE_FILES"},       {CLONE_SIGHAND, "CLONE_SIGHAND"},
+    {CLONE_PIDFD, "CLONE_PIDFD"},       {CLONE_PTRACE, "CLONE_PTRACE"},
+    {CLONE_VFORK, "CLONE_VFORK"},       {CLONE_PARENT, "CLONE_PARENT"},
+    {CLONE_THREAD, "CLONE_THREAD"},     {CLONE_NEWNS, "CLONE_NEWNS"},
+    {CLONE_SYSVSEM, "CLONE_SYSVSEM"},   {CLONE_SETTLS, "CLONE_SETTLS"},
+    {CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"}, {CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"},
+    {CLONE_UNTRACED, "CLONE_UNTRACED"}, {CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"},
+    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {CLONE_NEWUTS, "CLONE_NEWUTS"},
+    {CLONE_NEWIPC, "CLONE_NEWIPC"},     {CLONE_NEWUSER, "CLONE_NEWUSER"},
+    {CLONE_NEWPID, "CLONE_NEWPID"},     {CLONE_NEWNET, "CLONE_NEWNET"},
+    {CLONE_IO, "CLONE_IO"},
+};
+constexpr FlagName kProt[] = {
+    {PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"}, {PROT_EXEC, "PROT_EXEC"}};
+constexpr FlagName kMapFlags[] = {
+    {MAP_SHARED, "MAP_SHARED"},       {MAP_PRIVATE, "MAP_PRIVATE"},
+    {MAP_FIXED, "MAP_FIXED"},         {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
+    {MAP_NORESERVE, "MAP_NORESERVE"}, {MAP_STACK, "MAP_STACK"},
+    {MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
+};
+constexpr FlagName kSockType[] = {{SOCK_NONBLOCK, "SOCK_NONBLOCK"}, {SOCK_CLOEXEC, "SOCK_CLOEXEC"}};
+
+std::string af_name(std::uint64_t v) {
+  switch (v) {
+    case AF_UNIX: return "AF_UNIX";
+    case AF_INET: return "AF_INET";
+    case AF_INET6: return "AF_INET6";
+    case AF_NETLINK: return "AF_NETLINK";
+    case AF_PACKET: return "AF_PACKET";
+    default: return std::to_string(v);
+  }
+}
+
+std::string sock_type_name(std::uint64_t v) {
+  std::string base;
+  switch (v & 0xf) {
+    case SOCK_STREAM: base = "SOCK_STREAM"; break;
+    case SOCK_DGRAM: base = "SOCK_DGRAM"; break;
+    case SOCK_RAW: base = "SOCK_RAW"; break;
+    case SOCK_SEQPACKET: base = "SOCK_SEQPACKET"; break;
+    default: base = std::to_string(v & 0xf);
+  }
+  if (v & ~std::uint64_t{0xf}) base += "|" + flags_to_string(v & ~std::uint64_t{0xf}, kSockType);
+  return base;
+}
+
+std::string dirfd_name(std::uint64_t v) {
+  const auto fd = static_cast<std::int32_t>(v);  // the kernel takes an int, whatever the ABI
+  if (fd == AT_FDCWD) return "AT_FDCWD";
+  return std::to_string(fd);
+}
+
+std::string arg_to_string(ArgKind kind, std::uint64_t v, Abi abi, const StringReader& read) {
+  const bool i386 = abi == Abi::i386;
+  const auto sv = i386 ? static_cast<std::int64_t>(static_cast<std::int32_t>(v))
+                       : static_cast<std::int64_t>(v);
+  switch (kind) {
+    case ArgKind::num: return std::to_string(sv);
+    case ArgKind::fd: return std::to_string(static_cast<std::int32_t>(v));
+    case ArgKind::dirfd: return dirfd_name(v);
+    case ArgKind::path:
+    case ArgKind::str: {
+      if (v == 0) return "NULL";
+      const StringRead s = read(v);
+      if (s.err) return fmt::format("{:#x}", v);
+      return quote_string(s.value);
+    }
+    case ArgKind::open_flags: {
+      const std::string acc = (v & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
+                              : (v & O_ACCMODE) == O_RDWR ? "O_RDWR"
+                                                          : "O_RDONLY";
+      const std::uint64_t rest = v & ~std::uint64_t{O_ACCMODE};
+      return rest ? acc + "|" + flags_to_string(rest, kOpenFlags) : acc;
+    }
+    case ArgKind::mode: return fmt::format("{:#o}", v);
+    case ArgKind::at_flags: return v ? flags_to_string(v, kAtFlags) : "0";
+    case ArgKind::signal: return signal_name(static_cast<int>(sv));
+    case ArgKind::clone_flags: {
+      const std::uint64_t sig = v & 0xff;
+      std::string out = (v & ~std::uint64_t{0xff}) ? flags_to_string(v & ~std::uint64_t{0xff}, kCloneFlags) : "";
+      if (sig) out += (out.empty() ? "" : "|") + signal_name(static_cast<int>(sig));
+      return out.empty() ? "0" : out;
+    }
+    case ArgKind::prot: return v ? flags_to_string(v, kProt) : "PROT_NONE";
+    case ArgKind::map_flags: return flags_to_string(v, kMapFlags);
+    case ArgKind::af: return af_name(v);
+    case ArgKind::sock_type: return sock_type_name(v);
+    case ArgKind::hex:
+    case ArgKind::none: break;
+  }
+  return v == 0 ? "NULL" : fmt::format("{:#x}", v);
+}
+
+}  // namespace
+
+std::string quote_string(std::string_view s, std::size_t max) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+std::string errno_name(int err) {
+  if (const char* n = strerrorname_np(err)) return n;
+  return std::to_string(err);
+}
+
+std::string signal_name(int sig) {
+  if (const char* n = sigabbrev_np(sig)) return std::string("SIG") + n;
+  return std::to_string(sig);
+}
+
+std::string open_flags_name(std::uint64_t flags) {
+  return arg_to_string(ArgKind::open_flags, flags, Abi::x86_64, {});
+}
+
+std::string decode_call(const Syscall& call, const StringReader& read) {
+  const std::string name = syscall_name(call.abi, call.nr);
+  std::string out = call.abi == Abi::x86_64 ? "" : fmt::format("[{}] ", abi_name(call.abi));
+  out += name + "(";
+  if (const SyscallSig* sig = syscall_sig(name)) {
+    bool first = true;
+    for (std::size_t i = 0; i < 6 && sig->args[i] != ArgKind::none; ++i) {
+      if (!first) out += ", ";
+      first = false;
+      out += arg_to_string(sig->args[i], call.args[i], call.abi, read);
+    }
+  } else {
+    // Unknown signature: raw words up to the last non-zero one (we do not know the arity).
+    std::size_t n = 6;
+    while (n > 0 && call.args[n - 1] == 0) --n;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) out += ", ";
+      out += fmt::format("{:#x}", call.args[i]);
+    }
+  }
+  return out + ")";
+}
+
+}  // namespace xpledge

@@ -1,0 +1,88 @@
+#include "path_resolve.hpp"
+
+#include <fcntl.h>
+#include <linux/limits.h>
+#include <linux/openat2.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "path_match.hpp"
+#include "syscalls.hpp"
+#include "tracee_mem.hpp"
+
+namespace xpledge {
+
+namespace {
+
+bool read_link(const std::string& link, std::string& out) {
+  char buf[PATH_MAX];
+  const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+  if (n <= 0 || static_cast<std::size_t>(n) >= sizeof buf) return false;
+  out.assign(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+Access access_of(const PathArgSpec& spec, pid_t tid, const Syscall& call, const SyscallSig& sig) {
+  switch (spec.use) {
+    case PathUse::read: return Access::read;
+    case PathUse::write: return Access::write;
+    case PathUse::create: return Access::create;
+    case PathUse::exec: return Access::exec;
+    case PathUse::open: break;
+  }
+  if (spec.flags_arg < 0) return Access::read;
+  std::uint64_t flags = call.args[static_cast<std::size_t>(spec.flags_arg)];
+  if (sig.name == "openat2") {
+    // openat2's flags live in struct open_how; unreadable -> treated as the widest access.
+    open_how how{};
+    if (!read_bytes(tid, flags, &how, sizeof how.flags)) return Access::create;
+    flags = how.flags;
+  }
+  return access_from_open_flags(flags);
+}
+
+}  // namespace
+
+Access access_from_open_flags(std::uint64_t flags) {
+  if (flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) return Access::create;
+  if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Access::write;
+  return Access::read;
+}
+
+std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
+  std::vector<PathArg> out;
+  const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
+  if (!sig) return out;
+  const std::string proc = "/proc/" + std::to_string(tid);
+  for (const PathArgSpec& spec : sig->path_args()) {
+    PathArg arg;
+    arg.access = access_of(spec, tid, call, *sig);
+    const StringRead s = read_string(tid, call.args[static_cast<std::size_t>(spec.path_arg)],
+                                     PATH_MAX - 1);
+    if (s.err) {
+      arg.err = s.err;
+      out.push_back(std::move(arg));
+      continue;
+    }
+    std::string base = "/";
+    if (s.value.empty() || s.value[0] != '/') {
+      const auto dirfd = spec.dirfd_arg < 0
+                             ? AT_FDCWD
+                             : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
+      const std::string link = dirfd == AT_FDCWD ? proc + "/cwd"
+                                                 : proc + "/fd/" + std::to_string(dirfd);
+      if (!read_link(link, base)) {
+        arg.err = EBADF;
+        out.push_back(std::move(arg));
+        continue;
+      }
+    }
+    arg.path = normalise_path(base, s.value);
+    out.push_back(std::move(arg));
+  }
+  return out;
+}
+
+}  // namespace xpledge

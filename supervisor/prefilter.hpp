@@ -1,0 +1,27 @@
+#pragma once
+// The seccomp-bpf pre-filter: calls the policy allows whatever their arguments run at full speed
+// (SECCOMP_RET_ALLOW); everything else (conditional rules, deny/kill/log, SYS_xpledge, unknown
+// numbers, other ABIs) stops in the supervisor (SECCOMP_RET_TRACE). Built with libseccomp.
+#include <seccomp.h>
+
+#include <memory>
+#include <string>
+
+#include "policy.hpp"
+
+namespace xpledge {
+
+struct FilterDeleter {
+  void operator()(void* ctx) const { seccomp_release(static_cast<scmp_filter_ctx>(ctx)); }
+};
+using FilterPtr = std::unique_ptr<void, FilterDeleter>;
+
+struct PrefilterStats {
+  int allowed = 0;  // (abi, nr) pairs that never stop
+};
+
+// Built in the supervisor before fork; loaded by the child just before exec (seccomp_load, which
+// also sets PR_SET_NO_NEW_PRIVS). nullptr and `error` set on failure.
+FilterPtr build_prefilter(const Policy& policy, std::string& error, PrefilterStats* stats = nullptr);
+
+}  // namespace xpledge

@@ -1,0 +1,91 @@
+#include "regs.hpp"
+
+#include <sys/ptrace.h>
+#include <sys/user.h>
+
+#include <cerrno>
+#include <cstddef>
+
+namespace xpledge {
+
+namespace {
+
+long poke_user(pid_t tid, std::size_t offset, std::uint64_t value) {
+  return ptrace(PTRACE_POKEUSER, tid, reinterpret_cast<void*>(offset),
+                reinterpret_cast<void*>(value));
+}
+
+std::size_t reg_offset(std::size_t field) { return offsetof(struct user, regs) + field; }
+
+}  // namespace
+
+bool get_syscall_info(pid_t tid, SyscallStopInfo& out) {
+  __ptrace_syscall_info info{};
+  const long n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, reinterpret_cast<void*>(sizeof info), &info);
+  if (n <= 0) return false;
+  out = SyscallStopInfo{};
+  out.audit_arch = info.arch;
+  out.ip = info.instruction_pointer;
+  switch (info.op) {
+    case PTRACE_SYSCALL_INFO_ENTRY:
+    case PTRACE_SYSCALL_INFO_SECCOMP: {
+      const bool entry = info.op == PTRACE_SYSCALL_INFO_ENTRY;
+      out.op = entry ? SyscallOp::entry : SyscallOp::seccomp;
+      const std::uint64_t nr = entry ? info.entry.nr : info.seccomp.nr;
+      const auto* args = entry ? info.entry.args : info.seccomp.args;
+      out.abi = abi_from_audit(info.arch, nr);
+      out.call.abi = out.abi.value_or(Abi::x86_64);
+      // i386: 32-bit registers; a negative number is -1 as a 32-bit int too.
+      out.call.nr = out.call.abi == Abi::i386 ? static_cast<std::int32_t>(nr)
+                                              : static_cast<std::int64_t>(nr);
+      for (int i = 0; i < 6; ++i)
+        out.call.args[static_cast<std::size_t>(i)] =
+            out.call.abi == Abi::i386 ? (args[i] & 0xffffffffu) : args[i];
+      break;
+    }
+    case PTRACE_SYSCALL_INFO_EXIT:
+      out.op = SyscallOp::exit;
+      out.rval = info.exit.rval;
+      out.is_error = info.exit.is_error != 0;
+      break;
+    default:
+      out.op = SyscallOp::none;
+  }
+  return true;
+}
+
+bool skip_syscall(pid_t tid) {
+  return poke_user(tid, reg_offset(offsetof(user_regs_struct, orig_rax)),
+                   static_cast<std::uint64_t>(-1)) == 0;
+}
+
+bool set_return_value(pid_t tid, std::int64_t value) {
+  return poke_user(tid, reg_offset(offsetof(user_regs_struct, rax)),
+                   static_cast<std::uint64_t>(value)) == 0;
+}
+
+std::optional<std::int64_t> get_return_value(pid_t tid) {
+  errno = 0;
+  const long v = ptrace(PTRACE_PEEKUSER, tid,
+                        reinterpret_cast<void*>(reg_offset(offsetof(user_regs_struct, rax))),
+                        nullptr);
+  if (v == -1 && errno != 0) return std::nullopt;
+  return v;
+}
+
+bool set_syscall_arg(pid_t tid, Abi abi, int index, std::uint64_t value) {
+  // x86-64 and x32: rdi rsi rdx r10 r8 r9; i386 (int 0x80): ebx ecx edx esi edi ebp.
+  static constexpr std::size_t k64[] = {
+      offsetof(user_regs_struct, rdi), offsetof(user_regs_struct, rsi),
+      offsetof(user_regs_struct, rdx), offsetof(user_regs_struct, r10),
+      offsetof(user_regs_struct, r8),  offsetof(user_regs_struct, r9)};
+  static constexpr std::size_t k32[] = {
+      offsetof(user_regs_struct, rbx), offsetof(user_regs_struct, rcx),
+      offsetof(user_regs_struct, rdx), offsetof(user_regs_struct, rsi),
+      offsetof(user_regs_struct, rdi), offsetof(user_regs_struct, rbp)};
+  if (index < 0 || index > 5) return false;
+  const auto i = static_cast<std::size_t>(index);
+  return poke_user(tid, reg_offset(abi == Abi::i386 ? k32[i] : k64[i]), value) == 0;
+}
+
+}  // namespace xpledge

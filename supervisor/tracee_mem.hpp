@@ -1,0 +1,22 @@
+#pragma once
+// The one bounded way to read tracee memory: process_vm_readv, /proc/PID/mem as fallback.
+// Data from a tracee never crashes the supervisor: every failure is an errno.
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace xpledge {
+
+struct StringRead {
+  std::string value;
+  int err = 0;  // 0, EFAULT (unmapped), ENAMETOOLONG (no NUL within the cap)
+};
+
+// Reads a NUL-terminated string of at most `max_len` bytes (the NUL excluded).
+StringRead read_string(pid_t pid, std::uint64_t addr, std::size_t max_len);
+// Reads exactly `len` bytes; false (EFAULT) if any byte is unreadable.
+bool read_bytes(pid_t pid, std::uint64_t addr, void* buf, std::size_t len);
+
+}  // namespace xpledge

@@ -1,0 +1,431 @@
+#include "tracer.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <memory>
+#include <unordered_map>
+
+#include "decode.hpp"
+#include "path_resolve.hpp"
+#include "prefilter.hpp"
+#include "regs.hpp"
+#include "stop.hpp"
+#include "syscalls.hpp"
+#include "tracee_mem.hpp"
+
+namespace xpledge {
+
+namespace {
+
+constexpr int kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                              PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+
+// Signals an operator or systemd sends to the supervisor that belong to the program.
+constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+volatile sig_atomic_t g_child_pid = 0;
+
+void forward_signal(int sig, siginfo_t* info, void*) {
+  // A terminal sends SIGINT/SIGQUIT/SIGWINCH/SIGHUP to the whole foreground process group, the
+  // child included: forwarding those (si_code SI_KERNEL) would deliver them twice.
+  if (info && info->si_code == SI_KERNEL) return;
+  if (g_child_pid > 0) kill(g_child_pid, sig);
+}
+
+struct ProcessState {
+  pid_t tgid = 0;
+  // Until our own exec of CMD completes the process runs xpledge's code: nothing is checked.
+  bool trusted_pre_exec = false;
+};
+
+struct ThreadState {
+  pid_t tid = 0;
+  std::shared_ptr<ProcessState> proc;
+  bool awaiting_initial_stop = false;  // parent's fork event seen, its first stop not yet
+  bool embryo = false;                 // stopped before its parent's fork event: held
+  // A call denied at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
+  bool deny_pending = false;
+  int deny_errno = 0;
+  std::int64_t denied_nr = -1;
+};
+
+pid_t read_tgid(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "Tgid:") {
+      pid_t t = 0;
+      in >> t;
+      return t;
+    }
+    in.ignore(4096, '\n');
+  }
+  return 0;
+}
+
+std::string read_comm(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm.empty() ? "?" : comm;
+}
+
+class Tracer {
+ public:
+  explicit Tracer(const TracerOptions& opts) : opts_(opts) {}
+  RunResult run(const std::vector<std::string>& argv);
+
+ private:
+  pid_t spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter, std::string& error);
+  void loop();
+  void handle(pid_t tid, int status);
+  ThreadState& adopt(pid_t tid);
+
+  void on_new_child(ThreadState& parent);
+  void on_exec(ThreadState& t);
+  void on_gone(pid_t tid, const Stop& stop);
+  void on_syscall(ThreadState& t, bool seccomp_stop);
+  void on_syscall_exit(ThreadState& t, const SyscallStopInfo& info);
+  void enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v, bool seccomp_stop,
+               const std::vector<PathArg>& paths);
+  void release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc);
+
+  void resume(pid_t tid, int sig = 0);
+  void log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
+                 const std::vector<PathArg>& paths);
+
+  TracerOptions opts_;
+  pid_t main_pid_ = 0;
+  RunResult result_;
+  std::unordered_map<pid_t, ThreadState> threads_;
+};
+
+pid_t Tracer::spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter,
+                    std::string& error) {
+  int sync[2];
+  if (pipe2(sync, O_CLOEXEC) != 0) {
+    error = fmt::format("pipe: {}", std::strerror(errno));
+    return -1;
+  }
+  const pid_t self = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    error = fmt::format("fork: {}", std::strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    close(sync[1]);
+    // Between fork and exec only async-signal-safe work and our own setenv (single-threaded).
+    const std::string me = std::to_string(self), child = std::to_string(getpid());
+    for (const char* var : {"LISTEN_PID", "WATCHDOG_PID"}) {
+      const char* v = getenv(var);
+      if (v && me == v) setenv(var, child.c_str(), 1);
+    }
+    char go = 0;
+    if (read(sync[0], &go, 1) != 1) _exit(125);  // the supervisor could not seize us
+    if (filter) {
+      if (const int rc = seccomp_load(filter); rc != 0) {
+        const std::string msg =
+            fmt::format("xpledge: error: cannot load the seccomp pre-filter: {} (try "
+                        "--no-seccomp)\n", std::strerror(-rc));
+        (void)!write(STDERR_FILENO, msg.data(), msg.size());
+        _exit(125);
+      }
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    const int err = errno;
+    const std::string msg = fmt::format("xpledge: {}: {}\n", argv[0], std::strerror(err));
+    (void)!write(STDERR_FILENO, msg.data(), msg.size());
+    _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+  }
+  close(sync[0]);
+  const long options = kTraceOptions | (filter ? PTRACE_O_TRACESECCOMP : 0);
+  if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(options)) != 0) {
+    error = fmt::format("cannot trace the child: ptrace(PTRACE_SEIZE): {}{}", std::strerror(errno),
+                        errno == EPERM ? " (Yama ptrace_scope, a container without "
+                                         "CAP_SYS_PTRACE, or another tracer?)"
+                                       : "");
+    kill(pid, SIGKILL);
+    close(sync[1]);
+    waitpid(pid, nullptr, 0);
+    return -1;
+  }
+  auto proc = std::make_shared<ProcessState>();
+  proc->tgid = pid;
+  proc->trusted_pre_exec = true;
+  threads_[pid] = ThreadState{pid, proc};
+  (void)!write(sync[1], "x", 1);
+  close(sync[1]);
+  return pid;
+}
+
+RunResult Tracer::run(const std::vector<std::string>& argv) {
+  std::string error;
+  // Install forwarding before the child exists so no signal is lost in between; the child
+  // restores default dispositions for those (exec resets handled signals to SIG_DFL).
+  struct sigaction sa {};
+  sa.sa_sigaction = forward_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kForwardedSignals) sigaction(sig, &sa, nullptr);
+
+  FilterPtr filter;
+  if (opts_.use_seccomp) {
+    filter = build_prefilter(*opts_.policy, error);
+    if (!filter) return {RunResult::Kind::spawn_failed, 0, "seccomp pre-filter: " + error};
+  }
+  main_pid_ = spawn(argv, static_cast<scmp_filter_ctx>(filter.get()), error);
+  if (main_pid_ < 0) return {RunResult::Kind::spawn_failed, 0, error};
+  g_child_pid = main_pid_;
+  loop();
+  g_child_pid = 0;
+  return result_;
+}
+
+void Tracer::loop() {
+  for (;;) {
+    int status = 0;
+    const pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      if (errno != ECHILD) opts_.log->error(fmt::format("waitpid: {}", std::strerror(errno)));
+      return;
+    }
+    handle(tid, status);
+  }
+}
+
+ThreadState& Tracer::adopt(pid_t tid) {
+  // A tid we have not heard of: a child reporting before its parent's fork/clone event. A thread
+  // joins its (known) process at once; a new process waits for the parent's event to inherit.
+  ThreadState t{tid, nullptr};
+  const pid_t tgid = read_tgid(tid);
+  if (tgid != 0 && tgid != tid) {
+    if (auto it = threads_.find(tgid); it != threads_.end()) t.proc = it->second.proc;
+  }
+  t.embryo = t.proc == nullptr;
+  t.awaiting_initial_stop = true;
+  return threads_[tid] = std::move(t);
+}
+
+void Tracer::handle(pid_t tid, int status) {
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) {
+    if (!WIFSTOPPED(status)) {
+      if (tid == main_pid_) on_gone(tid, classify_stop(status, false));
+      return;  // a thread that died unnoticed (e.g. swept away by another thread's execve)
+    }
+    it = threads_.find(adopt(tid).tid);
+  }
+  ThreadState& t = it->second;
+  const Stop stop = classify_stop(status, t.awaiting_initial_stop);
+  switch (stop.kind) {
+    case StopKind::exited:
+    case StopKind::killed: on_gone(tid, stop); return;
+    case StopKind::syscall: on_syscall(t, false); return;
+    case StopKind::seccomp: on_syscall(t, true); return;
+    case StopKind::fork:
+    case StopKind::vfork:
+    case StopKind::clone: on_new_child(t); return;
+    case StopKind::exec: on_exec(t); return;
+    case StopKind::other_event:
+    case StopKind::interrupt_stop: resume(tid); return;
+    case StopKind::initial_stop:
+      t.awaiting_initial_stop = false;
+      if (t.embryo) return;  // held until the parent's event says whose child it is
+      resume(tid);
+      return;
+    case StopKind::group_stop:
+      // Stay stopped (job control works) but let the kernel wake it on SIGCONT.
+      ptrace(PTRACE_LISTEN, tid, nullptr, nullptr);
+      return;
+    case StopKind::signal_delivery: resume(tid, stop.signal); return;
+  }
+}
+
+void Tracer::on_new_child(ThreadState& parent) {
+  unsigned long msg = 0;
+  const pid_t parent_tid = parent.tid;
+  if (ptrace(PTRACE_GETEVENTMSG, parent_tid, nullptr, &msg) == 0 && msg != 0) {
+    const auto child = static_cast<pid_t>(msg);
+    const pid_t tgid = read_tgid(child);
+    std::shared_ptr<ProcessState> proc = parent.proc;
+    if (tgid != parent.proc->tgid) {
+      // A new process inherits its parent's state (pledge promises), as a copy.
+      proc = std::make_shared<ProcessState>(*parent.proc);
+      proc->tgid = child;
+    }
+    auto it = threads_.find(child);
+    if (it != threads_.end() && it->second.embryo) {
+      release_embryo(it->second, proc);
+    } else if (it == threads_.end()) {
+      ThreadState t{child, proc};
+      t.awaiting_initial_stop = true;
+      threads_.emplace(child, std::move(t));
+    }
+  }
+  resume(parent_tid);  // `parent` may be invalidated by the emplace above
+}
+
+void Tracer::release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc) {
+  t.proc = proc;
+  t.embryo = false;
+  if (!t.awaiting_initial_stop) resume(t.tid);  // it already stopped and was held
+}
+
+void Tracer::on_exec(ThreadState& t) {
+  unsigned long former = 0;
+  ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &former);
+  const pid_t tid = t.tid;
+  auto proc = t.proc;
+  if (former != 0 && static_cast<pid_t>(former) != tid) {
+    // execve from a non-leader thread: the kernel gave it the leader's tid. Keep the execing
+    // thread's state under the new tid; every other thread of the process is gone.
+    auto old = threads_.find(static_cast<pid_t>(former));
+    if (old != threads_.end()) {
+      ThreadState moved = std::move(old->second);
+      moved.tid = tid;
+      threads_.erase(old);
+      threads_[tid] = std::move(moved);
+      proc = threads_[tid].proc;
+    }
+  }
+  if (proc) {
+    for (auto it = threads_.begin(); it != threads_.end();) {
+      if (it->first != tid && it->second.proc == proc) it = threads_.erase(it);
+      else ++it;
+    }
+    proc->trusted_pre_exec = false;
+  }
+  resume(tid);
+}
+
+void Tracer::on_gone(pid_t tid, const Stop& stop) {
+  threads_.erase(tid);
+  if (tid == main_pid_) {
+    result_.kind = stop.kind == StopKind::exited ? RunResult::Kind::exited
+                                                 : RunResult::Kind::signaled;
+    result_.code = stop.kind == StopKind::exited ? stop.exit_code : stop.signal;
+    g_child_pid = 0;
+  }
+}
+
+void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
+  SyscallStopInfo info;
+  if (!get_syscall_info(t.tid, info)) return;  // vanished (SIGKILL): an event, not an error
+  if (info.op == SyscallOp::exit) {
+    on_syscall_exit(t, info);
+    resume(t.tid);
+    return;
+  }
+  if (info.op != SyscallOp::entry && info.op != SyscallOp::seccomp) {
+    resume(t.tid);
+    return;
+  }
+  if (!t.proc || t.proc->trusted_pre_exec) {
+    resume(t.tid);
+    return;
+  }
+  std::vector<PathArg> paths;
+  Verdict v;
+  if (!info.abi) {
+    // An arch this host should not have: never allowed.
+    static const RuleRef kUnknownArch{"abi", 0, {}};
+    v = Verdict{Action::deny, ENOSYS, &kUnknownArch};
+  } else {
+    if (opts_.policy->needs_paths(info.call.abi, info.call.nr))
+      paths = resolve_path_args(t.tid, info.call);
+    v = opts_.policy->evaluate(CallContext{info.call, paths});
+  }
+  enforce(t, info, v, seccomp_stop, paths);
+}
+
+void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v,
+                     bool seccomp_stop, const std::vector<PathArg>& paths) {
+  const pid_t tid = t.tid;
+  switch (v.action) {
+    case Action::allow: break;
+    case Action::log: log_event(t, info.call, v, paths); break;
+    case Action::deny:
+      skip_syscall(tid);
+      if (seccomp_stop) {
+        // The kernel skips nr -1 without touching rax: the result can be written now.
+        set_return_value(tid, -v.err);
+      } else {
+        t.deny_pending = true;
+        t.deny_errno = v.err;
+        t.denied_nr = info.call.nr;
+      }
+      log_event(t, info.call, v, paths);
+      break;
+    case Action::kill:
+      skip_syscall(tid);
+      log_event(t, info.call, v, paths);
+      kill(t.proc ? t.proc->tgid : tid, SIGKILL);
+      break;
+  }
+  resume(tid);
+}
+
+void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
+  if (!t.deny_pending) return;
+  t.deny_pending = false;
+  if (info.rval != -ENOSYS) {
+    // Something ran although we skipped it (another tracer, a seccomp filter rewriting the
+    // number?): the denial did not hold. Say so loudly; still return the error to the caller.
+    opts_.log->error(fmt::format(
+        "pid {}: denied {} returned {} instead of -ENOSYS: the kernel may have run it", t.tid,
+        t.denied_nr, info.rval));
+  }
+  set_return_value(t.tid, -t.deny_errno);
+}
+
+void Tracer::resume(pid_t tid, int sig) {
+  // With the pre-filter only seccomp stops are needed, so PTRACE_CONT; a deny at a
+  // syscall-entry stop (pure-ptrace mode) needs the exit stop to write the result.
+  const auto it = threads_.find(tid);
+  const bool need_exit = it != threads_.end() && it->second.deny_pending;
+  const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
+  ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+}
+
+void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
+                       const std::vector<PathArg>& paths) {
+  AuditEvent ev;
+  ev.action = v.action;
+  ev.tid = t.tid;
+  ev.pid = t.proc ? t.proc->tgid : t.tid;
+  ev.comm = read_comm(t.tid);
+  ev.abi = call.abi;
+  ev.nr = call.nr;
+  ev.syscall = syscall_name(call.abi, call.nr);
+  const pid_t tid = t.tid;
+  ev.call_text = decode_call(call, [tid](std::uint64_t addr) {
+    return read_string(tid, addr, 4096);
+  });
+  for (const auto& p : paths) ev.paths.push_back(p.path);
+  ev.err = v.err;
+  ev.rule = v.rule ? v.rule->describe() : "?";
+  opts_.log->record(ev);
+}
+
+}  // namespace
+
+RunResult run_supervised(const std::vector<std::string>& argv, const TracerOptions& options) {
+  Tracer tracer(options);
+  return tracer.run(argv);
+}
+
+}  // namespace xpledge

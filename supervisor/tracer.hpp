@@ -1,0 +1,28 @@
+#pragma once
+// Spawns CMD under ptrace and supervises it and every process and thread it creates until the
+// last one is gone. Never throws: tracee misbehaviour is logged and decided, not propagated.
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "audit_log.hpp"
+#include "policy.hpp"
+
+namespace xpledge {
+
+struct TracerOptions {
+  const Policy* policy = nullptr;
+  AuditLog* log = nullptr;
+  bool use_seccomp = true;  // false: --no-seccomp, PTRACE_SYSCALL on every call
+};
+
+struct RunResult {
+  enum class Kind { exited, signaled, spawn_failed } kind = Kind::spawn_failed;
+  int code = 0;         // exited: status; signaled: signal number
+  std::string error;    // spawn_failed: why (ptrace refused, fork failed...)
+};
+
+RunResult run_supervised(const std::vector<std::string>& argv, const TracerOptions& options);
+
+}  // namespace xpledge

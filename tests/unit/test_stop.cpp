@@ -1,0 +1,77 @@
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <sys/ptrace.h>
+
+#include "decode.hpp"
+#include "path_resolve.hpp"
+#include "stop.hpp"
+
+using namespace xpledge;
+
+namespace {
+// wait(2) status encodings, as the kernel builds them.
+int exited(int code) { return (code & 0xff) << 8; }
+int killed(int sig) { return sig & 0x7f; }
+int stopped(int sig, int event = 0) { return (event << 16) | (sig << 8) | 0x7f; }
+}  // namespace
+
+TEST_CASE("classify: exits and deaths") {
+  CHECK(classify_stop(exited(42), false).kind == StopKind::exited);
+  CHECK(classify_stop(exited(42), false).exit_code == 42);
+  CHECK(classify_stop(killed(SIGKILL), false).kind == StopKind::killed);
+  CHECK(classify_stop(killed(SIGKILL), false).signal == SIGKILL);
+}
+
+TEST_CASE("classify: syscall stops and ptrace events") {
+  CHECK(classify_stop(stopped(SIGTRAP | 0x80), false).kind == StopKind::syscall);
+  CHECK(classify_stop(stopped(SIGTRAP, PTRACE_EVENT_SECCOMP), false).kind == StopKind::seccomp);
+  CHECK(classify_stop(stopped(SIGTRAP, PTRACE_EVENT_FORK), false).kind == StopKind::fork);
+  CHECK(classify_stop(stopped(SIGTRAP, PTRACE_EVENT_VFORK), false).kind == StopKind::vfork);
+  CHECK(classify_stop(stopped(SIGTRAP, PTRACE_EVENT_CLONE), false).kind == StopKind::clone);
+  CHECK(classify_stop(stopped(SIGTRAP, PTRACE_EVENT_EXEC), false).kind == StopKind::exec);
+  CHECK(classify_stop(stopped(SIGTRAP, PTRACE_EVENT_VFORK_DONE), false).kind ==
+        StopKind::other_event);
+}
+
+TEST_CASE("classify: PTRACE_EVENT_STOP means initial stop, group-stop or interrupt") {
+  CHECK(classify_stop(stopped(SIGSTOP, PTRACE_EVENT_STOP), true).kind == StopKind::initial_stop);
+  CHECK(classify_stop(stopped(SIGSTOP, PTRACE_EVENT_STOP), false).kind == StopKind::group_stop);
+  CHECK(classify_stop(stopped(SIGTSTP, PTRACE_EVENT_STOP), false).kind == StopKind::group_stop);
+  CHECK(classify_stop(stopped(SIGTRAP, PTRACE_EVENT_STOP), false).kind ==
+        StopKind::interrupt_stop);
+}
+
+TEST_CASE("classify: other stops are signal deliveries to re-inject") {
+  const Stop s = classify_stop(stopped(SIGUSR1), false);
+  CHECK(s.kind == StopKind::signal_delivery);
+  CHECK(s.signal == SIGUSR1);
+  CHECK(classify_stop(stopped(SIGSTOP), false).kind == StopKind::signal_delivery);
+  CHECK(classify_stop(stopped(SIGTRAP), false).kind == StopKind::signal_delivery);
+}
+
+TEST_CASE("decode: strace-like rendering") {
+  Syscall c{Abi::x86_64, 257, {static_cast<std::uint64_t>(-100), 0x1000, 02000101, 0644, 0, 0}};
+  const auto reader = [](std::uint64_t) { return StringRead{"/tmp/a\"b\n", 0}; };
+  CHECK(decode_call(c, reader) ==
+        "openat(AT_FDCWD, \"/tmp/a\\\"b\\n\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)");
+  Syscall i386{Abi::i386, 5, {0x1000, 0, 0, 0, 0, 0}};
+  CHECK(decode_call(i386, reader) == "[i386] open(\"/tmp/a\\\"b\\n\", O_RDONLY, 0)");
+  Syscall unknown{Abi::x86_64, 10000, {0x10, 0, 0, 0, 0, 0}};
+  CHECK(decode_call(unknown, reader) == "syscall_10000(0x10)");
+  const auto bad = [](std::uint64_t) { return StringRead{{}, 14}; };
+  Syscall unl{Abi::x86_64, 263, {static_cast<std::uint64_t>(-100), 0xdead, 0, 0, 0, 0}};
+  CHECK(decode_call(unl, bad) == "unlinkat(AT_FDCWD, 0xdead, 0)");
+  CHECK(errno_name(117) == "EUCLEAN");
+  CHECK(signal_name(SIGTERM) == "SIGTERM");
+}
+
+TEST_CASE("access from open flags") {
+  CHECK(access_from_open_flags(0) == Access::read);
+  CHECK(access_from_open_flags(01) == Access::write);
+  CHECK(access_from_open_flags(02) == Access::write);
+  CHECK(access_from_open_flags(01000) == Access::write);   // O_TRUNC
+  CHECK(access_from_open_flags(0101) == Access::create);   // O_WRONLY|O_CREAT
+  CHECK(access_from_open_flags(020200000) == Access::create);  // O_TMPFILE
+  CHECK(access_from_open_flags(02000000) == Access::read);  // O_CLOEXEC alone
+}
