@@ -3,9 +3,11 @@
 // call against a promise set. No I/O.
 #include <bitset>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "policy.hpp"
@@ -29,11 +31,24 @@ class PromiseSet {
 struct PromiseCheck {
   bool allowed = false;
   std::string needed;  // a promise that would allow the call ("rpath"), empty if none would
+  // Non-zero (ENOSYS) for calls the catalogue lists under `enosys:` (clone3, openat2): not a
+  // violation; fail the call with this errno whatever the violation mode, so libc falls back
+  // to a call whose arguments can be checked (glibc retries clone3 as clone only on ENOSYS).
+  int fixed_errno = 0;
+};
+
+// One entry of a promise as the catalogue writes it (hygiene tests, describe()).
+struct PromiseRule {
+  std::string syscall;  // x86-64 name
+  std::string limits;   // "" = whatever the arguments; else e.g. "arg1 in {F_GETFD, F_SETFD}"
 };
 
 class PromiseCatalogue {
  public:
   static const PromiseCatalogue& builtin();  // from the embedded promises.yaml
+  // Loads a catalogue in promises.yaml's schema; throws std::runtime_error naming the line and
+  // what was expected. builtin() uses it on the embedded file, tests on broken tables.
+  static PromiseCatalogue from_yaml(std::string_view yaml);
 
   std::size_t size() const;
   std::optional<std::size_t> find(std::string_view name) const;
@@ -44,12 +59,32 @@ class PromiseCatalogue {
   std::optional<PromiseSet> parse(std::string_view promises, std::string* bad) const;
   std::string format(const PromiseSet& set) const;  // "stdio rpath"
 
-  // Pure: does `set` allow this call (argument limits included)?
+  // Pure: does `set` allow this call (argument limits included)? Calls of other ABIs are
+  // governed by name (i386 `open` like x86-64 `open`, `fcntl64` like `fcntl`). Without the
+  // caller's process id, limits naming `self` (kill(self), tgkill) fail closed.
   PromiseCheck check(const PromiseSet& set, const CallContext& ctx) const;
+  PromiseCheck check(const PromiseSet& set, const CallContext& ctx,
+                     std::int64_t caller_tgid) const;
   // Calls allowed by the set whatever their arguments (for the seccomp pre-filter).
   bool allows_unconditionally(const PromiseSet& set, Abi abi, std::int64_t nr) const;
+  // Does an entry of the set for (abi, nr) limit paths? Then the tracer resolves
+  // CallContext::paths before check(); without them such entries do not apply.
+  bool needs_paths(const PromiseSet& set, Abi abi, std::int64_t nr) const;
   // Human description for `xpledge promises`.
   std::string describe(std::optional<std::size_t> only = std::nullopt) const;
+
+  // The table as written, for hygiene tests.
+  const std::vector<PromiseRule>& rules(std::size_t id) const;
+  const std::vector<std::string>& always_allowed() const;  // exit, exit_group, ...
+  const std::vector<std::string>& enosys_calls() const;    // clone3, openat2
+  // (name on `abi`, x86-64 name governing it; "" = never granted), as listed under aliases:.
+  const std::vector<std::pair<std::string, std::string>>& aliases(Abi abi) const;
+
+  struct Impl;
+
+ private:
+  explicit PromiseCatalogue(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
 };
 
 }  // namespace xpledge
