@@ -15,6 +15,8 @@ namespace xpledge {
 
 namespace {
 
+constexpr std::int64_t kSysXpledgeNr = 10000;  // SYS_xpledge (pledge.hpp), serviced by us
+
 struct FlagName {
   std::uint64_t bit;
   const char* name;
@@ -180,8 +182,12 @@ std::string open_flags_name(std::uint64_t flags) {
 }
 
 std::string decode_call(const Syscall& call, const StringReader& read) {
-  const std::string name = syscall_name(call.abi, call.nr);
   std::string out = call.abi == Abi::x86_64 ? "" : fmt::format("[{}] ", abi_name(call.abi));
+  if (call.abi == Abi::x86_64 && call.nr == kSysXpledgeNr) {
+    return out + "xpledge(" + arg_to_string(ArgKind::str, call.args[0], call.abi, read) + ", " +
+           arg_to_string(ArgKind::str, call.args[1], call.abi, read) + ")";
+  }
+  const std::string name = syscall_name(call.abi, call.nr);
   out += name + "(";
   if (const SyscallSig* sig = syscall_sig(name)) {
     bool first = true;

@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "guard.hpp"
+#include "promises.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -12,7 +17,10 @@ namespace {
 
 // One single-arch context with every unconditionally allowed call of that ABI, so numbers are
 // always the ABI's own (libseccomp would otherwise translate by name across arches).
-scmp_filter_ctx abi_filter(const Policy& policy, Abi abi, std::string& error, int& allowed) {
+using AllowFn = bool (*)(const void* ctx, Abi abi, std::int64_t nr);
+
+scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, Abi abi,
+                                std::string& error, int& allowed) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(0));
   if (!ctx) {
     error = "seccomp_init failed";
@@ -29,28 +37,32 @@ scmp_filter_ctx abi_filter(const Policy& policy, Abi abi, std::string& error, in
   }
   // Unknown arches (none exist on x86-64 hosts) trace too: the supervisor denies them.
   seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(0));
-  if (!policy.abi_allowed(abi)) return ctx;  // every call of this ABI stops and is denied
+  if (!abi_ok) return ctx;  // every call of this ABI stops and is denied
+  const auto guarded = guarded_syscalls();
   for (const std::string& name : syscall_names(abi)) {
+    if (std::find(guarded.begin(), guarded.end(), name) != guarded.end()) continue;
     const auto nr = syscall_nr(abi, name);
-    if (!nr || !policy.allows_unconditionally(abi, *nr)) continue;
-    if (int rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, static_cast<int>(*nr), 0); rc != 0) {
-      error = fmt::format("seccomp rule for {} {}: {}", abi_name(abi), name, std::strerror(-rc));
-      seccomp_release(ctx);
-      return nullptr;
-    }
-    ++allowed;
+    if (!nr || !allows(actx, abi, *nr)) continue;
+    // A call libseccomp cannot filter on this arch (it answers EFAULT/EDOM for some i386
+    // multiplexed ones) simply keeps stopping: the safe direction.
+    if (seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, static_cast<int>(*nr), 0) == 0) ++allowed;
   }
   return ctx;
 }
 
-}  // namespace
+scmp_filter_ctx abi_filter(const Policy& policy, Abi abi, std::string& error, int& allowed) {
+  const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
+    return static_cast<const Policy*>(p)->allows_unconditionally(a, nr);
+  };
+  return abi_filter_with(fn, &policy, policy.abi_allowed(abi), abi, error, allowed);
+}
 
-FilterPtr build_prefilter(const Policy& policy, std::string& error, PrefilterStats* stats) {
-  int allowed = 0;
-  FilterPtr root(abi_filter(policy, Abi::x86_64, error, allowed));
+template <typename MakeAbi>
+FilterPtr merged_filter(MakeAbi make, std::string& error) {
+  FilterPtr root(make(Abi::x86_64));
   if (!root) return nullptr;
   for (Abi abi : {Abi::i386, Abi::x32}) {
-    scmp_filter_ctx other = abi_filter(policy, abi, error, allowed);
+    scmp_filter_ctx other = make(abi);
     if (!other) return nullptr;
     if (int rc = seccomp_merge(static_cast<scmp_filter_ctx>(root.get()), other); rc != 0) {
       error = fmt::format("seccomp_merge({}): {}", abi_name(abi), std::strerror(-rc));
@@ -58,7 +70,50 @@ FilterPtr build_prefilter(const Policy& policy, std::string& error, PrefilterSta
       return nullptr;
     }
   }
-  if (stats) stats->allowed = allowed;
+  return root;
+}
+
+}  // namespace
+
+std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue,
+                                               const PromiseSet& set, std::string& error) {
+  struct Ctx {
+    const PromiseCatalogue* cat;
+    const PromiseSet* set;
+  } c{&catalogue, &set};
+  const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
+    const auto* x = static_cast<const Ctx*>(p);
+    return x->cat->allows_unconditionally(*x->set, a, nr);
+  };
+  int allowed = 0;
+  FilterPtr f = merged_filter(
+      [&](Abi abi) { return abi_filter_with(fn, &c, true, abi, error, allowed); }, error);
+  if (!f) return {};
+  const int fd = memfd_create("xpledge-bpf", MFD_CLOEXEC);
+  if (fd < 0) {
+    error = fmt::format("memfd_create: {}", std::strerror(errno));
+    return {};
+  }
+  std::vector<unsigned char> out;
+  if (const int rc = seccomp_export_bpf(static_cast<scmp_filter_ctx>(f.get()), fd); rc != 0) {
+    error = fmt::format("seccomp_export_bpf: {}", std::strerror(-rc));
+  } else {
+    const off_t size = lseek(fd, 0, SEEK_END);
+    out.resize(static_cast<std::size_t>(size > 0 ? size : 0));
+    if (size <= 0 || pread(fd, out.data(), out.size(), 0) != size) {
+      error = "cannot read the exported filter back";
+      out.clear();
+    }
+  }
+  close(fd);
+  return out;
+}
+
+FilterPtr build_prefilter(const Policy& policy, std::string& error, PrefilterStats* stats) {
+  int allowed = 0;
+  FilterPtr root =
+      merged_filter([&](Abi abi) { return abi_filter(policy, abi, error, allowed); }, error);
+  if (root && stats) stats->allowed = allowed;
   return root;
 }
 

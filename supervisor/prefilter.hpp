@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "policy.hpp"
 
@@ -23,5 +24,20 @@ struct PrefilterStats {
 // Built in the supervisor before fork; loaded by the child just before exec (seccomp_load, which
 // also sets PR_SET_NO_NEW_PRIVS). nullptr and `error` set on failure.
 FilterPtr build_prefilter(const Policy& policy, std::string& error, PrefilterStats* stats = nullptr);
+
+}  // namespace xpledge
+
+namespace xpledge {
+
+class PromiseCatalogue;
+class PromiseSet;
+
+// The stacked filter a process installs when it narrows with xpledge(): RET_ALLOW for calls the
+// promise set allows whatever their arguments, RET_TRACE for the rest. Filters only ever add
+// restrictions and TRACE outranks ALLOW, so the supervisor keeps the final word (execpromises
+// wider than the promises still work after exec: those calls stop and are allowed).
+// Raw `struct sock_filter` bytes; empty and `error` set on failure.
+std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue,
+                                               const PromiseSet& set, std::string& error);
 
 }  // namespace xpledge

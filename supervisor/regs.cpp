@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstring>
 
 namespace xpledge {
 
@@ -86,6 +87,36 @@ bool set_syscall_arg(pid_t tid, Abi abi, int index, std::uint64_t value) {
   if (index < 0 || index > 5) return false;
   const auto i = static_cast<std::size_t>(index);
   return poke_user(tid, reg_offset(abi == Abi::i386 ? k32[i] : k64[i]), value) == 0;
+}
+
+static_assert(sizeof(SavedRegs::raw) == sizeof(user_regs_struct));
+
+bool save_regs(pid_t tid, SavedRegs& out) {
+  return ptrace(PTRACE_GETREGS, tid, nullptr, out.raw) == 0;
+}
+
+std::uint64_t saved_stack_pointer(const SavedRegs& regs) {
+  user_regs_struct r{};
+  std::memcpy(&r, regs.raw, sizeof r);
+  return r.rsp;
+}
+
+bool rewrite_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
+                     const std::array<std::uint64_t, 3>& args) {
+  user_regs_struct r{};
+  std::memcpy(&r, base.raw, sizeof r);
+  r.orig_rax = static_cast<std::uint64_t>(nr);
+  r.rdi = args[0];
+  r.rsi = args[1];
+  r.rdx = args[2];
+  return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
+}
+
+bool restore_regs(pid_t tid, const SavedRegs& regs, std::int64_t rax) {
+  user_regs_struct r{};
+  std::memcpy(&r, regs.raw, sizeof r);
+  r.rax = static_cast<std::uint64_t>(rax);
+  return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
 }
 
 }  // namespace xpledge

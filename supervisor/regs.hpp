@@ -3,6 +3,7 @@
 // skip it, set its return value. Every function returns false when the tracee vanished (ESRCH).
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -29,5 +30,19 @@ bool set_return_value(pid_t tid, std::int64_t value);
 std::optional<std::int64_t> get_return_value(pid_t tid);
 // Replace one argument register of a call stopped at entry/seccomp (e.g. strip a clone flag).
 bool set_syscall_arg(pid_t tid, Abi abi, int index, std::uint64_t value);
+
+// Syscall injection (turning a stopped call into another one, then restoring the caller's
+// registers at its exit stop): the kernel preserves every register but rax/rcx/r11 across a
+// syscall, and callers rely on it.
+struct SavedRegs {
+  unsigned char raw[27 * 8];  // struct user_regs_struct, kept opaque outside regs.cpp
+};
+bool save_regs(pid_t tid, SavedRegs& out);
+std::uint64_t saved_stack_pointer(const SavedRegs& regs);
+// From a syscall stop: run x86-64 syscall `nr` with `args` instead of the stopped one.
+bool rewrite_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
+                     const std::array<std::uint64_t, 3>& args);
+// At the exit stop: put the caller's registers back, with `rax` as the call's result.
+bool restore_regs(pid_t tid, const SavedRegs& regs, std::int64_t rax);
 
 }  // namespace xpledge

@@ -51,6 +51,18 @@ bool read_bytes(pid_t pid, std::uint64_t addr, void* buf, std::size_t len) {
   return true;
 }
 
+bool write_bytes(pid_t pid, std::uint64_t addr, const void* buf, std::size_t len) {
+  iovec local{const_cast<void*>(buf), len};
+  iovec remote{reinterpret_cast<void*>(addr), len};
+  if (process_vm_writev(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len)) return true;
+  const std::string mem = "/proc/" + std::to_string(pid) + "/mem";
+  const int fd = open(mem.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const ssize_t n = pwrite(fd, buf, len, static_cast<off_t>(addr));
+  close(fd);
+  return n == static_cast<ssize_t>(len);
+}
+
 StringRead read_string(pid_t pid, std::uint64_t addr, std::size_t max_len) {
   StringRead r;
   char buf[kPage];

@@ -19,4 +19,7 @@ StringRead read_string(pid_t pid, std::uint64_t addr, std::size_t max_len);
 // Reads exactly `len` bytes; false (EFAULT) if any byte is unreadable.
 bool read_bytes(pid_t pid, std::uint64_t addr, void* buf, std::size_t len);
 
+// Writes `len` bytes (syscall injection scratch space only). False on any failure.
+bool write_bytes(pid_t pid, std::uint64_t addr, const void* buf, std::size_t len);
+
 }  // namespace xpledge

@@ -1,6 +1,9 @@
 #include "tracer.hpp"
 
 #include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -15,6 +18,9 @@
 #include <unordered_map>
 
 #include "decode.hpp"
+#include "guard.hpp"
+#include "pledge.hpp"
+#include "promises.hpp"
 #include "path_resolve.hpp"
 #include "prefilter.hpp"
 #include "regs.hpp"
@@ -45,6 +51,7 @@ struct ProcessState {
   pid_t tgid = 0;
   // Until our own exec of CMD completes the process runs xpledge's code: nothing is checked.
   bool trusted_pre_exec = false;
+  PledgeState pledge;
 };
 
 struct ThreadState {
@@ -52,11 +59,22 @@ struct ThreadState {
   std::shared_ptr<ProcessState> proc;
   bool awaiting_initial_stop = false;  // parent's fork event seen, its first stop not yet
   bool embryo = false;                 // stopped before its parent's fork event: held
-  // A call denied at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
-  bool deny_pending = false;
-  int deny_errno = 0;
-  std::int64_t denied_nr = -1;
+  // A call skipped at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
+  std::optional<std::int64_t> pending_return;
+  std::int64_t skipped_nr = -1;
+  // xpledge() turned into seccomp(SET_MODE_FILTER, TSYNC): caller's registers and the state to
+  // commit once the kernel accepted the filter.
+  std::optional<SavedRegs> injected;
+  std::optional<PledgeState> pending_pledge;
+  std::string hint;  // why the current call was refused, for the log line
 };
+
+ThreadState new_thread(pid_t tid, std::shared_ptr<ProcessState> proc) {
+  ThreadState t;
+  t.tid = tid;
+  t.proc = std::move(proc);
+  return t;
+}
 
 pid_t read_tgid(pid_t tid) {
   std::ifstream in("/proc/" + std::to_string(tid) + "/status");
@@ -98,12 +116,19 @@ class Tracer {
   void enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v, bool seccomp_stop,
                const std::vector<PathArg>& paths);
   void release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc);
+  Verdict apply_guard(const ThreadState& t, const Syscall& call, const Verdict& v);
+  Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
+  void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
+  bool inject_pledge_filter(ThreadState& t, const PromiseSet& set);
+  static PromiseArg read_promise_arg(pid_t tid, std::uint64_t addr);
+  static const PromiseCatalogue& catalogue();
 
   void resume(pid_t tid, int sig = 0);
   void log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
                  const std::vector<PathArg>& paths);
 
   TracerOptions opts_;
+  pid_t self_pid_ = getpid();
   pid_t main_pid_ = 0;
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
@@ -162,10 +187,13 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter
     waitpid(pid, nullptr, 0);
     return -1;
   }
+  // Non-dumpable: a same-uid tracee cannot ptrace us or open our /proc/PID/mem. Only after the
+  // seize, which a non-dumpable tracer may still do to its own child.
+  prctl(PR_SET_DUMPABLE, 0);
   auto proc = std::make_shared<ProcessState>();
   proc->tgid = pid;
   proc->trusted_pre_exec = true;
-  threads_[pid] = ThreadState{pid, proc};
+  threads_[pid] = new_thread(pid, proc);
   (void)!write(sync[1], "x", 1);
   close(sync[1]);
   return pid;
@@ -210,7 +238,7 @@ void Tracer::loop() {
 ThreadState& Tracer::adopt(pid_t tid) {
   // A tid we have not heard of: a child reporting before its parent's fork/clone event. A thread
   // joins its (known) process at once; a new process waits for the parent's event to inherit.
-  ThreadState t{tid, nullptr};
+  ThreadState t = new_thread(tid, nullptr);
   const pid_t tgid = read_tgid(tid);
   if (tgid != 0 && tgid != tid) {
     if (auto it = threads_.find(tgid); it != threads_.end()) t.proc = it->second.proc;
@@ -271,7 +299,7 @@ void Tracer::on_new_child(ThreadState& parent) {
     if (it != threads_.end() && it->second.embryo) {
       release_embryo(it->second, proc);
     } else if (it == threads_.end()) {
-      ThreadState t{child, proc};
+      ThreadState t = new_thread(child, proc);
       t.awaiting_initial_stop = true;
       threads_.emplace(child, std::move(t));
     }
@@ -307,6 +335,7 @@ void Tracer::on_exec(ThreadState& t) {
       if (it->first != tid && it->second.proc == proc) it = threads_.erase(it);
       else ++it;
     }
+    if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
     proc->trusted_pre_exec = false;
   }
   resume(tid);
@@ -330,12 +359,13 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     resume(t.tid);
     return;
   }
-  if (info.op != SyscallOp::entry && info.op != SyscallOp::seccomp) {
+  if ((info.op != SyscallOp::entry && info.op != SyscallOp::seccomp) || !t.proc ||
+      t.proc->trusted_pre_exec) {
     resume(t.tid);
     return;
   }
-  if (!t.proc || t.proc->trusted_pre_exec) {
-    resume(t.tid);
+  if (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge) {
+    on_xpledge(t, info, seccomp_stop);
     return;
   }
   std::vector<PathArg> paths;
@@ -345,11 +375,120 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     static const RuleRef kUnknownArch{"abi", 0, {}};
     v = Verdict{Action::deny, ENOSYS, &kUnknownArch};
   } else {
-    if (opts_.policy->needs_paths(info.call.abi, info.call.nr))
+    const auto& pledged = t.proc->pledge.promises;
+    if (opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
+        (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)))
       paths = resolve_path_args(t.tid, info.call);
-    v = opts_.policy->evaluate(CallContext{info.call, paths});
+    const CallContext ctx{info.call, paths};
+    v = opts_.policy->evaluate(ctx);
+    v = apply_guard(t, info.call, v);
+    v = pledge_verdict(t, ctx, v);
   }
   enforce(t, info, v, seccomp_stop, paths);
+}
+
+const PromiseCatalogue& Tracer::catalogue() { return PromiseCatalogue::builtin(); }
+
+Verdict Tracer::pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v) {
+  if (v.action == Action::deny || v.action == Action::kill) return v;  // the policy refused
+  const PledgeVerdict pv = check_pledge(t.proc->pledge, ctx, t.proc->tgid,
+                                        opts_.policy->pledge_violation(), catalogue());
+  if (!pv.violation && pv.err == 0) return v;
+  static const RuleRef kPledge{"pledge", 0, {}};
+  static const RuleRef kPledgeEnosys{"pledge:enosys", 0, {}};
+  t.hint = pv.needed.empty() ? "no promise allows it"
+                             : fmt::format("{} needs {}", syscall_name(ctx.call.abi, ctx.call.nr),
+                                           pv.needed);
+  if (!pv.violation) return Verdict{Action::deny, pv.err, &kPledgeEnosys};
+  return Verdict{pv.kill ? Action::kill : Action::deny, pv.err, &kPledge};
+}
+
+PromiseArg Tracer::read_promise_arg(pid_t tid, std::uint64_t addr) {
+  if (addr == 0) return {};
+  const StringRead s = read_string(tid, addr, kMaxPromiseString);
+  if (s.err == ENAMETOOLONG) return {false, {}, EINVAL};
+  return {false, s.value, s.err};
+}
+
+void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  const pid_t tid = t.tid;
+  PledgeState next = t.proc->pledge;
+  const PledgeOutcome out =
+      apply_pledge(next, read_promise_arg(tid, info.call.args[0]),
+                   read_promise_arg(tid, info.call.args[1]), catalogue());
+  static const RuleRef kXpledge{"xpledge", 0, {}};
+  if (out.err) {
+    t.hint = out.detail;
+    enforce(t, info, Verdict{Action::deny, out.err, &kXpledge}, seccomp_stop, {});
+    return;
+  }
+  opts_.log->info(fmt::format("pid {} pledged promises={} execpromises={}", t.proc->tgid,
+                              next.promises ? fmt::format("\"{}\"", catalogue().format(*next.promises)) : "unchanged",
+                              next.execpromises ? fmt::format("\"{}\"", catalogue().format(*next.execpromises)) : "unset"));
+  const bool narrowed = next.promises && next.promises != t.proc->pledge.promises;
+  if (!seccomp_stop || !narrowed) {
+    // Every call stops anyway (pure-ptrace mode), or nothing to narrow in the kernel.
+    t.proc->pledge = next;
+    skip_syscall(tid);
+    if (seccomp_stop) set_return_value(tid, 0);
+    else { t.pending_return = 0; t.skipped_nr = kSysXpledge; }
+    resume(tid);
+    return;
+  }
+  if (!inject_pledge_filter(t, *next.promises)) {
+    // Could not narrow in the kernel: refuse rather than pretend; state unchanged.
+    skip_syscall(tid);
+    set_return_value(tid, -ENOMEM);
+    resume(tid);
+    return;
+  }
+  t.pending_pledge = next;
+  resume(tid);  // to the exit stop of the injected seccomp()
+}
+
+bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set) {
+  std::string error;
+  const std::vector<unsigned char> prog = build_pledge_filter(catalogue(), set, error);
+  SavedRegs regs{};
+  if (prog.empty() || !save_regs(t.tid, regs)) {
+    opts_.log->error(fmt::format("pid {}: cannot build the pledge filter: {}", t.tid, error));
+    return false;
+  }
+  // Scratch space well below the caller's stack pointer (past the 128-byte red zone); the
+  // caller's frame is untouched and the bytes are dead once seccomp() has copied them.
+  struct {
+    std::uint16_t len;
+    std::uint64_t filter;
+  } __attribute__((packed, aligned(8))) fprog{};
+  const std::uint64_t prog_addr = (saved_stack_pointer(regs) - 4096 - prog.size()) & ~0xfULL;
+  const std::uint64_t fprog_addr = prog_addr - 32;
+  fprog.len = static_cast<std::uint16_t>(prog.size() / 8);
+  fprog.filter = prog_addr;
+  unsigned char raw[16] = {};
+  std::memcpy(raw, &fprog.len, 2);
+  std::memcpy(raw + 8, &fprog.filter, 8);
+  if (!write_bytes(t.tid, prog_addr, prog.data(), prog.size()) ||
+      !write_bytes(t.tid, fprog_addr, raw, sizeof raw) ||
+      !rewrite_syscall(t.tid, regs, SYS_seccomp,
+                       {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog_addr})) {
+    opts_.log->error(fmt::format("pid {}: cannot inject the pledge filter", t.tid));
+    return false;
+  }
+  t.injected = regs;
+  return true;
+}
+
+Verdict Tracer::apply_guard(const ThreadState& t, const Syscall& call, const Verdict& v) {
+  const auto g = guard_check(call, self_pid_, v);
+  if (!g) return v;
+  if (g->action == GuardAction::strip_untraced) {
+    // The child must stay traced: clear the flag and let the policy's verdict stand.
+    set_syscall_arg(t.tid, call.abi, 0, call.args[0] & ~static_cast<std::uint64_t>(CLONE_UNTRACED));
+    log_event(t, call, Verdict{Action::log, 0, g->rule}, {});
+    return v;
+  }
+  if (v.action == Action::deny || v.action == Action::kill) return v;  // already refused
+  return Verdict{Action::deny, g->err, g->rule};
 }
 
 void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v,
@@ -364,9 +503,8 @@ void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict&
         // The kernel skips nr -1 without touching rax: the result can be written now.
         set_return_value(tid, -v.err);
       } else {
-        t.deny_pending = true;
-        t.deny_errno = v.err;
-        t.denied_nr = info.call.nr;
+        t.pending_return = -v.err;
+        t.skipped_nr = info.call.nr;
       }
       log_event(t, info.call, v, paths);
       break;
@@ -376,27 +514,46 @@ void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict&
       kill(t.proc ? t.proc->tgid : tid, SIGKILL);
       break;
   }
+  t.hint.clear();
   resume(tid);
 }
 
 void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
-  if (!t.deny_pending) return;
-  t.deny_pending = false;
+  if (t.injected) {
+    const SavedRegs regs = *t.injected;
+    t.injected.reset();
+    std::int64_t result = 0;
+    if (info.rval == 0 && t.pending_pledge) {
+      t.proc->pledge = *t.pending_pledge;
+    } else {
+      // TSYNC names a thread it could not synchronise (rval > 0), or seccomp() failed.
+      opts_.log->error(fmt::format("pid {}: the kernel refused the pledge filter ({}): promises "
+                                   "unchanged", t.tid, info.rval));
+      result = -EPERM;
+    }
+    t.pending_pledge.reset();
+    restore_regs(t.tid, regs, result);
+    return;
+  }
+  if (!t.pending_return) return;
+  const std::int64_t ret = *t.pending_return;
+  t.pending_return.reset();
   if (info.rval != -ENOSYS) {
     // Something ran although we skipped it (another tracer, a seccomp filter rewriting the
-    // number?): the denial did not hold. Say so loudly; still return the error to the caller.
+    // number?): the denial did not hold. Say so loudly; still return our result to the caller.
     opts_.log->error(fmt::format(
-        "pid {}: denied {} returned {} instead of -ENOSYS: the kernel may have run it", t.tid,
-        t.denied_nr, info.rval));
+        "pid {}: skipped {} returned {} instead of -ENOSYS: the kernel may have run it", t.tid,
+        syscall_name(Abi::x86_64, t.skipped_nr), info.rval));
   }
-  set_return_value(t.tid, -t.deny_errno);
+  set_return_value(t.tid, ret);
 }
 
 void Tracer::resume(pid_t tid, int sig) {
   // With the pre-filter only seccomp stops are needed, so PTRACE_CONT; a deny at a
   // syscall-entry stop (pure-ptrace mode) needs the exit stop to write the result.
   const auto it = threads_.find(tid);
-  const bool need_exit = it != threads_.end() && it->second.deny_pending;
+  const bool need_exit =
+      it != threads_.end() && (it->second.pending_return || it->second.injected);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
 }
@@ -418,6 +575,7 @@ void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict&
   for (const auto& p : paths) ev.paths.push_back(p.path);
   ev.err = v.err;
   ev.rule = v.rule ? v.rule->describe() : "?";
+  ev.hint = t.hint;
   opts_.log->record(ev);
 }
 

@@ -1,0 +1,34 @@
+#pragma once
+// Rules that hold whatever the policy says: the ways out of a ptrace sandbox. Pure: the tracer
+// asks before it enforces the policy's verdict, and the pre-filter makes these calls stop.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "policy.hpp"
+
+namespace xpledge {
+
+enum class GuardAction : std::uint8_t {
+  deny,           // refuse with `err`
+  strip_untraced  // clear CLONE_UNTRACED from clone's flags (args[0]) and let it run
+};
+
+struct GuardDecision {
+  GuardAction action = GuardAction::deny;
+  int err = 0;
+  const RuleRef* rule = nullptr;  // a static "guard:<why>" rule
+};
+
+// Syscall names that must always stop in the supervisor, on every ABI that has them.
+std::span<const std::string_view> guarded_syscalls();
+
+// `policy_verdict` is what the policy decided; calls that reach files or the network outside
+// our checks are refused unless a rule names them explicitly (not by `default`).
+std::optional<GuardDecision> guard_check(const Syscall& call, pid_t supervisor_pid,
+                                         const Verdict& policy_verdict);
+
+}  // namespace xpledge
