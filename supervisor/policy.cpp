@@ -84,10 +84,22 @@ bool rule_matches(const Rule& r, const CallContext& ctx) {
          paths_match(r, ctx.paths);
 }
 
-// TODO(phase 2): consult PromiseCatalogue::builtin() once xpledge_promises is linked in.
-bool promises_allow(const Policy::Impl& p, const CallContext&) { return p.promises && false; }
-bool promises_allow_unconditionally(const Policy::Impl& p, Abi, std::int64_t) {
-  return p.promises && false;
+// What the policy's `promises:` say about a call no explicit rule matched: allow, a fixed errno
+// (clone3/openat2 -> ENOSYS so libc falls back to a call whose arguments can be checked; only
+// when the default is not allow, which would let them run anyway), or nothing.
+std::optional<Verdict> promises_verdict(const Policy::Impl& p, const CallContext& ctx) {
+  if (!p.promises) return std::nullopt;
+  const PromiseCatalogue& cat = PromiseCatalogue::builtin();
+  const PromiseCheck c = ctx.tgid >= 0 ? cat.check(*p.promises, ctx, ctx.tgid)
+                                       : cat.check(*p.promises, ctx);
+  if (c.allowed) return Verdict{Action::allow, 0, &p.promises_ref};
+  if (c.fixed_errno != 0 && p.default_action != Action::allow)
+    return Verdict{Action::deny, c.fixed_errno, &p.promises_ref};
+  return std::nullopt;
+}
+
+bool promises_allow_unconditionally(const Policy::Impl& p, Abi abi, std::int64_t nr) {
+  return p.promises && PromiseCatalogue::builtin().allows_unconditionally(*p.promises, abi, nr);
 }
 
 int verdict_errno(Action a, int err) { return a == Action::deny ? err : 0; }
@@ -168,7 +180,7 @@ Verdict Policy::evaluate(const CallContext& ctx) const {
       if (rule_matches(r, ctx)) return {r.action, verdict_errno(r.action, r.err.value_or(p.err)), &r.ref};
     }
   }
-  if (promises_allow(p, ctx)) return {Action::allow, 0, &p.promises_ref};
+  if (const auto v = promises_verdict(p, ctx)) return *v;
   return {p.default_action, verdict_errno(p.default_action, p.err), &p.default_ref};
 }
 
@@ -179,9 +191,7 @@ bool Policy::needs_paths(Abi abi, std::int64_t nr) const {
   if (const auto it = index.find(nr); it != index.end())
     for (std::size_t i : it->second)
       if (p.rules[i].has_path_conditions()) return true;
-  // Promises (rpath vs wpath ...) look at paths of any call that has them.
-  return p.promises != nullptr && syscall_sig(syscall_name(abi, nr)) != nullptr &&
-         !syscall_sig(syscall_name(abi, nr))->path_args().empty();
+  return p.promises && PromiseCatalogue::builtin().needs_paths(*p.promises, abi, nr);
 }
 
 bool Policy::allows_unconditionally(Abi abi, std::int64_t nr) const {
@@ -282,7 +292,7 @@ std::string describe_policy(const Policy& policy) {
   for (Abi abi : kAllAbis)
     if (policy.abi_allowed(abi)) out += " " + std::string(abi_name(abi));
   out += "\npromises: ";
-  out += p.promises ? std::string("(set)") : std::string("(none)");  // TODO(phase 2): names
+  out += p.promises ? PromiseCatalogue::builtin().format(*p.promises) : std::string("(none)");
   out += "\npledge violation: " + std::string(action_name(p.pledge_violation)) + "\n";
   for (Abi abi : kAllAbis) {
     out += "\n";

@@ -59,6 +59,9 @@ struct PathArg {
 struct CallContext {
   Syscall call;
   std::span<const PathArg> paths;  // filled by the tracer when Policy::needs_paths() says so
+  // The caller's thread group id, for promise limits that name `self` (kill(self)); -1 =
+  // unknown, and such limits then fail closed.
+  std::int64_t tgid = -1;
 };
 
 class Policy {

@@ -1,14 +1,25 @@
 #include "policy_load.hpp"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "path_match.hpp"
+#include "promises.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge::embedded {
@@ -22,10 +33,68 @@ namespace {
 constexpr int kSupportedVersion = 1;
 constexpr std::size_t kMaxDiagnostics = 20;
 constexpr int kMaxErrno = 4095;  // the kernel's MAX_ERRNO
+constexpr int kMaxArgIndex = 5;
+
+// ---- named constants for argument values ---------------------------------------------------
+
+struct NamedConstant {
+  std::string_view name;
+  std::uint64_t value;
+};
+
+constexpr std::uint64_t u(long long v) { return static_cast<std::uint64_t>(v); }
+
+// Values from the C library's headers (x86-64; the same on i386 and x32 for all of these).
+// Signed ones (AT_FDCWD) are stored sign-extended, as a 64-bit register holds them.
+#define XP_C(name) NamedConstant{#name, u(name)}
+constexpr NamedConstant kConstants[] = {
+    XP_C(AF_UNSPEC), XP_C(AF_UNIX), XP_C(AF_LOCAL), XP_C(AF_INET), XP_C(AF_INET6),
+    XP_C(AF_NETLINK), XP_C(AF_PACKET), XP_C(AF_BLUETOOTH), XP_C(AF_VSOCK), XP_C(AF_ALG),
+    XP_C(SOCK_STREAM), XP_C(SOCK_DGRAM), XP_C(SOCK_RAW), XP_C(SOCK_SEQPACKET),
+    XP_C(SOCK_NONBLOCK), XP_C(SOCK_CLOEXEC),
+    XP_C(O_RDONLY), XP_C(O_WRONLY), XP_C(O_RDWR), XP_C(O_ACCMODE), XP_C(O_CREAT), XP_C(O_EXCL),
+    XP_C(O_NOCTTY), XP_C(O_TRUNC), XP_C(O_APPEND), XP_C(O_NONBLOCK), XP_C(O_DIRECTORY),
+    XP_C(O_NOFOLLOW), XP_C(O_CLOEXEC), XP_C(O_TMPFILE), XP_C(O_PATH), XP_C(O_SYNC),
+    XP_C(O_DSYNC),
+    XP_C(CLONE_VM), XP_C(CLONE_FS), XP_C(CLONE_FILES), XP_C(CLONE_SIGHAND), XP_C(CLONE_PIDFD),
+    XP_C(CLONE_PTRACE), XP_C(CLONE_VFORK), XP_C(CLONE_PARENT), XP_C(CLONE_THREAD),
+    XP_C(CLONE_NEWNS), XP_C(CLONE_SYSVSEM), XP_C(CLONE_SETTLS), XP_C(CLONE_PARENT_SETTID),
+    XP_C(CLONE_CHILD_CLEARTID), XP_C(CLONE_DETACHED), XP_C(CLONE_UNTRACED),
+    XP_C(CLONE_CHILD_SETTID), XP_C(CLONE_NEWCGROUP), XP_C(CLONE_NEWUTS), XP_C(CLONE_NEWIPC),
+    XP_C(CLONE_NEWUSER), XP_C(CLONE_NEWPID), XP_C(CLONE_NEWNET), XP_C(CLONE_IO),
+    XP_C(CLONE_NEWTIME),
+    XP_C(PROT_NONE), XP_C(PROT_READ), XP_C(PROT_WRITE), XP_C(PROT_EXEC),
+    XP_C(MAP_SHARED), XP_C(MAP_PRIVATE), XP_C(MAP_FIXED), XP_C(MAP_ANONYMOUS),
+    XP_C(MAP_NORESERVE), XP_C(MAP_GROWSDOWN), XP_C(MAP_FIXED_NOREPLACE), XP_C(MAP_32BIT),
+    XP_C(MAP_POPULATE), XP_C(MAP_STACK), XP_C(MAP_HUGETLB),
+    XP_C(AT_FDCWD), XP_C(AT_EMPTY_PATH), XP_C(AT_SYMLINK_NOFOLLOW), XP_C(AT_SYMLINK_FOLLOW),
+    XP_C(AT_REMOVEDIR),
+    XP_C(SIGHUP), XP_C(SIGINT), XP_C(SIGQUIT), XP_C(SIGILL), XP_C(SIGTRAP), XP_C(SIGABRT),
+    XP_C(SIGBUS), XP_C(SIGFPE), XP_C(SIGKILL), XP_C(SIGUSR1), XP_C(SIGSEGV), XP_C(SIGUSR2),
+    XP_C(SIGPIPE), XP_C(SIGALRM), XP_C(SIGTERM), XP_C(SIGCHLD), XP_C(SIGCONT), XP_C(SIGSTOP),
+    XP_C(SIGTSTP), XP_C(SIGTTIN), XP_C(SIGTTOU), XP_C(SIGURG), XP_C(SIGXCPU), XP_C(SIGXFSZ),
+    XP_C(SIGVTALRM), XP_C(SIGPROF), XP_C(SIGWINCH), XP_C(SIGIO), XP_C(SIGPWR), XP_C(SIGSYS),
+    XP_C(PER_LINUX), XP_C(PER_LINUX32), XP_C(UNAME26), XP_C(ADDR_NO_RANDOMIZE),
+    XP_C(READ_IMPLIES_EXEC), XP_C(ADDR_LIMIT_32BIT),
+    XP_C(TIOCSTI), XP_C(TIOCLINUX),
+};
+#undef XP_C
+
+std::optional<std::uint64_t> constant_value(std::string_view name) {
+  for (const auto& c : kConstants)
+    if (c.name == name) return c.value;
+  return std::nullopt;
+}
+
+std::vector<std::string_view> constant_names() {
+  std::vector<std::string_view> out;
+  for (const auto& c : kConstants) out.push_back(c.name);
+  return out;
+}
 
 // ---- small helpers -------------------------------------------------------------------------
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string kind_of(const YAML::Node& n) {
   switch (n.Type()) {
@@ -36,6 +105,12 @@ std::string kind_of(const YAML::Node& n) {
     case YAML::NodeType::Undefined: break;
   }
   return "nothing";
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 // Optimal-string-alignment distance (a transposition is one edit).
@@ -70,7 +145,7 @@ std::string closest(std::string_view word, const Range& candidates) {
 }
 
 std::string did_you_mean(const std::string& suggestion) {
-  return suggestion.empty() ? "" : " (did you mean " + quoted(suggestion) + "?)";
+  return suggestion.empty() ? "" : " (did you mean " + squote(suggestion) + "?)";
 }
 
 std::vector<std::string> errno_names() {
@@ -86,55 +161,87 @@ std::optional<int> errno_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<long long> parse_integer(const std::string& s) {
+// Decimal, 0x hex or 0 octal (strtol conventions); negative numbers are sign-extended.
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+  const std::string s(text);
   if (s.empty()) return std::nullopt;
   errno = 0;
   char* end = nullptr;
-  const long long v = std::strtoll(s.c_str(), &end, 0);
-  if (errno != 0 || *end != '\0') return std::nullopt;
+  const std::uint64_t v = s.front() == '-' ? u(std::strtoll(s.c_str(), &end, 0))
+                                           : std::strtoull(s.c_str(), &end, 0);
+  if (errno != 0 || *end != '\0' || s.front() == '+' || s.front() == ' ') return std::nullopt;
   return v;
 }
 
 constexpr std::size_t abi_index(Abi abi) { return static_cast<std::size_t>(abi); }
 
+constexpr std::array kOps{ArgOp::eq, ArgOp::ne, ArgOp::lt, ArgOp::le, ArgOp::gt,
+                          ArgOp::ge, ArgOp::mask_all, ArgOp::mask_any, ArgOp::mask_none, ArgOp::in};
+
 // ---- the loader ----------------------------------------------------------------------------
 
 struct KeyEntry {
-  SourcePos pos;      // of the key
+  SourcePos pos;  // of the key
   YAML::Node value;
 };
 using KeyMap = std::map<std::string, KeyEntry>;
 
 // Rule lists in evaluation order.
 constexpr std::array kListOrder{Action::kill, Action::deny, Action::log, Action::allow};
+using Lists = std::array<std::vector<Rule>, kListOrder.size()>;
 
 std::size_t list_slot(Action a) {
   return static_cast<std::size_t>(std::find(kListOrder.begin(), kListOrder.end(), a) -
                                   kListOrder.begin());
 }
 
+constexpr std::string_view kTopKeys[] = {"version", "default", "errno", "abis",  "promises",
+                                         "pledge",  "include", "allow", "deny",  "kill", "log"};
+// Keys only the top-level policy may set; an included file contributes rules only.
+constexpr std::string_view kTopOnlyKeys[] = {"default", "errno", "abis", "promises", "pledge"};
+constexpr std::string_view kRuleKeys[] = {"syscall", "path", "access", "args", "errno"};
+constexpr std::string_view kArgKeys[] = {"index", "op", "value"};
+constexpr std::string_view kPledgeKeys[] = {"violation"};
+
 class Loader {
  public:
   Policy load(std::string_view yaml, const std::string& file);
 
  private:
+  // Diagnostics and positions (in the file being read now).
   void error(const SourcePos& pos, std::string message);
   SourcePos pos_of(const YAML::Node& n) const;
+  bool expect(const YAML::Node& n, YAML::NodeType::value type, std::string_view what);
   std::optional<YAML::Node> parse_yaml(std::string_view yaml);
   std::optional<KeyMap> read_map(const YAML::Node& n, std::span<const std::string_view> keys,
                                  std::string_view what);
-  bool expect(const YAML::Node& n, YAML::NodeType::value type, std::string_view what);
+  std::vector<YAML::Node> scalar_or_list(const YAML::Node& n, std::string_view what);
 
+  // Top-level settings.
   void read_version(const KeyMap& m, const YAML::Node& root);
   void read_default(const KeyMap& m, const YAML::Node& root, Policy::Impl& p);
-  void read_errno(const KeyMap& m, Policy::Impl& p);
   void read_abis(const KeyMap& m, Policy::Impl& p);
-  void read_lists(const KeyMap& m, std::array<std::vector<Rule>, kListOrder.size()>& lists);
-  std::optional<Rule> read_entry(const YAML::Node& n, Action action, std::size_t index);
-  bool resolve_syscall(const YAML::Node& n, Rule& r);
+  void read_promises(const KeyMap& m, Policy::Impl& p);
+  void read_pledge(const KeyMap& m, Policy::Impl& p);
   std::optional<int> read_errno_value(const YAML::Node& n);
 
-  std::string file_;
+  // Rules, from this file and its includes.
+  void read_rules(const KeyMap& m, Lists& lists);
+  void read_lists(const KeyMap& m, Lists& lists);
+  void read_includes(const KeyMap& m, Lists& lists);
+  void include_file(const YAML::Node& entry, Lists& lists);
+  std::optional<Rule> read_entry(const YAML::Node& n, Action action, std::size_t index);
+  bool read_rule_map(const YAML::Node& n, Rule& r);
+  bool resolve_syscall(const YAML::Node& n, Rule& r);
+  void read_paths(const KeyEntry& e, Rule& r);
+  void read_access(const KeyEntry& e, Rule& r);
+  void read_args(const KeyEntry& e, Rule& r);
+  std::optional<ArgCond> read_arg(const YAML::Node& n);
+  std::optional<std::uint64_t> read_value(const YAML::Node& n);
+
+  std::string file_;                               // the file being read, as displayed
+  std::vector<std::string> stack_display_;         // include chain, as displayed
+  std::vector<std::filesystem::path> stack_real_;  // include chain, canonical (for cycles)
   std::vector<Diagnostic> diags_;
 };
 
@@ -168,7 +275,8 @@ bool Loader::expect(const YAML::Node& n, YAML::NodeType::value type, std::string
   return false;
 }
 
-// A map's keys, checked: each a known scalar key, none twice.
+// A map's keys, checked: each a known scalar key, none twice. yaml-cpp keeps duplicate keys and
+// node["k"] returns the first, so the map is walked here.
 std::optional<KeyMap> Loader::read_map(const YAML::Node& n, std::span<const std::string_view> keys,
                                        std::string_view what) {
   if (!expect(n, YAML::NodeType::Map, what)) return std::nullopt;
@@ -181,11 +289,11 @@ std::optional<KeyMap> Loader::read_map(const YAML::Node& n, std::span<const std:
     }
     const std::string key = it->first.Scalar();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      error(kpos, "unknown key " + quoted(key) + did_you_mean(closest(key, keys)));
+      error(kpos, "unknown key " + squote(key) + did_you_mean(closest(key, keys)));
       continue;
     }
     if (const auto prev = out.find(key); prev != out.end()) {
-      error(kpos, "duplicate key " + quoted(key) + " (first at " +
+      error(kpos, "duplicate key " + squote(key) + " (first at " +
                       std::to_string(prev->second.pos.line) + ":" +
                       std::to_string(prev->second.pos.col) + ")");
       continue;
@@ -194,6 +302,25 @@ std::optional<KeyMap> Loader::read_map(const YAML::Node& n, std::span<const std:
   }
   return out;
 }
+
+// `key: x` or `key: [x, y]`: the scalars, each checked.
+std::vector<YAML::Node> Loader::scalar_or_list(const YAML::Node& n, std::string_view what) {
+  std::vector<YAML::Node> out;
+  if (n.IsScalar()) {
+    out.push_back(n);
+    return out;
+  }
+  if (!n.IsSequence()) {
+    error(pos_of(n), std::string(what) + ": expected a scalar or a sequence, got " + kind_of(n));
+    return out;
+  }
+  if (n.size() == 0) error(pos_of(n), std::string(what) + ": empty list");
+  for (const YAML::Node& item : n)
+    if (expect(item, YAML::NodeType::Scalar, std::string(what) + " entry")) out.push_back(item);
+  return out;
+}
+
+// ---- top-level settings --------------------------------------------------------------------
 
 void Loader::read_version(const KeyMap& m, const YAML::Node& root) {
   const auto it = m.find("version");
@@ -205,7 +332,7 @@ void Loader::read_version(const KeyMap& m, const YAML::Node& root) {
   const YAML::Node& v = it->second.value;
   if (!expect(v, YAML::NodeType::Scalar, "'version'")) return;
   if (v.Scalar() != std::to_string(kSupportedVersion))
-    error(pos_of(v), "unsupported policy version " + quoted(v.Scalar()) +
+    error(pos_of(v), "unsupported policy version " + squote(v.Scalar()) +
                          " (this xpledge supports version " + std::to_string(kSupportedVersion) +
                          ")");
 }
@@ -223,7 +350,7 @@ void Loader::read_default(const KeyMap& m, const YAML::Node& root, Policy::Impl&
   else if (s == "deny") p.default_action = Action::deny;
   else if (s == "kill") p.default_action = Action::kill;
   else {
-    error(pos_of(v), "'default' must be one of allow, deny, kill; got " + quoted(s));
+    error(pos_of(v), "'default' must be one of allow, deny, kill; got " + squote(s));
     return;
   }
   p.default_ref.pos = pos_of(v);
@@ -232,20 +359,15 @@ void Loader::read_default(const KeyMap& m, const YAML::Node& root, Policy::Impl&
 std::optional<int> Loader::read_errno_value(const YAML::Node& n) {
   if (!expect(n, YAML::NodeType::Scalar, "'errno'")) return std::nullopt;
   const std::string& s = n.Scalar();
-  if (const auto v = parse_integer(s)) {
-    if (*v >= 1 && *v <= kMaxErrno) return static_cast<int>(*v);
+  if (s.empty() || (s.front() >= '0' && s.front() <= '9') || s.front() == '-') {
+    const auto v = parse_number(s);
+    if (v && *v >= 1 && *v <= kMaxErrno) return static_cast<int>(*v);
     error(pos_of(n), "'errno' must be between 1 and " + std::to_string(kMaxErrno) + ", got " + s);
     return std::nullopt;
   }
   if (const auto e = errno_from_name(s)) return e;
-  error(pos_of(n), "unknown errno " + quoted(s) + did_you_mean(closest(s, errno_names())));
+  error(pos_of(n), "unknown errno " + squote(s) + did_you_mean(closest(s, errno_names())));
   return std::nullopt;
-}
-
-void Loader::read_errno(const KeyMap& m, Policy::Impl& p) {
-  p.err = EPERM;
-  if (const auto it = m.find("errno"); it != m.end())
-    if (const auto e = read_errno_value(it->second.value)) p.err = *e;
 }
 
 void Loader::read_abis(const KeyMap& m, Policy::Impl& p) {
@@ -255,6 +377,7 @@ void Loader::read_abis(const KeyMap& m, Policy::Impl& p) {
     p.abis[abi_index(Abi::x86_64)] = true;
     return;
   }
+  p.abi_ref.pos = it->second.pos;
   const YAML::Node& seq = it->second.value;
   if (!expect(seq, YAML::NodeType::Sequence, "'abis'")) return;
   for (const YAML::Node& n : seq) {
@@ -263,12 +386,49 @@ void Loader::read_abis(const KeyMap& m, Policy::Impl& p) {
     const bool known = std::any_of(kAllAbis.begin(), kAllAbis.end(),
                                    [&](Abi a) { return abi_name(a) == s; });
     if (!known) {
-      error(pos_of(n), "unknown ABI " + quoted(s) + " (expected x86_64, i386 or x32)");
+      error(pos_of(n), "unknown ABI " + squote(s) + " (expected x86_64, i386 or x32)");
       continue;
     }
     p.abis[abi_index(*abi_from_name(s))] = true;
   }
 }
+
+void Loader::read_promises(const KeyMap& m, Policy::Impl& p) {
+  const auto it = m.find("promises");
+  if (it == m.end()) return;
+  p.promises_ref.pos = it->second.pos;
+  const YAML::Node& seq = it->second.value;
+  if (!expect(seq, YAML::NodeType::Sequence, "'promises'")) return;
+  const PromiseCatalogue& cat = PromiseCatalogue::builtin();
+  std::vector<std::string> names;
+  for (std::size_t id = 0; id < cat.size(); ++id) names.push_back(cat.name(id));
+  PromiseSet set;
+  for (const YAML::Node& n : seq) {
+    if (!expect(n, YAML::NodeType::Scalar, "'promises' entry")) continue;
+    if (const auto id = cat.find(n.Scalar()))
+      set.add(*id);
+    else
+      error(pos_of(n), "unknown promise " + squote(n.Scalar()) +
+                           did_you_mean(closest(n.Scalar(), names)));
+  }
+  p.promises = std::make_shared<const PromiseSet>(set);
+}
+
+void Loader::read_pledge(const KeyMap& m, Policy::Impl& p) {
+  const auto it = m.find("pledge");
+  if (it == m.end()) return;
+  const auto keys = read_map(it->second.value, kPledgeKeys, "'pledge'");
+  if (!keys) return;
+  const auto v = keys->find("violation");
+  if (v == keys->end()) return;
+  const YAML::Node& n = v->second.value;
+  if (!expect(n, YAML::NodeType::Scalar, "'violation'")) return;
+  if (n.Scalar() == "deny") p.pledge_violation = Action::deny;
+  else if (n.Scalar() == "kill") p.pledge_violation = Action::kill;
+  else error(pos_of(n), "'violation' must be deny or kill; got " + squote(n.Scalar()));
+}
+
+// ---- rules -----------------------------------------------------------------------------------
 
 bool Loader::resolve_syscall(const YAML::Node& n, Rule& r) {
   r.syscall = n.Scalar();
@@ -277,17 +437,160 @@ bool Loader::resolve_syscall(const YAML::Node& n, Rule& r) {
     r.nr[abi_index(abi)] = syscall_nr(abi, r.syscall);
     any = any || r.nr[abi_index(abi)].has_value();
   }
-  if (!any) error(pos_of(n), "unknown syscall " + quoted(r.syscall) +
-                                 did_you_mean(suggest_syscall(r.syscall)));
+  if (!any)
+    error(pos_of(n),
+          "unknown syscall " + squote(r.syscall) + did_you_mean(suggest_syscall(r.syscall)));
   return any;
+}
+
+void Loader::read_paths(const KeyEntry& e, Rule& r) {
+  for (const YAML::Node& n : scalar_or_list(e.value, "'path'")) {
+    if (const auto why = glob_error(n.Scalar()))
+      error(pos_of(n), *why);
+    else
+      r.paths.push_back(n.Scalar());
+  }
+}
+
+void Loader::read_access(const KeyEntry& e, Rule& r) {
+  if (!expect(e.value, YAML::NodeType::Scalar, "'access'")) return;
+  r.access = access_from_name(e.value.Scalar());
+  if (!r.access)
+    error(pos_of(e.value), "'access' must be one of read, write, create, exec; got " +
+                               squote(e.value.Scalar()));
+}
+
+// A number, a constant name, or several joined by '|' (O_WRONLY|O_CREAT).
+std::optional<std::uint64_t> Loader::read_value(const YAML::Node& n) {
+  if (!expect(n, YAML::NodeType::Scalar, "'value'")) return std::nullopt;
+  std::uint64_t out = 0;
+  std::string_view rest = n.Scalar();
+  while (true) {
+    const std::size_t bar = rest.find('|');
+    const std::string_view term = trim(rest.substr(0, bar));
+    const bool looks_numeric = !term.empty() && (std::isdigit(static_cast<unsigned char>(term[0])) || term[0] == '-');
+    std::optional<std::uint64_t> v = looks_numeric ? parse_number(term) : constant_value(term);
+    if (!v) {
+      error(pos_of(n), looks_numeric || term.empty()
+                           ? "bad value " + squote(term) + " (expected a number or a constant name)"
+                           : "unknown constant " + squote(term) +
+                                 did_you_mean(closest(term, constant_names())));
+      return std::nullopt;
+    }
+    out |= *v;
+    if (bar == std::string_view::npos) return out;
+    rest = rest.substr(bar + 1);
+  }
+}
+
+std::optional<ArgCond> Loader::read_arg(const YAML::Node& n) {
+  const auto keys = read_map(n, kArgKeys, "'args' entry");
+  if (!keys) return std::nullopt;
+  ArgCond c;
+  bool ok = true;
+  const auto index = keys->find("index");
+  const auto value = keys->find("value");
+  if (index == keys->end() || value == keys->end()) {
+    error(pos_of(n), std::string("'args' entry: missing required key ") +
+                         (index == keys->end() ? "'index'" : "'value'"));
+    return std::nullopt;
+  }
+  const YAML::Node& in = index->second.value;
+  if (!expect(in, YAML::NodeType::Scalar, "'index'")) return std::nullopt;
+  const auto i = parse_number(in.Scalar());
+  if (!i || *i > kMaxArgIndex) {
+    error(pos_of(in), "'index' must be 0 to 5, got " + squote(in.Scalar()));
+    ok = false;
+  } else {
+    c.index = static_cast<std::uint8_t>(*i);
+  }
+  if (const auto op = keys->find("op"); op != keys->end()) {
+    const YAML::Node& on = op->second.value;
+    if (!expect(on, YAML::NodeType::Scalar, "'op'")) return std::nullopt;
+    const auto found = std::find_if(kOps.begin(), kOps.end(),
+                                    [&](ArgOp o) { return arg_op_name(o) == on.Scalar(); });
+    if (found == kOps.end()) {
+      std::vector<std::string_view> names;
+      for (ArgOp o : kOps) names.push_back(arg_op_name(o));
+      error(pos_of(on), "unknown op " + squote(on.Scalar()) +
+                            did_you_mean(closest(on.Scalar(), names)) +
+                            " (expected eq, ne, lt, le, gt, ge, mask_all, mask_any, mask_none, in)");
+      return std::nullopt;
+    }
+    c.op = *found;
+  }
+  const YAML::Node& vn = value->second.value;
+  if (c.op == ArgOp::in) {
+    if (!vn.IsSequence() || vn.size() == 0) {
+      error(pos_of(vn), "'in' takes a non-empty list of values, got " + kind_of(vn));
+      return std::nullopt;
+    }
+    for (const YAML::Node& item : vn) {
+      const auto v = read_value(item);
+      if (v) c.values.push_back(*v);
+      ok = ok && v.has_value();
+    }
+  } else if (vn.IsSequence()) {
+    error(pos_of(vn), squote(arg_op_name(c.op)) + " takes one value (use op: in for a list)");
+    return std::nullopt;
+  } else if (const auto v = read_value(vn)) {
+    c.values.push_back(*v);
+  } else {
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return c;
+}
+
+void Loader::read_args(const KeyEntry& e, Rule& r) {
+  if (!expect(e.value, YAML::NodeType::Sequence, "'args'")) return;
+  for (const YAML::Node& n : e.value)
+    if (auto c = read_arg(n)) r.args.push_back(std::move(*c));
+}
+
+// {syscall: NAME, path: ..., access: ..., args: [...], errno: E}
+bool Loader::read_rule_map(const YAML::Node& n, Rule& r) {
+  const std::string what = squote(action_name(r.action)) + " entry";
+  const auto keys = read_map(n, kRuleKeys, what);
+  if (!keys) return false;
+  const std::size_t errors_before = diags_.size();
+  const auto sc = keys->find("syscall");
+  if (sc == keys->end()) {
+    error(pos_of(n), what + ": missing required key 'syscall'");
+    return false;
+  }
+  if (!expect(sc->second.value, YAML::NodeType::Scalar, "'syscall'")) return false;
+  const bool resolved = resolve_syscall(sc->second.value, r);
+  if (const auto it = keys->find("path"); it != keys->end()) read_paths(it->second, r);
+  if (const auto it = keys->find("access"); it != keys->end()) read_access(it->second, r);
+  if (const auto it = keys->find("args"); it != keys->end()) read_args(it->second, r);
+  if (const auto it = keys->find("errno"); it != keys->end()) {
+    if (r.action != Action::deny)
+      error(it->second.pos, "'errno' applies only to deny rules, not to " +
+                                squote(action_name(r.action)));
+    else
+      r.err = read_errno_value(it->second.value);
+  }
+  const bool path_keys = keys->contains("path") || keys->contains("access");
+  const SyscallSig* sig = syscall_sig(r.syscall);
+  if (resolved && path_keys && (!sig || sig->path_args().empty())) {
+    const auto it = keys->contains("path") ? keys->find("path") : keys->find("access");
+    error(it->second.pos, squote(it->first) + " needs a syscall that takes a path; " +
+                              squote(r.syscall) + " does not");
+  }
+  return resolved && diags_.size() == errors_before;
 }
 
 std::optional<Rule> Loader::read_entry(const YAML::Node& n, Action action, std::size_t index) {
   Rule r;
   r.action = action;
   r.ref = RuleRef{std::string(action_name(action)), index, pos_of(n)};
+  if (n.IsMap()) {
+    if (!read_rule_map(n, r)) return std::nullopt;
+    return r;
+  }
   if (!n.IsScalar()) {
-    error(pos_of(n), quoted(action_name(action)) + " entry: expected a syscall name or a map, got " +
+    error(pos_of(n), squote(action_name(action)) + " entry: expected a syscall name or a map, got " +
                          kind_of(n));
     return std::nullopt;
   }
@@ -295,13 +598,13 @@ std::optional<Rule> Loader::read_entry(const YAML::Node& n, Action action, std::
   return r;
 }
 
-void Loader::read_lists(const KeyMap& m, std::array<std::vector<Rule>, kListOrder.size()>& lists) {
+void Loader::read_lists(const KeyMap& m, Lists& lists) {
   for (Action action : kListOrder) {
     const auto it = m.find(std::string(action_name(action)));
     if (it == m.end()) continue;
     const YAML::Node& seq = it->second.value;
     if (seq.IsNull()) continue;  // "allow:" with nothing under it: an empty list
-    if (!expect(seq, YAML::NodeType::Sequence, quoted(action_name(action)))) continue;
+    if (!expect(seq, YAML::NodeType::Sequence, squote(action_name(action)))) continue;
     std::size_t index = 0;
     for (const YAML::Node& entry : seq) {
       if (auto r = read_entry(entry, action, index)) lists[list_slot(action)].push_back(std::move(*r));
@@ -310,17 +613,77 @@ void Loader::read_lists(const KeyMap& m, std::array<std::vector<Rule>, kListOrde
   }
 }
 
-constexpr std::string_view kTopKeys[] = {"version", "default", "errno", "abis",
-                                         "allow",   "deny",    "kill",  "log"};
+void Loader::include_file(const YAML::Node& entry, Lists& lists) {
+  namespace fs = std::filesystem;
+  const SourcePos at = pos_of(entry);
+  const fs::path display = (fs::path(file_).parent_path() / entry.Scalar()).lexically_normal();
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(display, ec);
+  if (std::find(stack_real_.begin(), stack_real_.end(), real) != stack_real_.end()) {
+    std::string chain;
+    const auto first = std::find(stack_real_.begin(), stack_real_.end(), real) - stack_real_.begin();
+    for (auto i = static_cast<std::size_t>(first); i < stack_display_.size(); ++i)
+      chain += stack_display_[i] + " -> ";
+    error(at, "include cycle: " + chain + display.string());
+    return;
+  }
+  std::ifstream in(display, std::ios::binary);
+  if (!in) {
+    error(at, "cannot read included policy " + squote(display.string()) + ": " +
+                  std::strerror(errno));
+    return;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+
+  const std::string saved = file_;
+  file_ = display.string();
+  stack_display_.push_back(file_);
+  stack_real_.push_back(real);
+  if (const auto root = parse_yaml(text.str())) {
+    if (root->IsNull() || !root->IsDefined()) {
+      error({file_, 1, 1}, "empty policy: expected a map with 'version'");
+    } else if (const auto keys = read_map(*root, kTopKeys, "policy")) {
+      read_version(*keys, *root);
+      for (std::string_view k : kTopOnlyKeys)
+        if (const auto it = keys->find(std::string(k)); it != keys->end())
+          error(it->second.pos, squote(k) + " can only be set in the top-level policy, not in an "
+                                            "included file");
+      read_rules(*keys, lists);
+    }
+  }
+  stack_real_.pop_back();
+  stack_display_.pop_back();
+  file_ = saved;
+}
+
+void Loader::read_includes(const KeyMap& m, Lists& lists) {
+  const auto it = m.find("include");
+  if (it == m.end()) return;
+  if (!expect(it->second.value, YAML::NodeType::Sequence, "'include'")) return;
+  for (const YAML::Node& n : it->second.value)
+    if (expect(n, YAML::NodeType::Scalar, "'include' entry")) include_file(n, lists);
+}
+
+// This file's own rules first, then its includes' in order: within a list the first match
+// wins, so the including (more specific) file's rule is the one that decides.
+void Loader::read_rules(const KeyMap& m, Lists& lists) {
+  read_lists(m, lists);
+  read_includes(m, lists);
+}
 
 Policy Loader::load(std::string_view yaml, const std::string& file) {
   file_ = file;
   auto impl = std::make_shared<Policy::Impl>();
   impl->source = file;
-  impl->default_ref.pos = {file, 0, 0};
-  impl->abi_ref.pos = {file, 0, 0};
-  impl->promises_ref.pos = {file, 0, 0};
+  impl->err = EPERM;
+  impl->abis[abi_index(Abi::x86_64)] = true;
+  for (RuleRef* ref : {&impl->default_ref, &impl->abi_ref, &impl->promises_ref})
+    ref->pos = {file, 0, 0};
 
+  std::error_code ec;
+  stack_display_ = {file};
+  stack_real_ = {std::filesystem::weakly_canonical(file, ec)};
   const auto root = parse_yaml(yaml);
   if (root) {
     if (!root->IsDefined() || root->IsNull()) {
@@ -328,11 +691,13 @@ Policy Loader::load(std::string_view yaml, const std::string& file) {
     } else if (const auto keys = read_map(*root, kTopKeys, "policy")) {
       read_version(*keys, *root);
       read_default(*keys, *root, *impl);
-      read_errno(*keys, *impl);
+      if (const auto it = keys->find("errno"); it != keys->end())
+        if (const auto e = read_errno_value(it->second.value)) impl->err = *e;
       read_abis(*keys, *impl);
-      if (const auto it = keys->find("abis"); it != keys->end()) impl->abi_ref.pos = it->second.pos;
-      std::array<std::vector<Rule>, kListOrder.size()> lists;
-      read_lists(*keys, lists);
+      read_promises(*keys, *impl);
+      read_pledge(*keys, *impl);
+      Lists lists;
+      read_rules(*keys, lists);
       for (auto& l : lists)
         for (auto& r : l) impl->rules.push_back(std::move(r));
     }
@@ -372,13 +737,16 @@ Policy load_policy_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int e = errno;
-    throw PolicyError({Diagnostic{{path, 0, 0}, "cannot read policy: " + std::string(std::strerror(e))}});
+    throw PolicyError(
+        {Diagnostic{{path, 0, 0}, "cannot read policy: " + std::string(std::strerror(e))}});
   }
   std::ostringstream text;
   text << in.rdbuf();
   return load_policy_string(text.str(), path);
 }
 
-Policy load_default_policy() { return load_policy_string(embedded::default_policy_yaml, "<default>"); }
+Policy load_default_policy() {
+  return load_policy_string(embedded::default_policy_yaml, "<default>");
+}
 
 }  // namespace xpledge

@@ -1,11 +1,27 @@
 // Policy loading and evaluation, without a kernel: fake syscall tuples in, verdicts out.
 #include <doctest/doctest.h>
 
-#include <cerrno>
-#include <string>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+#include <termios.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "path_match.hpp"
 #include "policy.hpp"
 #include "policy_load.hpp"
+#include "promises.hpp"
 #include "syscalls.hpp"
 
 using namespace xpledge;
@@ -16,6 +32,31 @@ std::int64_t nr_of(Abi abi, const char* name) { return syscall_nr(abi, name).val
 
 Verdict eval(const Policy& p, Abi abi, const char* name, std::array<std::uint64_t, 6> args = {}) {
   return p.evaluate(CallContext{Syscall{abi, nr_of(abi, name), args}, {}});
+}
+
+Verdict eval_paths(const Policy& p, const char* name, std::vector<PathArg> paths) {
+  return p.evaluate(CallContext{Syscall{Abi::x86_64, nr_of(Abi::x86_64, name), {}}, paths});
+}
+
+constexpr std::uint64_t k64(long long v) { return static_cast<std::uint64_t>(v); }
+
+// A fresh directory for policy files that include each other; removed at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "xpledge-policy-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    const auto f = path / name;
+    std::ofstream(f) << text;
+    return f.string();
+  }
+};
+
+std::filesystem::path source_dir() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
 }
 
 // The first diagnostic of a policy that must not load, formatted.
@@ -189,20 +230,578 @@ TEST_CASE("files: unreadable file is a positionless diagnostic") {
 TEST_CASE("default policy: loads, denies the dangerous, allows the ordinary") {
   const Policy p = load_default_policy();
   CHECK(p.source() == "<default>");
-  for (const char* name : {"ptrace", "kexec_load", "init_module", "mount", "bpf", "reboot",
+  for (const std::string name : {"ptrace", "kexec_load", "init_module", "mount", "bpf", "reboot",
                            "io_uring_setup", "userfaultfd", "open_by_handle_at", "keyctl"}) {
     CAPTURE(name);
-    const Verdict v = eval(p, Abi::x86_64, name);
+    const Verdict v = eval(p, Abi::x86_64, name.c_str());
     CHECK(v.action == Action::deny);
     CHECK(v.err == EPERM);
     CHECK(v.rule->list == "deny");
     CHECK(v.rule->pos.file == "<default>");
   }
-  for (const char* name : {"read", "write", "openat", "execve", "clone", "mmap", "exit_group"}) {
+  for (const std::string name : {"read", "write", "openat", "execve", "mmap", "exit_group"}) {
     CAPTURE(name);
-    CHECK(eval(p, Abi::x86_64, name).action == Action::allow);
-    CHECK(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, name)));
+    CHECK(eval(p, Abi::x86_64, name.c_str()).action == Action::allow);
+    CHECK(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, name.c_str())));
   }
   CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "ptrace")));
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "clone")));
   CHECK_FALSE(p.abi_allowed(Abi::i386));
+}
+
+// ---- path matching ---------------------------------------------------------------------------
+
+TEST_CASE("glob_match: * ? [..] within a component, ** across components") {
+  CHECK(glob_match("/etc/passwd", "/etc/passwd"));
+  CHECK_FALSE(glob_match("/etc/passwd", "/etc/passwd2"));
+  CHECK(glob_match("/tmp/**", "/tmp"));
+  CHECK(glob_match("/tmp/**", "/tmp/a"));
+  CHECK(glob_match("/tmp/**", "/tmp/a/b/c"));
+  CHECK_FALSE(glob_match("/tmp/**", "/tmpfoo"));
+  CHECK_FALSE(glob_match("/tmp/**", "/"));
+  CHECK(glob_match("/**", "/"));
+  CHECK(glob_match("/**", "/any/thing"));
+  CHECK(glob_match("/dev/tty*", "/dev/tty"));
+  CHECK(glob_match("/dev/tty*", "/dev/tty12"));
+  CHECK_FALSE(glob_match("/dev/tty*", "/dev/tty1/x"));
+  CHECK_FALSE(glob_match("/dev/tty*", "/dev/pts/0"));
+  CHECK(glob_match("/a/**/b", "/a/b"));
+  CHECK(glob_match("/a/**/b", "/a/x/y/b"));
+  CHECK_FALSE(glob_match("/a/**/b", "/a/x/b/c"));
+  CHECK(glob_match("/a/**/b/**", "/a/x/b/c/d"));
+  CHECK(glob_match("/a/?", "/a/x"));
+  CHECK_FALSE(glob_match("/a/?", "/a/xy"));
+  CHECK(glob_match("/a/[bc]d", "/a/cd"));
+  CHECK_FALSE(glob_match("/a/[bc]d", "/a/dd"));
+  CHECK(glob_match("/a/[!b]d", "/a/cd"));
+  CHECK(glob_match("/home/*/.ssh/**", "/home/u/.ssh/id_rsa"));
+  CHECK(glob_match("/home/u/*", "/home/u/.bashrc"));  // '*' matches a leading dot
+  CHECK_FALSE(glob_match("/etc/*.conf", "/etc/x/y.conf"));
+  CHECK(glob_match("/etc/*.conf", "/etc/ld.so.conf"));
+  CHECK(glob_match("/**/*.so", "/usr/lib/libc.so"));
+  CHECK_FALSE(glob_match("/**/*.so", "/usr/lib/libc.so.6"));
+}
+
+TEST_CASE("glob_error: what a pattern may not be") {
+  CHECK_FALSE(glob_error("/tmp/**").has_value());
+  CHECK_FALSE(glob_error("/a/[]x]").has_value());
+  CHECK(glob_error("tmp/**").value() == "path pattern 'tmp/**' must be absolute (start with '/')");
+  CHECK(glob_error("").value() == "path pattern '' must be absolute (start with '/')");
+  CHECK(glob_error("/a/../b").value() ==
+        "path pattern '/a/../b' must not contain '.' or '..' components (paths are matched after "
+        "normalisation)");
+  CHECK(glob_error("/a/**.c").value() ==
+        "path pattern '/a/**.c': '**' must be a whole component (as in '/tmp/**'); use '*' "
+        "within a name");
+  CHECK(glob_error("/a/[bc").value() == "path pattern '/a/[bc': unterminated '['");
+}
+
+TEST_CASE("normalise_path: join, collapse . .. //, never above /") {
+  CHECK(normalise_path("/home/u", "a/b") == "/home/u/a/b");
+  CHECK(normalise_path("/home/u", "/etc//passwd") == "/etc/passwd");
+  CHECK(normalise_path("/home/u", "../v/./x/") == "/home/v/x");
+  CHECK(normalise_path("/home/u", ".") == "/home/u");
+  CHECK(normalise_path("/home/u", "") == "/home/u");
+  CHECK(normalise_path("/a", "../../../..") == "/");
+  CHECK(normalise_path("/", "/../etc/../../x") == "/x");
+  CHECK(normalise_path("//a//b/", "c") == "/a/b/c");
+  CHECK(normalise_path("/", "/") == "/");
+  CHECK(normalise_path("/a", "...") == "/a/...");
+}
+
+// ---- argument conditions -----------------------------------------------------------------------
+
+TEST_CASE("args: every op, constants by name, 'A|B' values") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: allow\n"
+      "errno: EUCLEAN\n"
+      "abis: [x86_64, i386]\n"
+      "deny:\n"
+      "  - { syscall: socket, args: [{ index: 0, op: in, value: [AF_INET, AF_INET6] }] }\n"
+      "  - { syscall: kill, args: [{ index: 1, value: SIGKILL }] }\n"  // op defaults to eq
+      "  - { syscall: tkill, args: [{ index: 1, op: ne, value: 0 }] }\n"
+      "  - { syscall: alarm, args: [{ index: 0, op: gt, value: 100 }] }\n"
+      "  - { syscall: pause, args: [{ index: 0, op: ge, value: 100 }] }\n"
+      "  - { syscall: nice, args: [{ index: 0, op: lt, value: 5 }] }\n"
+      "  - { syscall: umask, args: [{ index: 0, op: le, value: 5 }] }\n"
+      "  - { syscall: openat, args: [{ index: 2, op: mask_all, value: O_WRONLY|O_CREAT }] }\n"
+      "  - { syscall: mmap, args: [{ index: 2, op: mask_any, value: PROT_EXEC|PROT_WRITE }] }\n"
+      "  - { syscall: mprotect, args: [{ index: 2, op: mask_none, value: PROT_READ }] }\n",
+      "t.yaml");
+  auto denied = [&](const char* name, std::array<std::uint64_t, 6> a, Abi abi = Abi::x86_64) {
+    return eval(p, abi, name, a).action == Action::deny;
+  };
+  CHECK(denied("socket", {AF_INET}));
+  CHECK(denied("socket", {AF_INET6}));
+  CHECK_FALSE(denied("socket", {AF_UNIX}));
+  CHECK(denied("kill", {1, SIGKILL}));
+  CHECK_FALSE(denied("kill", {1, SIGTERM}));
+  CHECK(denied("tkill", {1, 15}));
+  CHECK_FALSE(denied("tkill", {1, 0}));
+  CHECK(denied("alarm", {101}));
+  CHECK_FALSE(denied("alarm", {100}));
+  CHECK(denied("pause", {100}));
+  CHECK_FALSE(denied("pause", {99}));
+  CHECK(denied("nice", {4}, Abi::i386));
+  CHECK_FALSE(denied("nice", {5}, Abi::i386));
+  CHECK(denied("umask", {5}));
+  CHECK_FALSE(denied("umask", {6}));
+  CHECK(denied("openat", {0, 0, O_WRONLY | O_CREAT | O_TRUNC}));
+  CHECK_FALSE(denied("openat", {0, 0, O_WRONLY}));
+  CHECK(denied("mmap", {0, 4096, PROT_READ | PROT_EXEC}));
+  CHECK_FALSE(denied("mmap", {0, 4096, PROT_READ}));
+  CHECK(denied("mprotect", {0, 4096, PROT_NONE}));
+  CHECK_FALSE(denied("mprotect", {0, 4096, PROT_READ}));
+  const Verdict v = eval(p, Abi::x86_64, "socket", {AF_INET});
+  CHECK(v.rule->describe() == "deny[0]@t.yaml:6:5");
+  CHECK(v.err == EUCLEAN);
+}
+
+TEST_CASE("args: i386 compares low 32 bits; on x86-64 the upper half cannot dodge a deny") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "errno: EUCLEAN\n"
+      "abis: [x86_64, i386]\n"
+      "allow:\n"
+      "  - { syscall: openat, args: [{ index: 0, op: eq, value: AT_FDCWD }] }\n"
+      "  - { syscall: socket, args: [{ index: 0, op: eq, value: AF_UNIX }] }\n"
+      "  - ioctl\n"
+      "deny:\n"
+      "  - { syscall: ioctl, args: [{ index: 1, op: eq, value: TIOCSTI }] }\n",
+      "t.yaml");
+  // i386: the tracer stores zero-extended 32-bit values; -100 is 0xffffff9c there.
+  CHECK(eval(p, Abi::i386, "openat", {0xffffff9cULL}).action == Action::allow);
+  CHECK(eval(p, Abi::i386, "openat", {3}).action == Action::deny);
+  // x86-64: glibc sign-extends the int.
+  CHECK(eval(p, Abi::x86_64, "openat", {k64(AT_FDCWD)}).action == Action::allow);
+  // A permitting rule must hold on the full value too: stray upper bits do not pass.
+  CHECK(eval(p, Abi::x86_64, "socket", {AF_UNIX}).action == Action::allow);
+  CHECK(eval(p, Abi::x86_64, "socket", {(1ULL << 32) | AF_UNIX}).action == Action::deny);
+  // A stopping rule also matches on the low half the kernel reads (CVE-2019-10063).
+  CHECK(eval(p, Abi::x86_64, "ioctl", {0, TIOCSTI}).action == Action::deny);
+  CHECK(eval(p, Abi::x86_64, "ioctl", {0, (1ULL << 32) | TIOCSTI}).action == Action::deny);
+  CHECK(eval(p, Abi::i386, "ioctl", {0, TIOCSTI}).action == Action::deny);
+  CHECK(eval(p, Abi::x86_64, "ioctl", {0, TCGETS}).action == Action::allow);
+}
+
+// ---- path conditions ---------------------------------------------------------------------------
+
+TEST_CASE("paths: allow needs every path arg, deny any; unreadable paths fail closed") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "errno: EUCLEAN\n"
+      "allow:\n"
+      "  - { syscall: openat, path: ['/etc/**', /usr/lib/**], access: read }\n"
+      "  - { syscall: openat, path: /tmp/**, access: write }\n"
+      "  - { syscall: rename, path: /tmp/** }\n"
+      "  - { syscall: execve, access: exec }\n"
+      "deny:\n"
+      "  - { syscall: openat, path: /etc/shadow }\n"
+      "  - { syscall: rename, path: /tmp/keep/** }\n",
+      "t.yaml");
+  using A = Access;
+  CHECK(eval_paths(p, "openat", {{"/etc/passwd", A::read, 0}}).action == Action::allow);
+  CHECK(eval_paths(p, "openat", {{"/etc/passwd", A::write, 0}}).action == Action::deny);
+  CHECK(eval_paths(p, "openat", {{"/usr/lib/x/libc.so", A::read, 0}}).action == Action::allow);
+  CHECK(eval_paths(p, "openat", {{"/etc/shadow", A::read, 0}}).rule->list == "deny");
+  // write covers create; read does not cover write.
+  CHECK(eval_paths(p, "openat", {{"/tmp/new", A::create, 0}}).action == Action::allow);
+  CHECK(eval_paths(p, "openat", {{"/tmp/f", A::write, 0}}).action == Action::allow);
+  CHECK(eval_paths(p, "openat", {{"/tmp/f", A::read, 0}}).action == Action::deny);
+  // Unreadable path: never allowed by a path rule; a deny path rule takes it.
+  const Verdict bad = eval_paths(p, "openat", {{"", A::read, EFAULT}});
+  CHECK(bad.action == Action::deny);
+  CHECK(bad.rule->describe() == "deny[0]@t.yaml:10:5");
+  // No path information at all: the same.
+  CHECK(eval_paths(p, "openat", {}).rule->list == "deny");
+  // rename: both paths under /tmp to be allowed; one under /tmp/keep to be denied.
+  CHECK(eval_paths(p, "rename", {{"/tmp/a", A::create, 0}, {"/tmp/b", A::create, 0}}).action ==
+        Action::allow);
+  CHECK(eval_paths(p, "rename", {{"/tmp/a", A::create, 0}, {"/etc/b", A::create, 0}}).rule->list ==
+        "default");
+  CHECK(eval_paths(p, "rename", {{"/tmp/a", A::create, 0}, {"/tmp/keep/b", A::create, 0}})
+            .rule->list == "deny");
+  // access alone.
+  CHECK(eval_paths(p, "execve", {{"/bin/sh", A::exec, 0}}).action == Action::allow);
+}
+
+TEST_CASE("access_covers: equal, and write covers create") {
+  CHECK(access_covers(Access::read, Access::read));
+  CHECK(access_covers(Access::write, Access::write));
+  CHECK(access_covers(Access::write, Access::create));
+  CHECK(access_covers(Access::create, Access::create));
+  CHECK(access_covers(Access::exec, Access::exec));
+  CHECK_FALSE(access_covers(Access::read, Access::write));
+  CHECK_FALSE(access_covers(Access::create, Access::write));
+  CHECK_FALSE(access_covers(Access::read, Access::exec));
+}
+
+TEST_CASE("needs_paths and allows_unconditionally are exact") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "allow:\n"
+      "  - getpid\n"
+      "  - { syscall: openat, path: /etc/** }\n"
+      "  - { syscall: socket, args: [{ index: 0, value: AF_UNIX }] }\n"
+      "  - { syscall: read, args: [{ index: 0, value: 0 }] }\n"
+      "  - read\n"
+      "  - write\n"
+      "  - execve\n"
+      "  - { syscall: unlink, access: create }\n"
+      "deny: [{ syscall: write, args: [{ index: 0, value: 2 }] }]\n"
+      "log: [execve]\n",
+      "t.yaml");
+  auto nr = [](const char* n) { return nr_of(Abi::x86_64, n); };
+  CHECK(p.needs_paths(Abi::x86_64, nr("openat")));
+  CHECK(p.needs_paths(Abi::x86_64, nr("unlink")));
+  CHECK_FALSE(p.needs_paths(Abi::x86_64, nr("socket")));
+  CHECK_FALSE(p.needs_paths(Abi::x86_64, nr("execve")));
+  CHECK_FALSE(p.needs_paths(Abi::i386, nr_of(Abi::i386, "openat")));  // ABI not allowed
+  CHECK(p.allows_unconditionally(Abi::x86_64, nr("getpid")));
+  CHECK(p.allows_unconditionally(Abi::x86_64, nr("read")));  // conditional allow, then unconditional
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr("openat")));  // conditional, default deny
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr("socket")));
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr("write")));   // a deny rule could apply
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr("execve")));  // logged
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr("close")));   // default deny
+  CHECK_FALSE(p.allows_unconditionally(Abi::i386, nr_of(Abi::i386, "getpid")));
+
+  const Policy open = load_policy_string(
+      "version: 1\ndefault: allow\nallow: [{ syscall: socket, args: [{ index: 0, value: 1 }] }]\n",
+      "t.yaml");
+  // Only a conditional allow, but the default is allow: every call runs.
+  CHECK(open.allows_unconditionally(Abi::x86_64, nr("socket")));
+  CHECK(open.allows_unconditionally(Abi::x86_64, nr("close")));
+}
+
+TEST_CASE("log: allowed and logged; ordered between deny and allow") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "allow: [execve, getpid]\n"
+      "log: [execve, getpid]\n"
+      "deny: [getpid]\n",
+      "t.yaml");
+  const Verdict v = eval(p, Abi::x86_64, "execve");
+  CHECK(v.action == Action::log);
+  CHECK(v.err == 0);
+  CHECK(v.rule->describe() == "log[0]@t.yaml:4:7");
+  CHECK(eval(p, Abi::x86_64, "getpid").action == Action::deny);
+}
+
+TEST_CASE("rule errno: a deny rule's own errno wins over the policy's") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "errno: EUCLEAN\n"
+      "deny: [{ syscall: socket, errno: EACCES }, { syscall: bind, errno: 22 }, listen]\n",
+      "t.yaml");
+  CHECK(eval(p, Abi::x86_64, "socket").err == EACCES);
+  CHECK(eval(p, Abi::x86_64, "bind").err == EINVAL);
+  CHECK(eval(p, Abi::x86_64, "listen").err == EUCLEAN);
+}
+
+// ---- malformed rule maps -----------------------------------------------------------------------
+
+TEST_CASE("malformed: rule maps") {
+  const std::string head = "version: 1\ndefault: deny\n";
+  CHECK(first_error(head + "allow: [{ path: /tmp/** }]\n") ==
+        "p.yaml:3:9: error: 'allow' entry: missing required key 'syscall'");
+  CHECK(first_error(head + "allow: [{ syscall: openat, pth: /tmp/** }]\n") ==
+        "p.yaml:3:28: error: unknown key 'pth' (did you mean 'path'?)");
+  CHECK(first_error(head + "allow: [{ syscall: openat, path: /a, path: /b }]\n") ==
+        "p.yaml:3:38: error: duplicate key 'path' (first at 3:28)");
+  CHECK(first_error(head + "allow: [{ syscall: [openat] }]\n") ==
+        "p.yaml:3:20: error: 'syscall': expected a scalar, got a sequence");
+  CHECK(first_error(head + "allow: [{ syscall: opneat }]\n") ==
+        "p.yaml:3:20: error: unknown syscall 'opneat' (did you mean 'openat'?)");
+  CHECK(first_error(head + "allow: [{ syscall: openat, path: tmp/** }]\n") ==
+        "p.yaml:3:34: error: path pattern 'tmp/**' must be absolute (start with '/')");
+  CHECK(first_error(head + "allow: [{ syscall: openat, path: { a: b } }]\n") ==
+        "p.yaml:3:34: error: 'path': expected a scalar or a sequence, got a map");
+  CHECK(first_error(head + "allow: [{ syscall: openat, path: [] }]\n") ==
+        "p.yaml:3:34: error: 'path': empty list");
+  CHECK(first_error(head + "allow: [{ syscall: openat, access: rw }]\n") ==
+        "p.yaml:3:36: error: 'access' must be one of read, write, create, exec; got 'rw'");
+  CHECK(first_error(head + "allow: [{ syscall: socket, path: /tmp/** }]\n") ==
+        "p.yaml:3:28: error: 'path' needs a syscall that takes a path; 'socket' does not");
+  CHECK(first_error(head + "allow: [{ syscall: getpid, access: read }]\n") ==
+        "p.yaml:3:28: error: 'access' needs a syscall that takes a path; 'getpid' does not");
+  CHECK(first_error(head + "allow: [{ syscall: socket, errno: EACCES }]\n") ==
+        "p.yaml:3:28: error: 'errno' applies only to deny rules, not to 'allow'");
+  CHECK(first_error(head + "deny: [{ syscall: socket, errno: EACCESS }]\n") ==
+        "p.yaml:3:34: error: unknown errno 'EACCESS' (did you mean 'EACCES'?)");
+}
+
+TEST_CASE("malformed: argument conditions") {
+  const std::string head = "version: 1\ndefault: deny\ndeny:\n  - syscall: socket\n    args:\n";
+  CHECK(first_error(head + "      - { index: 6, value: 1 }\n") ==
+        "p.yaml:6:18: error: 'index' must be 0 to 5, got '6'");
+  CHECK(first_error(head + "      - { index: 0 }\n") ==
+        "p.yaml:6:9: error: 'args' entry: missing required key 'value'");
+  CHECK(first_error(head + "      - { value: 1 }\n") ==
+        "p.yaml:6:9: error: 'args' entry: missing required key 'index'");
+  CHECK(first_error(head + "      - { index: 0, op: equals, value: 1 }\n") ==
+        "p.yaml:6:25: error: unknown op 'equals' (expected eq, ne, lt, le, gt, ge, mask_all, "
+        "mask_any, mask_none, in)");
+  CHECK(first_error(head + "      - { index: 0, op: mask_al, value: 1 }\n") ==
+        "p.yaml:6:25: error: unknown op 'mask_al' (did you mean 'mask_all'?) (expected eq, ne, "
+        "lt, le, gt, ge, mask_all, mask_any, mask_none, in)");
+  CHECK(first_error(head + "      - { index: 0, value: AF_INTE }\n") ==
+        "p.yaml:6:28: error: unknown constant 'AF_INTE' (did you mean 'AF_INET'?)");
+  CHECK(first_error(head + "      - { index: 0, value: 12abc }\n") ==
+        "p.yaml:6:28: error: bad value '12abc' (expected a number or a constant name)");
+  CHECK(first_error(head + "      - { index: 0, value: 'O_WRONLY|' }\n") ==
+        "p.yaml:6:28: error: bad value '' (expected a number or a constant name)");
+  CHECK(first_error(head + "      - { index: 0, op: in, value: 2 }\n") ==
+        "p.yaml:6:36: error: 'in' takes a non-empty list of values, got a scalar");
+  CHECK(first_error(head + "      - { index: 0, op: eq, value: [1, 2] }\n") ==
+        "p.yaml:6:36: error: 'eq' takes one value (use op: in for a list)");
+  CHECK(first_error(head + "      - 3\n") == "p.yaml:6:9: error: 'args' entry: expected a map, got a scalar");
+  CHECK(first_error("version: 1\ndefault: deny\ndeny: [{ syscall: socket, args: { index: 0 } }]\n") ==
+        "p.yaml:3:33: error: 'args': expected a sequence, got a map");
+}
+
+TEST_CASE("malformed: promises and pledge") {
+  const std::string head = "version: 1\ndefault: deny\n";
+  CHECK(first_error(head + "promises: [stdio, rpth]\n") ==
+        "p.yaml:3:19: error: unknown promise 'rpth' (did you mean 'rpath'?)");
+  CHECK(first_error(head + "promises: stdio\n") ==
+        "p.yaml:3:11: error: 'promises': expected a sequence, got a scalar");
+  CHECK(first_error(head + "pledge: { violation: abort }\n") ==
+        "p.yaml:3:22: error: 'violation' must be deny or kill; got 'abort'");
+  CHECK(first_error(head + "pledge: { violaton: kill }\n") ==
+        "p.yaml:3:11: error: unknown key 'violaton' (did you mean 'violation'?)");
+}
+
+// ---- promises in a policy ------------------------------------------------------------------------
+
+TEST_CASE("promises: a call no rule names but a promise allows -> allow by 'promises'") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "errno: EUCLEAN\n"
+      "promises: [stdio]\n"
+      "pledge: { violation: kill }\n"
+      "deny: [{ syscall: write, args: [{ index: 0, value: 5 }] }]\n",
+      "t.yaml");
+  REQUIRE(p.promises().has_value());
+  const auto& cat = PromiseCatalogue::builtin();
+  CHECK(cat.format(*p.promises()) == "stdio");
+  CHECK(p.pledge_violation() == Action::kill);
+  Verdict v = eval(p, Abi::x86_64, "read", {0});
+  CHECK(v.action == Action::allow);
+  CHECK(v.rule->describe() == "promises@t.yaml:4:1");
+  v = eval(p, Abi::x86_64, "write", {5});  // explicit rules first
+  CHECK(v.action == Action::deny);
+  CHECK(v.rule->list == "deny");
+  v = eval(p, Abi::x86_64, "ptrace");  // not in stdio: the default
+  CHECK(v.action == Action::deny);
+  CHECK(v.rule->list == "default");
+  CHECK(v.err == EUCLEAN);
+  // clone3's flags are in memory: ENOSYS so libc falls back to clone.
+  v = eval(p, Abi::x86_64, "clone3");
+  CHECK(v.action == Action::deny);
+  CHECK(v.err == ENOSYS);
+  CHECK(v.rule->list == "promises");
+  CHECK(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "read")));
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "ptrace")));
+
+  const Policy none = load_policy_string("version: 1\ndefault: deny\n", "t.yaml");
+  CHECK_FALSE(none.promises().has_value());
+  CHECK(none.pledge_violation() == Action::deny);
+}
+
+// ---- includes --------------------------------------------------------------------------------------
+
+TEST_CASE("include: relative to the including file; rules keep their own file:line") {
+  TempDir dir;
+  std::filesystem::create_directory(dir.path / "sub");
+  dir.write("sub/net.yaml",
+            "version: 1\n"
+            "include: [../common.yaml]\n"
+            "deny:\n"
+            "  - { syscall: socket, errno: EACCES }\n");
+  dir.write("common.yaml", "version: 1\ndeny: [socket, ptrace]\nallow: [getpid]\n");
+  const std::string top = dir.write("top.yaml",
+                                    "version: 1\n"
+                                    "default: allow\n"
+                                    "include: [sub/net.yaml]\n"
+                                    "deny: [bpf]\n");
+  const Policy p = load_policy_file(top);
+  const std::string d = dir.path.string();
+  Verdict v = eval(p, Abi::x86_64, "socket");
+  CHECK(v.err == EACCES);  // sub/net.yaml's rule comes before common.yaml's
+  CHECK(v.rule->describe() == "deny[0]@" + d + "/sub/net.yaml:4:5");
+  v = eval(p, Abi::x86_64, "ptrace");
+  CHECK(v.rule->describe() == "deny[1]@" + d + "/common.yaml:2:16");
+  v = eval(p, Abi::x86_64, "bpf");
+  CHECK(v.rule->describe() == "deny[0]@" + top + ":4:8");
+  CHECK(eval(p, Abi::x86_64, "getpid").rule->list == "allow");
+}
+
+TEST_CASE("include: cycles, missing files and top-level-only keys are errors") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  dir.write("a.yaml", "version: 1\ndefault: deny\ninclude: [b.yaml]\n");
+  dir.write("b.yaml", "version: 1\ninclude: [c.yaml]\n");
+  dir.write("c.yaml", "version: 1\ninclude: [a.yaml]\n");
+  try {
+    load_policy_file(d + "/a.yaml");
+    FAIL("cycle loaded");
+  } catch (const PolicyError& e) {
+    REQUIRE(e.diagnostics().size() == 1);
+    CHECK(e.diagnostics()[0].format() == d + "/c.yaml:2:11: error: include cycle: " + d +
+                                             "/a.yaml -> " + d + "/b.yaml -> " + d +
+                                             "/c.yaml -> " + d + "/a.yaml");
+  }
+  dir.write("self.yaml", "version: 1\ndefault: deny\ninclude: [./self.yaml]\n");
+  try {
+    load_policy_file(d + "/self.yaml");
+    FAIL("cycle loaded");
+  } catch (const PolicyError& e) {
+    CHECK(e.diagnostics()[0].message == "include cycle: " + d + "/self.yaml -> " + d + "/self.yaml");
+  }
+  dir.write("m.yaml", "version: 1\ndefault: deny\ninclude: [nope.yaml]\n");
+  try {
+    load_policy_file(d + "/m.yaml");
+    FAIL("missing include loaded");
+  } catch (const PolicyError& e) {
+    CHECK(e.diagnostics()[0].format() == d + "/m.yaml:3:11: error: cannot read included policy '" +
+                                             d + "/nope.yaml': No such file or directory");
+  }
+  dir.write("frag.yaml", "version: 1\ndefault: allow\nerrno: EIO\nallow: [opneat]\n");
+  dir.write("t.yaml", "version: 1\ndefault: deny\ninclude: [frag.yaml]\n");
+  try {
+    load_policy_file(d + "/t.yaml");
+    FAIL("bad include loaded");
+  } catch (const PolicyError& e) {
+    REQUIRE(e.diagnostics().size() == 3);
+    CHECK(e.diagnostics()[0].format() == d + "/frag.yaml:2:1: error: 'default' can only be set in "
+                                             "the top-level policy, not in an included file");
+    CHECK(e.diagnostics()[1].format() == d + "/frag.yaml:3:1: error: 'errno' can only be set in "
+                                             "the top-level policy, not in an included file");
+    CHECK(e.diagnostics()[2].format() == d + "/frag.yaml:4:9: error: unknown syscall 'opneat' "
+                                             "(did you mean 'openat'?)");
+  }
+}
+
+TEST_CASE("include: the same file twice (not a cycle) is fine") {
+  TempDir dir;
+  dir.write("c.yaml", "version: 1\ndeny: [bpf]\n");
+  dir.write("x.yaml", "version: 1\ninclude: [c.yaml]\n");
+  const std::string top = dir.write("t.yaml", "version: 1\ndefault: allow\ninclude: [x.yaml, c.yaml]\n");
+  CHECK(eval(load_policy_file(top), Abi::x86_64, "bpf").action == Action::deny);
+}
+
+// ---- describe_policy (xpledge check) ---------------------------------------------------------------
+
+// Note: libseccomp 2.5.4 knows i386 `socket` only as a socketcall pseudo-number, so the socket
+// rule has no i386 line.
+TEST_CASE("describe_policy: golden output") {
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "errno: EUCLEAN\n"
+      "abis: [x86_64, i386]\n"
+      "promises: [stdio, rpath]\n"
+      "allow:\n"
+      "  - write\n"
+      "  - { syscall: openat, path: [/etc/**, /usr/lib/**], access: read }\n"
+      "  - mmap2\n"
+      "deny:\n"
+      "  - { syscall: socket, args: [{ index: 0, op: in, value: [AF_INET, AF_INET6] }], errno: EACCES }\n"
+      "  - { syscall: personality, args: [{ index: 0, op: ne, value: 0 }, { index: 0, op: ne, value: 0xffffffff }] }\n"
+      "kill: [reboot]\n"
+      "log: [execve]\n",
+      "golden.yaml");
+  const std::string expected =
+      "policy: golden.yaml\n"
+      "default: deny (errno EUCLEAN)\n"
+      "errno: EUCLEAN\n"
+      "abis: x86_64 i386\n"
+      "promises: rpath stdio\n"
+      "pledge violation: deny\n"
+      "\n"
+      "x86_64:\n"
+      "  kill:\n"
+      "    reboot  [kill[0]@golden.yaml:13:8]\n"
+      "  deny:\n"
+      "    personality if arg0 ne 0 and arg0 ne 0xffffffff  [deny[1]@golden.yaml:12:5]\n"
+      "    socket if arg0 in {2, 10}, errno EACCES  [deny[0]@golden.yaml:11:5]\n"
+      "  log:\n"
+      "    execve  [log[0]@golden.yaml:14:7]\n"
+      "  allow:\n"
+      "    openat if path /etc/** | /usr/lib/** and access read  [allow[1]@golden.yaml:8:5]\n"
+      "    write  [allow[0]@golden.yaml:7:5]\n"
+      "\n"
+      "i386:\n"
+      "  kill:\n"
+      "    reboot  [kill[0]@golden.yaml:13:8]\n"
+      "  deny:\n"
+      "    personality if arg0 ne 0 and arg0 ne 0xffffffff  [deny[1]@golden.yaml:12:5]\n"
+      "  log:\n"
+      "    execve  [log[0]@golden.yaml:14:7]\n"
+      "  allow:\n"
+      "    mmap2  [allow[2]@golden.yaml:9:5]\n"
+      "    openat if path /etc/** | /usr/lib/** and access read  [allow[1]@golden.yaml:8:5]\n"
+      "    write  [allow[0]@golden.yaml:7:5]\n"
+      "\n"
+      "x32: not allowed (every call denied, errno EUCLEAN)\n";
+  CHECK(describe_policy(p) == expected);
+}
+
+// ---- shipped policies ----------------------------------------------------------------------------
+
+TEST_CASE("default policy: argument rules (namespaces, personality, TIOCSTI)") {
+  const Policy p = load_default_policy();
+  auto action = [&](const char* name, std::array<std::uint64_t, 6> a) {
+    return eval(p, Abi::x86_64, name, a).action;
+  };
+  const std::uint64_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+                                     CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
+                                     CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+  CHECK(action("clone", {thread_flags}) == Action::allow);
+  CHECK(action("clone", {SIGCHLD | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID}) == Action::allow);
+  for (std::uint64_t ns : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS,
+                           CLONE_NEWIPC, CLONE_NEWCGROUP}) {
+    CHECK(action("clone", {SIGCHLD | ns}) == Action::deny);
+    CHECK(action("unshare", {ns}) == Action::deny);
+  }
+  CHECK(action("unshare", {CLONE_FILES}) == Action::allow);
+  CHECK(action("setns", {3, 0}) == Action::deny);
+  const Verdict c3 = eval(p, Abi::x86_64, "clone3", {});
+  CHECK(c3.action == Action::deny);
+  CHECK(c3.err == ENOSYS);
+  for (std::uint64_t per : {0x0ULL, 0x8ULL, 0x20000ULL, 0x20008ULL, 0x40000ULL, 0x40008ULL,
+                            0xffffffffULL})
+    CHECK(action("personality", {per}) == Action::allow);
+  CHECK(action("personality", {READ_IMPLIES_EXEC}) == Action::deny);
+  CHECK(action("personality", {MMAP_PAGE_ZERO}) == Action::deny);
+  CHECK(action("ioctl", {0, TIOCSTI}) == Action::deny);
+  CHECK(action("ioctl", {0, (1ULL << 32) | TIOCSTI}) == Action::deny);
+  CHECK(action("ioctl", {0, TCGETS}) == Action::allow);
+  CHECK(p.needs_paths(Abi::x86_64, nr_of(Abi::x86_64, "openat")) == false);
+}
+
+TEST_CASE("example policies load") {
+  const auto dir = source_dir() / "policies" / "examples";
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".yaml") files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  CHECK(files == std::vector<std::string>{"build.yaml", "no-network.yaml", "read-only-fs.yaml",
+                                          "stdio-only.yaml"});
+  for (const auto& f : files) {
+    CAPTURE(f);
+    try {
+      load_policy_file((dir / f).string());
+    } catch (const PolicyError& e) {
+      FAIL(std::string(e.what()));
+    }
+  }
 }
