@@ -20,14 +20,17 @@ TEST_NAME=$(basename "$0" .sh)
 # shellcheck disable=SC2034  # used by the tests that source this file
 POLICIES=$(cd "$TESTS_SRC/policies" && pwd -P) || exit 1
 
-# Per-test temporary directory, removed on exit; background processes started through xp_bg
-# are SIGKILLed on exit so that a failing test leaves nothing running.
+# Per-test temporary directory, removed on exit. Processes listed in _xp_bg_pids (xp_bg's
+# xpledge, victims whose pid a test learnt) are SIGKILLed when a test fails or skips, so that a
+# failure leaves nothing running; a passing test has already waited for all of them.
 T=$(mktemp -d "${TMPDIR:-/tmp}/xpledge-$TEST_NAME.XXXXXX") || exit 1
 T=$(cd "$T" && pwd -P) || exit 1
 _xp_bg_pids=()
 _xp_cleanup() {
-  local p
-  for p in "${_xp_bg_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  local status=$? p
+  if [ "$status" -ne 0 ]; then
+    for p in "${_xp_bg_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  fi
   rm -rf "$T"
 }
 trap _xp_cleanup EXIT

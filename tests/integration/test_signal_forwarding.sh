@@ -10,6 +10,7 @@ for sig in TERM INT HUP QUIT USR1 USR2 WINCH; do
   rm -f "$T/ready"
   xp_bg "$T/out" "$T/err" -p "$ALLOW" -- "$VICTIMS/wait_signal" "$T/ready" "$sig"
   wait_for_file "$T/ready" 10
+  _xp_bg_pids+=("$(cat "$T/ready")")  # killed on exit if a failure leaves it behind
   kill -s "$sig" "$XP_PID" || fail "cannot send SIG$sig to xpledge"
   wait_bg "$XP_PID" 10
   [ "$rc" -eq 0 ] || fail "SIG$sig with a handler: expected exit 0, got $rc"
@@ -24,6 +25,7 @@ for pair in TERM:15 INT:2 HUP:1 USR1:10; do
   rm -f "$T/ready"
   xp_bg "$T/out" "$T/err" -p "$ALLOW" -- "$VICTIMS/wait_signal" "$T/ready" -
   wait_for_file "$T/ready" 10
+  _xp_bg_pids+=("$(cat "$T/ready")")  # killed on exit if a failure leaves it behind
   kill -s "$sig" "$XP_PID" || fail "cannot send SIG$sig to xpledge"
   wait_bg "$XP_PID" 10
   [ "$rc" -eq $((128 + num)) ] || fail "SIG$sig without a handler: expected exit $((128 + num)), got $rc"
