@@ -237,6 +237,9 @@ class Loader {
   void read_access(const KeyEntry& e, Rule& r);
   void read_args(const KeyEntry& e, Rule& r);
   std::optional<ArgCond> read_arg(const YAML::Node& n);
+  std::optional<std::uint8_t> read_arg_index(const YAML::Node& n);
+  std::optional<ArgOp> read_arg_op(const YAML::Node& n);
+  std::optional<std::vector<std::uint64_t>> read_arg_values(const YAML::Node& n, ArgOp op);
   std::optional<std::uint64_t> read_value(const YAML::Node& n);
 
   std::string file_;                               // the file being read, as displayed
@@ -380,6 +383,7 @@ void Loader::read_abis(const KeyMap& m, Policy::Impl& p) {
   p.abi_ref.pos = it->second.pos;
   const YAML::Node& seq = it->second.value;
   if (!expect(seq, YAML::NodeType::Sequence, "'abis'")) return;
+  if (seq.size() == 0) error(pos_of(seq), "'abis': empty list (every call would be denied)");
   for (const YAML::Node& n : seq) {
     if (!expect(n, YAML::NodeType::Scalar, "'abis' entry")) continue;
     const std::string& s = n.Scalar();
@@ -483,63 +487,69 @@ std::optional<std::uint64_t> Loader::read_value(const YAML::Node& n) {
   }
 }
 
+std::optional<std::uint8_t> Loader::read_arg_index(const YAML::Node& n) {
+  if (!expect(n, YAML::NodeType::Scalar, "'index'")) return std::nullopt;
+  const auto i = parse_number(n.Scalar());
+  if (i && *i <= kMaxArgIndex) return static_cast<std::uint8_t>(*i);
+  error(pos_of(n), "'index' must be 0 to 5, got " + squote(n.Scalar()));
+  return std::nullopt;
+}
+
+std::optional<ArgOp> Loader::read_arg_op(const YAML::Node& n) {
+  if (!expect(n, YAML::NodeType::Scalar, "'op'")) return std::nullopt;
+  const auto found = std::find_if(kOps.begin(), kOps.end(),
+                                  [&](ArgOp o) { return arg_op_name(o) == n.Scalar(); });
+  if (found != kOps.end()) return *found;
+  std::vector<std::string_view> names;
+  for (ArgOp o : kOps) names.push_back(arg_op_name(o));
+  error(pos_of(n), "unknown op " + squote(n.Scalar()) + did_you_mean(closest(n.Scalar(), names)) +
+                       " (expected eq, ne, lt, le, gt, ge, mask_all, mask_any, mask_none, in)");
+  return std::nullopt;
+}
+
+// One value, or for `in` a non-empty list of them.
+std::optional<std::vector<std::uint64_t>> Loader::read_arg_values(const YAML::Node& n, ArgOp op) {
+  if (op != ArgOp::in && n.IsSequence()) {
+    error(pos_of(n), squote(arg_op_name(op)) + " takes one value (use op: in for a list)");
+    return std::nullopt;
+  }
+  if (op == ArgOp::in && (!n.IsSequence() || n.size() == 0)) {
+    error(pos_of(n), "'in' takes a non-empty list of values, got " + kind_of(n));
+    return std::nullopt;
+  }
+  std::vector<YAML::Node> items;
+  if (op == ArgOp::in)
+    for (const YAML::Node& item : n) items.push_back(item);
+  else
+    items.push_back(n);
+  std::vector<std::uint64_t> out;
+  bool ok = true;
+  for (const YAML::Node& item : items) {
+    const auto v = read_value(item);
+    if (v) out.push_back(*v);
+    ok = ok && v.has_value();
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+// {index: N, op: OP (default eq), value: V or [V...]}
 std::optional<ArgCond> Loader::read_arg(const YAML::Node& n) {
   const auto keys = read_map(n, kArgKeys, "'args' entry");
   if (!keys) return std::nullopt;
-  ArgCond c;
-  bool ok = true;
-  const auto index = keys->find("index");
-  const auto value = keys->find("value");
-  if (index == keys->end() || value == keys->end()) {
-    error(pos_of(n), std::string("'args' entry: missing required key ") +
-                         (index == keys->end() ? "'index'" : "'value'"));
-    return std::nullopt;
-  }
-  const YAML::Node& in = index->second.value;
-  if (!expect(in, YAML::NodeType::Scalar, "'index'")) return std::nullopt;
-  const auto i = parse_number(in.Scalar());
-  if (!i || *i > kMaxArgIndex) {
-    error(pos_of(in), "'index' must be 0 to 5, got " + squote(in.Scalar()));
-    ok = false;
-  } else {
-    c.index = static_cast<std::uint8_t>(*i);
-  }
-  if (const auto op = keys->find("op"); op != keys->end()) {
-    const YAML::Node& on = op->second.value;
-    if (!expect(on, YAML::NodeType::Scalar, "'op'")) return std::nullopt;
-    const auto found = std::find_if(kOps.begin(), kOps.end(),
-                                    [&](ArgOp o) { return arg_op_name(o) == on.Scalar(); });
-    if (found == kOps.end()) {
-      std::vector<std::string_view> names;
-      for (ArgOp o : kOps) names.push_back(arg_op_name(o));
-      error(pos_of(on), "unknown op " + squote(on.Scalar()) +
-                            did_you_mean(closest(on.Scalar(), names)) +
-                            " (expected eq, ne, lt, le, gt, ge, mask_all, mask_any, mask_none, in)");
+  for (const char* required : {"index", "value"}) {
+    if (!keys->contains(required)) {
+      error(pos_of(n), std::string("'args' entry: missing required key '") + required + "'");
       return std::nullopt;
     }
-    c.op = *found;
   }
-  const YAML::Node& vn = value->second.value;
-  if (c.op == ArgOp::in) {
-    if (!vn.IsSequence() || vn.size() == 0) {
-      error(pos_of(vn), "'in' takes a non-empty list of values, got " + kind_of(vn));
-      return std::nullopt;
-    }
-    for (const YAML::Node& item : vn) {
-      const auto v = read_value(item);
-      if (v) c.values.push_back(*v);
-      ok = ok && v.has_value();
-    }
-  } else if (vn.IsSequence()) {
-    error(pos_of(vn), squote(arg_op_name(c.op)) + " takes one value (use op: in for a list)");
-    return std::nullopt;
-  } else if (const auto v = read_value(vn)) {
-    c.values.push_back(*v);
-  } else {
-    ok = false;
-  }
-  if (!ok) return std::nullopt;
-  return c;
+  const auto index = read_arg_index(keys->at("index").value);
+  std::optional<ArgOp> op = ArgOp::eq;
+  if (keys->contains("op")) op = read_arg_op(keys->at("op").value);
+  if (!op) return std::nullopt;
+  auto values = read_arg_values(keys->at("value").value, *op);
+  if (!index || !values) return std::nullopt;
+  return ArgCond{*index, *op, std::move(*values)};
 }
 
 void Loader::read_args(const KeyEntry& e, Rule& r) {

@@ -180,6 +180,8 @@ TEST_CASE("malformed: wrong types are positioned") {
         "p.yaml:3:8: error: 'allow': expected a sequence, got a scalar");
   CHECK(first_error("version: 1\ndefault: [deny]\n") ==
         "p.yaml:2:10: error: 'default': expected a scalar, got a sequence");
+  CHECK(first_error("version: 1\ndefault: deny\nabis: []\n") ==
+        "p.yaml:3:7: error: 'abis': empty list (every call would be denied)");
   CHECK(first_error("version: 1\ndefault: deny\nabis: x86_64\n") ==
         "p.yaml:3:7: error: 'abis': expected a sequence, got a scalar");
   CHECK(first_error("version: 1\ndefault: deny\ndeny:\n  - [ptrace]\n") ==
