@@ -155,10 +155,13 @@ std::optional<std::uint64_t> number(std::string_view s) {
     neg = true;
     s.remove_prefix(1);
   }
-  int base = 10;
+  int base = 10;  // C conventions: 0x.. hexadecimal, 0.. octal (modes: 0644)
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
     base = 16;
     s.remove_prefix(2);
+  } else if (s.size() > 1 && s[0] == '0') {
+    base = 8;
+    s.remove_prefix(1);
   }
   std::uint64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);

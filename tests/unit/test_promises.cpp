@@ -226,6 +226,20 @@ TEST_CASE("loader: a small catalogue works end to end") {
   CHECK(c.check(PromiseSet{}, CallContext{call("getpid"), {}}).needed == "lone");
 }
 
+TEST_CASE("loader: numbers are decimal, 0x hexadecimal or 0 octal, as in C") {
+  const auto c = PromiseCatalogue::from_yaml(
+      "promises:\n"
+      "  - {name: n, help: numbers, syscalls: [{syscall: fchmod, arg1: {in: [0644, 0x10, 17, -1]}}]}\n");
+  PromiseSet n;
+  n.add(0);
+  for (std::uint64_t mode : {0644ull, 16ull, 17ull, ~0ull})
+    CHECK_MESSAGE(c.check(n, CallContext{call("fchmod", {3, mode}), {}}).allowed, mode);
+  CHECK_FALSE(c.check(n, CallContext{call("fchmod", {3, 644}), {}}).allowed);
+  CHECK_THROWS_WITH_AS(
+      PromiseCatalogue::from_yaml("promises:\n  - {name: n, help: x, syscalls: [{syscall: fchmod, arg1: {in: [09]}}]}\n"),
+      doctest::Contains("unknown constant '09'"), std::runtime_error);
+}
+
 // ---- parse / format --------------------------------------------------------------------------
 
 TEST_CASE("parse: space and tab separated names; unknown names are reported") {
