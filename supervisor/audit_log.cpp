@@ -137,7 +137,6 @@ std::string AuditLog::text_line(const AuditEvent& ev) const {
                                            action_name(ev.action), ev.pid, ev.tid, ev.comm,
                                            ev.call_text);
   if (ev.action == Action::deny) line += fmt::format(" = -1 {}", errno_name(ev.err));
-  if (ev.action == Action::kill) line += " = SIGKILL";
   line += " rule=" + ev.rule;
   if (!ev.hint.empty()) line += " hint=\"" + ev.hint + "\"";
   return line;

@@ -51,7 +51,7 @@ std::optional<GuardDecision> guard_check(const Syscall& call, pid_t supervisor,
   } else if (name == "clone3") {
     // Its flags live in memory another thread can rewrite after we look: ENOSYS makes libc
     // fall back to clone(), whose flags are in a register.
-    return deny(ENOSYS, kClone3);
+    return GuardDecision{GuardAction::deny, ENOSYS, &kClone3, true};
   } else if (name == "clone") {
     if (call.args[0] & CLONE_UNTRACED) return GuardDecision{GuardAction::strip_untraced, 0, &kUntraced};
   } else if (name == "seccomp") {

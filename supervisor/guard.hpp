@@ -21,6 +21,9 @@ struct GuardDecision {
   GuardAction action = GuardAction::deny;
   int err = 0;
   const RuleRef* rule = nullptr;  // a static "guard:<why>" rule
+  // Not a security refusal but an old kernel's answer (clone3 -> ENOSYS, after which libc uses
+  // clone): logged only with -v, so wrapped programs' output stays their own.
+  bool quiet = false;
 };
 
 // Syscall names that must always stop in the supervisor, on every ABI that has them.

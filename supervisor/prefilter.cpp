@@ -45,7 +45,12 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
     if (!nr || !allows(actx, abi, *nr)) continue;
     // A call libseccomp cannot filter on this arch (it answers EFAULT/EDOM for some i386
     // multiplexed ones) simply keeps stopping: the safe direction.
-    if (seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, static_cast<int>(*nr), 0) == 0) ++allowed;
+    // libseccomp takes the *native* number (or its pseudo-number for calls x86-64 lacks) and
+    // translates it by name to each arch of the context; the ABI's own number would be read as
+    // an x86-64 one (i386 open = 5 = x86-64 fstat).
+    const int native = seccomp_syscall_resolve_name(name.c_str());
+    if (native == __NR_SCMP_ERROR) continue;
+    if (seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, native, 0) == 0) ++allowed;
   }
   return ctx;
 }

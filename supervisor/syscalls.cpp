@@ -69,8 +69,11 @@ using U = PathUse;
 // Calls that take paths (every name on any ABI we trace), then a few common ones for decoding.
 // Kept sorted by name; a unit test checks order and that every name exists on some ABI.
 constexpr SyscallSig kSigs[] = {
+    S("accept", {K::fd, K::hex, K::hex, N, N, N}),
+    S("accept4", {K::fd, K::hex, K::hex, K::sock_type, N, N}),
     S("access", {K::path, K::num, N, N, N, N}, P(0, -1, U::read)),
     S("acct", {K::path, N, N, N, N, N}, P(0, -1, U::write)),
+    S("bind", {K::fd, K::hex, K::num, N, N, N}),
     S("chdir", {K::path, N, N, N, N, N}, P(0, -1, U::read)),
     S("chmod", {K::path, K::mode, N, N, N, N}, P(0, -1, U::write)),
     S("chown", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
@@ -80,14 +83,19 @@ constexpr SyscallSig kSigs[] = {
     S("close", {K::fd, N, N, N, N, N}),
     S("connect", {K::fd, K::hex, K::num, N, N, N}),
     S("creat", {K::path, K::mode, N, N, N, N}, P(0, -1, U::create)),
+    S("dup", {K::fd, N, N, N, N, N}),
+    S("dup2", {K::fd, K::fd, N, N, N, N}),
+    S("dup3", {K::fd, K::fd, K::open_flags, N, N, N}),
     S("execve", {K::path, K::hex, K::hex, N, N, N}, P(0, -1, U::exec)),
     S("execveat", {K::dirfd, K::path, K::hex, K::hex, K::at_flags, N}, P(1, 0, U::exec)),
     S("faccessat", {K::dirfd, K::path, K::num, N, N, N}, P(1, 0, U::read)),
     S("faccessat2", {K::dirfd, K::path, K::num, K::at_flags, N, N}, P(1, 0, U::read)),
     S("fchmodat", {K::dirfd, K::path, K::mode, N, N, N}, P(1, 0, U::write)),
     S("fchownat", {K::dirfd, K::path, K::num, K::num, K::at_flags, N}, P(1, 0, U::write)),
+    S("fcntl", {K::fd, K::num, K::hex, N, N, N}),
     S("fstatat64", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::read)),
     S("getxattr", {K::path, K::str, K::hex, K::num, N, N}, P(0, -1, U::read)),
+    S("ioctl", {K::fd, K::hex, K::hex, N, N, N}),
     S("kill", {K::num, K::signal, N, N, N, N}),
     S("lchown", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
     S("lchown32", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
@@ -95,6 +103,7 @@ constexpr SyscallSig kSigs[] = {
     S("link", {K::path, K::path, N, N, N, N}, P(0, -1, U::read), P(1, -1, U::create)),
     S("linkat", {K::dirfd, K::path, K::dirfd, K::path, K::at_flags, N}, P(1, 0, U::read),
       P(3, 2, U::create)),
+    S("listen", {K::fd, K::num, N, N, N, N}),
     S("listxattr", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
     S("llistxattr", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
     S("lremovexattr", {K::path, K::str, N, N, N, N}, P(0, -1, U::write)),
@@ -117,8 +126,12 @@ constexpr SyscallSig kSigs[] = {
     // openat2's flags live in a struct in memory; the tracer reads them into args[2].
     S("openat2", {K::dirfd, K::path, K::hex, K::num, N, N}, P(1, 0, U::open, 2)),
     S("pivot_root", {K::path, K::path, N, N, N, N}, P(0, -1, U::write), P(1, -1, U::write)),
+    S("pread64", {K::fd, K::hex, K::num, K::num, N, N}),
+    S("pwrite64", {K::fd, K::hex, K::num, K::num, N, N}),
+    S("read", {K::fd, K::hex, K::num, N, N, N}),
     S("readlink", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
     S("readlinkat", {K::dirfd, K::path, K::hex, K::num, N, N}, P(1, 0, U::read)),
+    S("recvfrom", {K::fd, K::hex, K::num, K::hex, K::hex, K::hex}),
     S("removexattr", {K::path, K::str, N, N, N, N}, P(0, -1, U::write)),
     S("rename", {K::path, K::path, N, N, N, N}, P(0, -1, U::create), P(1, -1, U::create)),
     S("renameat", {K::dirfd, K::path, K::dirfd, K::path, N, N}, P(1, 0, U::create),
@@ -126,6 +139,7 @@ constexpr SyscallSig kSigs[] = {
     S("renameat2", {K::dirfd, K::path, K::dirfd, K::path, K::hex, N}, P(1, 0, U::create),
       P(3, 2, U::create)),
     S("rmdir", {K::path, N, N, N, N, N}, P(0, -1, U::create)),
+    S("sendto", {K::fd, K::hex, K::num, K::hex, K::hex, K::num}),
     S("setxattr", {K::path, K::str, K::hex, K::num, K::num, N}, P(0, -1, U::write)),
     S("socket", {K::af, K::sock_type, K::num, N, N, N}),
     S("stat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
@@ -148,6 +162,7 @@ constexpr SyscallSig kSigs[] = {
     S("utime", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
     S("utimensat", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::write)),
     S("utimes", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
+    S("write", {K::fd, K::hex, K::num, N, N, N}),
 };
 
 }  // namespace

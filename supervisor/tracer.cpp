@@ -66,7 +66,8 @@ struct ThreadState {
   // commit once the kernel accepted the filter.
   std::optional<SavedRegs> injected;
   std::optional<PledgeState> pending_pledge;
-  std::string hint;  // why the current call was refused, for the log line
+  std::string hint;     // why the current call was refused, for the log line
+  bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
 
 ThreadState new_thread(pid_t tid, std::shared_ptr<ProcessState> proc) {
@@ -116,7 +117,7 @@ class Tracer {
   void enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v, bool seccomp_stop,
                const std::vector<PathArg>& paths);
   void release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc);
-  Verdict apply_guard(const ThreadState& t, const Syscall& call, const Verdict& v);
+  Verdict apply_guard(ThreadState& t, const Syscall& call, const Verdict& v);
   Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
   void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   bool inject_pledge_filter(ThreadState& t, const PromiseSet& set);
@@ -478,7 +479,7 @@ bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set) {
   return true;
 }
 
-Verdict Tracer::apply_guard(const ThreadState& t, const Syscall& call, const Verdict& v) {
+Verdict Tracer::apply_guard(ThreadState& t, const Syscall& call, const Verdict& v) {
   const auto g = guard_check(call, self_pid_, v);
   if (!g) return v;
   if (g->action == GuardAction::strip_untraced) {
@@ -488,6 +489,7 @@ Verdict Tracer::apply_guard(const ThreadState& t, const Syscall& call, const Ver
     return v;
   }
   if (v.action == Action::deny || v.action == Action::kill) return v;  // already refused
+  if (g->quiet) t.quiet = opts_.log->verbosity() == 0;
   return Verdict{Action::deny, g->err, g->rule};
 }
 
@@ -506,7 +508,7 @@ void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict&
         t.pending_return = -v.err;
         t.skipped_nr = info.call.nr;
       }
-      log_event(t, info.call, v, paths);
+      if (!t.quiet) log_event(t, info.call, v, paths);
       break;
     case Action::kill:
       skip_syscall(tid);
@@ -515,6 +517,7 @@ void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict&
       break;
   }
   t.hint.clear();
+  t.quiet = false;
   resume(tid);
 }
 

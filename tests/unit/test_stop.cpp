@@ -57,8 +57,12 @@ TEST_CASE("decode: strace-like rendering") {
         "openat(AT_FDCWD, \"/tmp/a\\\"b\\n\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)");
   Syscall i386{Abi::i386, 5, {0x1000, 0, 0, 0, 0, 0}};
   CHECK(decode_call(i386, reader) == "[i386] open(\"/tmp/a\\\"b\\n\", O_RDONLY, 0)");
-  Syscall unknown{Abi::x86_64, 10000, {0x10, 0, 0, 0, 0, 0}};
-  CHECK(decode_call(unknown, reader) == "syscall_10000(0x10)");
+  Syscall unknown{Abi::x86_64, 462, {0x10, 0, 0, 0, 0, 0}};
+  CHECK(decode_call(unknown, reader) == "syscall_462(0x10)");
+  Syscall xp{Abi::x86_64, 10000, {0x10, 0, 0, 0, 0, 0}};
+  CHECK(decode_call(xp, reader) == "xpledge(\"/tmp/a\\\"b\\n\", NULL)");
+  Syscall wr{Abi::x86_64, 1, {4, 0x1000, 6, 0, 0, 0}};
+  CHECK(decode_call(wr, reader) == "write(4, 0x1000, 6)");
   const auto bad = [](std::uint64_t) { return StringRead{{}, 14}; };
   Syscall unl{Abi::x86_64, 263, {static_cast<std::uint64_t>(-100), 0xdead, 0, 0, 0, 0}};
   CHECK(decode_call(unl, bad) == "unlinkat(AT_FDCWD, 0xdead, 0)");
