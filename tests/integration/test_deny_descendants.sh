@@ -25,6 +25,8 @@ th=$(grep '^thread ' "$T/out" | sed 's/.*pid=\([0-9]*\).*/\1/')
 [ -e "$th_file" ] || fail "the thread's denied unlinkat removed its file"
 rule="rule=deny[0]@$POL:$pos"
 assert_line "$T/err" "xpledge: deny pid=$gc comm=deny_tree unlinkat(AT_FDCWD, \"$gc_file\", 0) = -1 EUCLEAN $rule"
-assert_line "$T/err" "xpledge: deny pid=$th comm=deny_tree unlinkat(AT_FDCWD, \"$th_file\", 0) = -1 EUCLEAN $rule"
+main=$(grep '^main ' "$T/out" | sed 's/.*pid=\([0-9]*\).*/\1/')
+# A thread is logged with its process id and its own thread id.
+assert_line "$T/err" "xpledge: deny pid=$main tid=$th comm=deny_tree unlinkat(AT_FDCWD, \"$th_file\", 0) = -1 EUCLEAN $rule"
 assert_lines "$T/err" 2
 exit 0

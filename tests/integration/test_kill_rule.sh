@@ -8,8 +8,8 @@ POL=$POLICIES/kill_mkdir.yaml
 pos=$(rule_pos "$POL" mkdir) || exit 1
 d=$T/newdir
 
-kill_line_re() {  # PID
-  printf '^xpledge: kill pid=%s comm=try_call mkdir\\(%s, [^)]*\\) rule=kill\\[0\\]@%s$' \
+kill_line_re() {  # WHO: "pid=N" or, for a thread, "pid=[0-9]+ tid=N"
+  printf '^xpledge: kill %s comm=try_call mkdir\\(%s, [^)]*\\) rule=kill\\[0\\]@%s$' \
     "$1" "$(re_escape "\"$d\"")" "$(re_escape "$POL:$pos")"
 }
 
@@ -20,7 +20,7 @@ pid=$(field "$T/out" pid)
 [ -n "$pid" ] || fail "victim printed no pid before the call"
 assert_not_contains "$T/out" "^mkdir ret="
 [ ! -e "$d" ] || fail "the killed mkdir created $d"
-assert_contains "$T/err" "$(kill_line_re "$pid")"
+assert_contains "$T/err" "$(kill_line_re "pid=$pid")"
 assert_lines "$T/err" 1
 
 # a second thread: the whole process dies, the main thread never prints "joined"
@@ -29,7 +29,7 @@ assert_exit 137
 tid=$(field "$T/out" pid)
 assert_not_contains "$T/out" "^(mkdir ret=|joined)"
 [ ! -e "$d" ] || fail "the killed mkdir (thread) created $d"
-assert_contains "$T/err" "$(kill_line_re "$tid")"
+assert_contains "$T/err" "$(kill_line_re "pid=[0-9]+ tid=$tid")"
 assert_lines "$T/err" 1
 
 # a forked child: it dies of SIGKILL, its parent sees that and exits 0
@@ -39,6 +39,6 @@ cpid=$(field "$T/out" pid)
 assert_line "$T/out" "child status=signal 9"
 assert_not_contains "$T/out" "^mkdir ret="
 [ ! -e "$d" ] || fail "the killed mkdir (child) created $d"
-assert_contains "$T/err" "$(kill_line_re "$cpid")"
+assert_contains "$T/err" "$(kill_line_re "pid=$cpid")"
 assert_lines "$T/err" 1
 exit 0
