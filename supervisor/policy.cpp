@@ -1,6 +1,7 @@
 #include "policy.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "path_match.hpp"
@@ -116,10 +117,13 @@ std::string_view action_name(Action a) {
   return "?";
 }
 
+// "deny[2]@web.yaml:12:5"; lists without entries (default, abi, promises, the tracer's own
+// guard:* refs) have no index, and a ref with no file no "@...".
 std::string RuleRef::describe() const {
   std::string out = list;
-  if (list != "default" && list != "abi" && list != "promises")
+  if (list == "allow" || list == "deny" || list == "kill" || list == "log")
     out += "[" + std::to_string(index) + "]";
+  if (pos.file.empty()) return out;
   out += "@" + pos.file;
   if (pos.line > 0) out += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.col);
   return out;

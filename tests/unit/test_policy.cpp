@@ -113,6 +113,13 @@ TEST_CASE("evaluate: kill > deny > allow > default, with the rule that decided")
   CHECK(p.source() == "t.yaml");
 }
 
+TEST_CASE("RuleRef::describe") {
+  CHECK(RuleRef{"deny", 2, {"web.yaml", 12, 5}}.describe() == "deny[2]@web.yaml:12:5");
+  CHECK(RuleRef{"default", 0, {"web.yaml", 3, 10}}.describe() == "default@web.yaml:3:10");
+  CHECK(RuleRef{"default", 0, {"<default>", 0, 0}}.describe() == "default@<default>");
+  CHECK(RuleRef{"guard:clone3", 0, {}}.describe() == "guard:clone3");
+}
+
 TEST_CASE("evaluate: ABIs other than the allowed ones are denied by the 'abi' rule") {
   const Policy p = load_policy_string("version: 1\ndefault: allow\nerrno: 117\n", "t.yaml");
   CHECK(p.abi_allowed(Abi::x86_64));
