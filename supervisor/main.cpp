@@ -14,6 +14,7 @@
 
 #include "audit_log.hpp"
 #include "policy_load.hpp"
+#include "promises.hpp"
 #include "tracer.hpp"
 
 namespace {
@@ -100,6 +101,23 @@ int do_check(const std::string& path) {
   return 0;
 }
 
+int do_promises(const std::vector<std::string>& names) {
+  const auto& cat = xpledge::PromiseCatalogue::builtin();
+  if (names.empty()) {
+    std::cout << cat.describe();
+    return 0;
+  }
+  for (const auto& n : names) {
+    const auto id = cat.find(n);
+    if (!id) {
+      say(fmt::format("error: unknown promise '{}' (see 'xpledge promises')", n));
+      return kExitFailure;
+    }
+    std::cout << cat.describe(*id);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,6 +144,10 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate a policy and print what it allows");
   check->add_option("file", check_path, "Policy file (default: the embedded default policy)");
 
+  std::vector<std::string> promise_names;
+  auto* promises = app.add_subcommand("promises", "List pledge promises and what each allows");
+  promises->add_option("promise", promise_names, "Only these promises");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -141,5 +163,6 @@ int main(int argc, char** argv) {
   }
   if (*run) return do_run(ra);
   if (*check) return do_check(check_path);
+  if (*promises) return do_promises(promise_names);
   return kExitFailure;
 }

@@ -380,7 +380,8 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     if (opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
         (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)))
       paths = resolve_path_args(t.tid, info.call);
-    const CallContext ctx{info.call, paths};
+    CallContext ctx{info.call, paths};
+    ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
     v = apply_guard(t, info.call, v);
     v = pledge_verdict(t, ctx, v);
