@@ -138,6 +138,7 @@ std::string AuditLog::text_line(const AuditEvent& ev) const {
                                            ev.call_text);
   if (ev.action == Action::deny) line += fmt::format(" = -1 {}", errno_name(ev.err));
   line += " rule=" + ev.rule;
+  if (ev.permissive) line += " permissive=allowed";
   if (!ev.hint.empty()) line += " hint=\"" + ev.hint + "\"";
   return line;
 }
@@ -152,7 +153,8 @@ std::string AuditLog::json_line(const AuditEvent& ev) const {
       ev.nr, json_escape(ev.syscall), json_escape(ev.call_text), paths, action_name(ev.action));
   line += ev.action == Action::deny ? fmt::format(R"("errno":"{}",)", errno_name(ev.err))
                                     : std::string(R"("errno":null,)");
-  line += fmt::format(R"("rule":"{}")", json_escape(ev.rule));
+  line += fmt::format(R"("rule":"{}","permissive":{})", json_escape(ev.rule),
+                      ev.permissive ? "true" : "false");
   if (!ev.hint.empty()) line += fmt::format(R"(,"hint":"{}")", json_escape(ev.hint));
   return line + "}";
 }

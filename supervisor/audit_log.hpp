@@ -39,6 +39,7 @@ struct AuditEvent {
   int err = 0;            // deny: errno returned
   std::string rule;       // RuleRef::describe()
   std::string hint;       // "-v": what would allow it
+  bool permissive = false;  // --permissive: refused by the policy, but let through
 };
 
 class AuditLog {

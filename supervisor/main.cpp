@@ -15,6 +15,7 @@
 #include "audit_log.hpp"
 #include "policy_load.hpp"
 #include "promises.hpp"
+#include "stats.hpp"
 #include "tracer.hpp"
 
 namespace {
@@ -52,6 +53,8 @@ struct RunArgs {
   std::string log_format = "text";
   std::string color = "auto";
   bool no_seccomp = false;
+  bool permissive = false;
+  bool stats = false;
   int verbose = 0;
   std::vector<std::string> cmd;
 };
@@ -83,7 +86,11 @@ int do_run(const RunArgs& a) {
   opts.policy = &*policy;
   opts.log = &*log;
   opts.use_seccomp = !a.no_seccomp;
+  opts.permissive = a.permissive;
+  xpledge::StatsObserver stats;
+  if (a.stats) opts.observers.push_back(&stats);
   const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
+  if (a.stats) std::fputs(stats.table().c_str(), stderr);
   switch (r.kind) {
     case xpledge::RunResult::Kind::spawn_failed:
       say("error: " + r.error);
@@ -136,7 +143,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run->add_flag("--no-seccomp", ra.no_seccomp,
                 "Stop at every syscall (pure ptrace); slower, for comparison or old kernels");
-  run->add_flag("-v,--verbose", ra.verbose, "More detail (repeatable)");
+  run->add_flag("--permissive,--dry-run", ra.permissive,
+                "Log every call the policy would refuse, refuse nothing");
+  run->add_flag("--stats", ra.stats, "At exit, print a table of stopped calls and decisions");
+  run->add_flag("-v,--verbose", ra.verbose,
+                "More detail: what would allow a refused call, pledges (repeatable)");
   run->add_option("cmd", ra.cmd, "Command and its arguments")->required();
   run->positionals_at_end();
 

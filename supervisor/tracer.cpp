@@ -100,7 +100,9 @@ std::string read_comm(pid_t tid) {
 
 class Tracer {
  public:
-  explicit Tracer(const TracerOptions& opts) : opts_(opts) {}
+  explicit Tracer(const TracerOptions& opts) : opts_(opts) {
+    for (const CallObserver* o : opts_.observers) want_paths_ = want_paths_ || o->wants_paths();
+  }
   RunResult run(const std::vector<std::string>& argv);
 
  private:
@@ -126,9 +128,13 @@ class Tracer {
 
   void resume(pid_t tid, int sig = 0);
   void log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
-                 const std::vector<PathArg>& paths);
+                 const std::vector<PathArg>& paths, bool permissive = false);
+  void notify(const ThreadState& t, const Syscall& call, const Verdict& v,
+              const std::vector<PathArg>& paths);
+  std::string explain(const CallContext& ctx);
 
   TracerOptions opts_;
+  bool want_paths_ = false;
   pid_t self_pid_ = getpid();
   pid_t main_pid_ = 0;
   RunResult result_;
@@ -371,22 +377,77 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
   }
   std::vector<PathArg> paths;
   Verdict v;
+  bool guarded = false;
   if (!info.abi) {
     // An arch this host should not have: never allowed.
     static const RuleRef kUnknownArch{"abi", 0, {}};
     v = Verdict{Action::deny, ENOSYS, &kUnknownArch};
   } else {
     const auto& pledged = t.proc->pledge.promises;
-    if (opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
+    if (want_paths_ || opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
         (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)))
       paths = resolve_path_args(t.tid, info.call);
     CallContext ctx{info.call, paths};
     ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
+    const Verdict before_guard = v;
     v = apply_guard(t, info.call, v);
+    guarded = v.rule != before_guard.rule;
     v = pledge_verdict(t, ctx, v);
+    if (opts_.log->verbosity() > 0 && t.hint.empty() &&
+        (v.action == Action::deny || v.action == Action::kill) && !guarded)
+      t.hint = explain(ctx);
+  }
+  notify(t, info.call, v, paths);
+  if (opts_.permissive && !guarded && (v.action == Action::deny || v.action == Action::kill)) {
+    // Observe, do not enforce: the call runs; the record says what would have happened.
+    log_event(t, info.call, v, paths, true);
+    t.hint.clear();
+    resume(t.tid);
+    return;
   }
   enforce(t, info, v, seccomp_stop, paths);
+}
+
+std::string Tracer::explain(const CallContext& ctx) {
+  // What would allow this call: a promise (the narrowest in catalogue order), and for a call
+  // with paths, a path rule naming them.
+  const auto& cat = catalogue();
+  std::string promise;
+  for (std::size_t id = 0; id < cat.size() && promise.empty(); ++id) {
+    PromiseSet one;
+    one.add(id);
+    if (cat.check(one, ctx, ctx.tgid).allowed) promise = cat.name(id);
+  }
+  const std::string name = syscall_name(ctx.call.abi, ctx.call.nr);
+  std::string out = name + " needs " + (promise.empty() ? "an allow rule" : promise);
+  for (const auto& p : ctx.paths)
+    if (!p.err) out += fmt::format(" and a path rule for {} ({})", p.path, access_name(p.access));
+  return out;
+}
+
+void Tracer::notify(const ThreadState& t, const Syscall& call, const Verdict& v,
+                    const std::vector<PathArg>& paths) {
+  if (opts_.observers.empty()) return;
+  CallRecord r;
+  r.pid = t.proc->tgid;
+  r.tid = t.tid;
+  r.call = call;
+  r.paths = paths;
+  r.action = v.action;
+  r.err = v.err;
+  r.rule = v.rule;
+  r.would_deny = opts_.permissive && (v.action == Action::deny || v.action == Action::kill);
+  for (CallObserver* o : opts_.observers) {
+    if (o->wants_comm() && r.comm.empty()) {
+      r.comm = read_comm(t.tid);
+      char buf[4096];
+      const std::string link = "/proc/" + std::to_string(t.tid) + "/exe";
+      const ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+      if (n > 0) r.exe.assign(buf, static_cast<std::size_t>(n));
+    }
+    o->on_call(r);
+  }
 }
 
 const PromiseCatalogue& Tracer::catalogue() { return PromiseCatalogue::builtin(); }
@@ -563,8 +624,9 @@ void Tracer::resume(pid_t tid, int sig) {
 }
 
 void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
-                       const std::vector<PathArg>& paths) {
+                       const std::vector<PathArg>& paths, bool permissive) {
   AuditEvent ev;
+  ev.permissive = permissive;
   ev.action = v.action;
   ev.tid = t.tid;
   ev.pid = t.proc ? t.proc->tgid : t.tid;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "audit_log.hpp"
+#include "observer.hpp"
 #include "policy.hpp"
 
 namespace xpledge {
@@ -15,6 +16,10 @@ struct TracerOptions {
   const Policy* policy = nullptr;
   AuditLog* log = nullptr;
   bool use_seccomp = true;  // false: --no-seccomp, PTRACE_SYSCALL on every call
+  // --permissive: evaluate and log every refusal, refuse nothing (guards still hold: they
+  // protect the supervisor itself).
+  bool permissive = false;
+  std::vector<CallObserver*> observers;  // learn, --stats
 };
 
 struct RunResult {
