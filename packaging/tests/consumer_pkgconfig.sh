@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# packaging.consumer_pkgconfig: build consumer.c against the unpacked package with
+# `pkg-config --cflags --libs xpledge`, shared and static, and run it.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_package
+need_cmd pkg-config readelf
+CC=${CC:-cc}
+T=$WORK/consumer-pkgconfig
+rm -rf "$T" && mkdir -p "$T"
+
+# Only the package's .pc, seen through the unpacked root as if it were installed.
+export PKG_CONFIG_LIBDIR=$ROOT$LIBDIR/pkgconfig PKG_CONFIG_PATH=
+export PKG_CONFIG_SYSROOT_DIR=$ROOT
+# /usr/include and the libdir are default paths that pkg-config would drop: keep them, the
+# sysroot makes them point into $ROOT.
+export PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
+
+[ "$(pkg-config --modversion xpledge)" = "$VERSION" ] || fail "pkg-config --modversion: $(pkg-config --modversion xpledge 2>&1)"
+cflags=$(pkg-config --cflags xpledge | xargs) || fail "pkg-config --cflags xpledge failed"
+libs=$(pkg-config --libs xpledge | xargs) || fail "pkg-config --libs xpledge failed"
+[ "$cflags" = "-I$ROOT$INCLUDEDIR" ] || fail "--cflags: expected -I$ROOT$INCLUDEDIR, got '$cflags'"
+[ "$libs" = "-L$ROOT$LIBDIR -lxpledge" ] || fail "--libs: expected -L$ROOT$LIBDIR -lxpledge, got '$libs'"
+note "cflags: $cflags  libs: $libs"
+
+src=$PKG_SRC/tests/consumer/consumer.c
+# shellcheck disable=SC2086  # pkg-config output is a list of flags
+"$CC" -Wall -Wextra -Werror $cflags -MD -MF "$T/deps.txt" -o "$T/consumer_shared" "$src" $libs \
+  || fail "compiling against the package (shared) failed"
+grep -qF "$ROOT$INCLUDEDIR/xpledge.h" "$T/deps.txt" || fail "the compile did not use the package's xpledge.h"
+readelf -d "$T/consumer_shared" | grep -q 'NEEDED.*\[libxpledge\.so\.0\]' \
+  || fail "consumer_shared does not link libxpledge.so.0 (SONAME)"
+# shellcheck disable=SC2086
+"$CC" -Wall -Wextra -Werror $cflags -o "$T/consumer_static" "$src" \
+  -L"$ROOT$LIBDIR" -Wl,-Bstatic -lxpledge -Wl,-Bdynamic || fail "compiling against libxpledge.a failed"
+! readelf -d "$T/consumer_static" | grep -q 'libxpledge' || fail "consumer_static still needs libxpledge.so"
+
+expected='xpledge_supported=0 xpledge=-1 errno=ENOSYS'
+for exe in consumer_shared consumer_static; do
+  out=$(LD_LIBRARY_PATH=$ROOT$LIBDIR "$T/$exe") || fail "$exe exited $?"
+  [ "$out" = "$expected" ] || fail "$exe printed '$out', expected '$expected'"
+done
+LD_LIBRARY_PATH=$ROOT$LIBDIR ldd "$T/consumer_shared" | grep -qF "$ROOT$LIBDIR/libxpledge.so.0" \
+  || fail "consumer_shared does not load the package's libxpledge.so.0"
+note "shared and static consumers built and ran: $expected"

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# packaging.deb: build the .deb with cpack from this build tree, check its control data and its
+# file list, and unpack it into $WORK/deb/root for the tests that use the installed files.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_cmd cpack dpkg-deb dpkg-shlibdeps
+[ -f "${CPACK_CONFIG:-}" ] || fail "no CPack configuration at ${CPACK_CONFIG:-<unset>}"
+
+# Everything of this test lives in $WORK/deb (other tests of the fixture read $ROOT there).
+D=$WORK/deb
+rm -rf "$D"
+mkdir -p "$D/cpack" "$D/control"
+
+# --- build -----------------------------------------------------------------------------------
+if ! cpack -G DEB --config "$CPACK_CONFIG" -B "$D/cpack" >"$D/cpack.log" 2>&1; then
+  show "$D/cpack.log"
+  fail "cpack -G DEB failed"
+fi
+debs=("$D"/cpack/*.deb)
+[ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || fail "expected one .deb in $D/cpack, got: ${debs[*]}"
+DEB=${debs[0]}
+arch=$(dpkg --print-architecture)
+[ "$(basename "$DEB")" = "xpledge_${VERSION}-1_${arch}.deb" ] \
+  || fail "package file name: expected xpledge_${VERSION}-1_${arch}.deb, got $(basename "$DEB")"
+note "built $(basename "$DEB") ($(stat -c %s "$DEB") bytes)"
+
+# --- control data ----------------------------------------------------------------------------
+field() { dpkg-deb -f "$DEB" "$1"; }
+[ "$(field Package)" = xpledge ] || fail "Package: $(field Package)"
+[ "$(field Version)" = "${VERSION}-1" ] || fail "Version: $(field Version)"
+[ "$(field Architecture)" = "$arch" ] || fail "Architecture: $(field Architecture)"
+[ "$(field Section)" = admin ] || fail "Section: $(field Section)"
+[[ "$(field Maintainer)" =~ ^[^\<]+\ \<[^\>]+@[^\>]+\>$ ]] || fail "Maintainer: '$(field Maintainer)'"
+# dpkg-shlibdeps computed Depends from what the binaries link: at least libc and libseccomp,
+# with versions.
+depends=$(field Depends)
+for lib in libc6 libseccomp2; do
+  [[ "$depends" =~ (^|, )$lib\ \(\>=\ [0-9] ]] || fail "Depends lacks a versioned $lib: '$depends'"
+done
+# Debian's description: a synopsis, then a long description whose lines start with a space.
+dpkg-deb -I "$DEB" >"$D/info.txt"
+grep -q '^ Description: run programs under a syscall policy' "$D/info.txt" \
+  || { show "$D/info.txt"; fail "no Description synopsis"; }
+grep -A1 '^ Description: ' "$D/info.txt" | tail -1 | grep -q '^  xpledge runs a command under a YAML syscall policy' \
+  || { show "$D/info.txt"; fail "long description is missing, not indented or repeats the synopsis"; }
+
+dpkg-deb -e "$DEB" "$D/control"
+# Conffiles: exactly the files shipped under the configuration directory.
+[ -f "$D/control/conffiles" ] || fail "no DEBIAN/conffiles"
+dpkg-deb -c "$DEB" >"$D/contents.txt"
+awk '{ sub(/^\./, "", $6); print $6 }' "$D/contents.txt" | sort >"$D/files.txt"
+grep -v '/$' "$D/files.txt" | grep "^$CONFDIR/" | sort >"$D/etc-files.txt"
+sort "$D/control/conffiles" | diff -u "$D/etc-files.txt" - >"$D/conffiles.diff" \
+  || { show "$D/conffiles.diff"; fail "DEBIAN/conffiles does not list exactly the files under $CONFDIR"; }
+grep -qx "$CONFDIR/README" "$D/control/conffiles" || fail "$CONFDIR/README is not a conffile"
+# A shlibs entry for libxpledge.so.0 and ldconfig triggers for the shared library.
+grep -Eq "^libxpledge 0 xpledge( |$)" "$D/control/shlibs" 2>/dev/null \
+  || fail "DEBIAN/shlibs has no 'libxpledge 0 xpledge' line"
+grep -qx 'activate-noawait ldconfig' "$D/control/triggers" 2>/dev/null \
+  || fail "DEBIAN/triggers does not activate ldconfig"
+
+# --- files -----------------------------------------------------------------------------------
+expect_file() { grep -qx -- "$1" "$D/files.txt" || fail "the package lacks $1"; }
+expect_file "$BINDIR/xpledge"
+expect_file "$LIBDIR/libxpledge.so.$VERSION"
+expect_file "$LIBDIR/libxpledge.so.0"
+expect_file "$LIBDIR/libxpledge.so"
+expect_file "$LIBDIR/libxpledge.a"
+expect_file "$INCLUDEDIR/xpledge.h"
+expect_file "$LIBDIR/pkgconfig/xpledge.pc"
+for f in xpledgeConfig.cmake xpledgeConfigVersion.cmake xpledgeTargets.cmake; do
+  expect_file "$LIBDIR/cmake/xpledge/$f"
+done
+expect_file "$DATADIR/policies/default.yaml"
+for p in "$PROJECT_SRC"/policies/examples/*.yaml; do
+  [ -e "$p" ] && expect_file "$DATADIR/policies/$(basename "$p")"
+done
+expect_file "$DATADIR/promises.yaml"
+expect_file "$CONFDIR/README"
+grep -qx "$CONFDIR/policies/" "$D/files.txt" || fail "the package lacks the directory $CONFDIR/policies/"
+expect_file "$UNITDIR/xpledge@.service"
+expect_file "$DOCDIR/systemd.md"
+for f in xpledge-drop-in.conf http-demo.env http-demo.yaml; do
+  expect_file "$DOCDIR/examples/systemd/$f"
+done
+# The Debian layout when built as a package should be (prefix /usr).
+if [ "$PREFIX" = /usr ]; then
+  [ "$CONFDIR" = /etc/xpledge ] || fail "prefix /usr but configuration in $CONFDIR"
+  [[ "$LIBDIR" == /usr/lib/*-linux-gnu* ]] || fail "prefix /usr but libdir $LIBDIR is not multiarch"
+else
+  note "prefix is $PREFIX, not /usr: Debian-layout checks skipped (the package follows the prefix)"
+fi
+# Owned by root, nothing writable by others, no setuid bits.
+awk '$2 != "root/root" { print }' "$D/contents.txt" >"$D/bad-owner.txt"
+[ ! -s "$D/bad-owner.txt" ] || { show "$D/bad-owner.txt"; fail "files not owned by root/root"; }
+awk 'substr($1, 9, 1) == "w" && substr($1, 1, 1) != "l" || $1 ~ /[sS]/ { print }' \
+  "$D/contents.txt" >"$D/bad-mode.txt"
+[ ! -s "$D/bad-mode.txt" ] || { show "$D/bad-mode.txt"; fail "world-writable or setuid files"; }
+
+# --- unpack ----------------------------------------------------------------------------------
+dpkg-deb -x "$DEB" "$ROOT"
+# Nothing installed may point back into the build or source tree.
+leaks=$(grep -rlF -e "$PROJECT_BUILD" -e "$PROJECT_SRC" "$ROOT" --include='*.pc' \
+          --include='*.cmake' --include='*.service' --include='*.conf' --include='*.env' \
+          --include='*.yaml' --include='*.md' --include=README 2>/dev/null)
+[ -z "$leaks" ] || fail "installed files name the build or source tree: $leaks"
+# Stripped, as Debian ships programs and shared libraries.
+for f in "$ROOT$BINDIR/xpledge" "$ROOT$LIBDIR/libxpledge.so.$VERSION"; do
+  ! readelf -S "$f" | grep -q -e '\.symtab' -e '\.debug_info' || fail "${f#"$ROOT"} is not stripped"
+done
+if readelf -d "$ROOT$BINDIR/xpledge" | grep -E 'R(UN)?PATH' | grep -qF -e "$PROJECT_BUILD" -e "$PROJECT_SRC"; then
+  fail "the installed xpledge has an RPATH into the build tree"
+fi
+# The unit names the installed program and configuration directory.
+unit=$ROOT$UNITDIR/xpledge@.service
+grep -q "^ExecStart=$BINDIR/xpledge run " "$unit" || fail "the unit does not start $BINDIR/xpledge"
+grep -q "^EnvironmentFile=$CONFDIR/%i.env$" "$unit" || fail "the unit does not read $CONFDIR/%i.env"
+grep -q -- "--policy $CONFDIR/policies/%i.yaml" "$unit" || fail "the unit does not use $CONFDIR/policies/%i.yaml"
+note "unpacked into $ROOT"
