@@ -28,16 +28,19 @@ grep -qx "xpledge_EXECUTABLE=$ROOT$BINDIR/xpledge" "$found" || { show "$found"; 
 grep -qx "xpledge_POLICY_DIR=$ROOT$DATADIR/policies" "$found" || { show "$found"; fail "xpledge_POLICY_DIR"; }
 [ -x "$ROOT$BINDIR/xpledge" ] && [ -f "$ROOT$DATADIR/policies/default.yaml" ] || fail "the variables name missing files"
 
-readelf -d "$T/build/consumer_shared" | grep -q 'NEEDED.*\[libxpledge\.so\.0\]' \
+# (Outputs are captured before grep: with pipefail, grep -q ending a pipe early fails it.)
+dyn_shared=$(readelf -d "$T/build/consumer_shared") && dyn_static=$(readelf -d "$T/build/consumer_static") \
+  || fail "readelf failed"
+grep -q 'NEEDED.*\[libxpledge\.so\.0\]' <<<"$dyn_shared" \
   || fail "consumer_shared does not link libxpledge.so.0"
-! readelf -d "$T/build/consumer_static" | grep -q libxpledge || fail "consumer_static needs libxpledge.so"
+! grep -q libxpledge <<<"$dyn_static" || fail "consumer_static needs libxpledge.so"
 expected='xpledge_supported=0 xpledge=-1 errno=ENOSYS'
 for exe in consumer_shared consumer_static; do
   # No LD_LIBRARY_PATH: CMake's build RPATH points at the imported library in the root.
   out=$("$T/build/$exe") || fail "$exe exited $?"
   [ "$out" = "$expected" ] || fail "$exe printed '$out', expected '$expected'"
 done
-ldd "$T/build/consumer_shared" | grep -qF "$ROOT$LIBDIR/libxpledge.so.0" \
+grep -qF "$ROOT$LIBDIR/libxpledge.so.0" <<<"$(ldd "$T/build/consumer_shared")" \
   || fail "consumer_shared does not load the package's libxpledge.so.0"
 
 # SameMajorVersion: 0.x is compatible with 0.1, 1.0 is not.

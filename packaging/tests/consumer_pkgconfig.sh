@@ -28,18 +28,19 @@ src=$PKG_SRC/tests/consumer/consumer.c
 "$CC" -Wall -Wextra -Werror $cflags -MD -MF "$T/deps.txt" -o "$T/consumer_shared" "$src" $libs \
   || fail "compiling against the package (shared) failed"
 grep -qF "$ROOT$INCLUDEDIR/xpledge.h" "$T/deps.txt" || fail "the compile did not use the package's xpledge.h"
-readelf -d "$T/consumer_shared" | grep -q 'NEEDED.*\[libxpledge\.so\.0\]' \
+# (Outputs are captured before grep: with pipefail, grep -q ending a pipe early fails it.)
+grep -q 'NEEDED.*\[libxpledge\.so\.0\]' <<<"$(readelf -d "$T/consumer_shared")" \
   || fail "consumer_shared does not link libxpledge.so.0 (SONAME)"
 # shellcheck disable=SC2086
 "$CC" -Wall -Wextra -Werror $cflags -o "$T/consumer_static" "$src" \
   -L"$ROOT$LIBDIR" -Wl,-Bstatic -lxpledge -Wl,-Bdynamic || fail "compiling against libxpledge.a failed"
-! readelf -d "$T/consumer_static" | grep -q 'libxpledge' || fail "consumer_static still needs libxpledge.so"
+! grep -q 'libxpledge' <<<"$(readelf -d "$T/consumer_static")" || fail "consumer_static still needs libxpledge.so"
 
 expected='xpledge_supported=0 xpledge=-1 errno=ENOSYS'
 for exe in consumer_shared consumer_static; do
   out=$(LD_LIBRARY_PATH=$ROOT$LIBDIR "$T/$exe") || fail "$exe exited $?"
   [ "$out" = "$expected" ] || fail "$exe printed '$out', expected '$expected'"
 done
-LD_LIBRARY_PATH=$ROOT$LIBDIR ldd "$T/consumer_shared" | grep -qF "$ROOT$LIBDIR/libxpledge.so.0" \
+grep -qF "$ROOT$LIBDIR/libxpledge.so.0" <<<"$(LD_LIBRARY_PATH=$ROOT$LIBDIR ldd "$T/consumer_shared")" \
   || fail "consumer_shared does not load the package's libxpledge.so.0"
 note "shared and static consumers built and ran: $expected"

@@ -41,7 +41,7 @@ done
 dpkg-deb -I "$DEB" >"$D/info.txt"
 grep -q '^ Description: run programs under a syscall policy' "$D/info.txt" \
   || { show "$D/info.txt"; fail "no Description synopsis"; }
-grep -A1 '^ Description: ' "$D/info.txt" | tail -1 | grep -q '^  xpledge runs a command under a YAML syscall policy' \
+grep -A1 '^ Description: ' "$D/info.txt" | tail -1 | grep '^  xpledge runs a command under a YAML syscall policy' >/dev/null \
   || { show "$D/info.txt"; fail "long description is missing, not indented or repeats the synopsis"; }
 
 dpkg-deb -e "$DEB" "$D/control"
@@ -106,9 +106,10 @@ leaks=$(grep -rlF -e "$PROJECT_BUILD" -e "$PROJECT_SRC" "$ROOT" --include='*.pc'
 [ -z "$leaks" ] || fail "installed files name the build or source tree: $leaks"
 # Stripped, as Debian ships programs and shared libraries.
 for f in "$ROOT$BINDIR/xpledge" "$ROOT$LIBDIR/libxpledge.so.$VERSION"; do
-  ! readelf -S "$f" | grep -q -e '\.symtab' -e '\.debug_info' || fail "${f#"$ROOT"} is not stripped"
+  ! grep -q -e '\.symtab' -e '\.debug_info' <<<"$(readelf -S "$f")" || fail "${f#"$ROOT"} is not stripped"
 done
-if readelf -d "$ROOT$BINDIR/xpledge" | grep -E 'R(UN)?PATH' | grep -qF -e "$PROJECT_BUILD" -e "$PROJECT_SRC"; then
+rpath=$(grep -E 'R(UN)?PATH' <<<"$(readelf -d "$ROOT$BINDIR/xpledge")")
+if grep -qF -e "$PROJECT_BUILD" -e "$PROJECT_SRC" <<<"$rpath"; then
   fail "the installed xpledge has an RPATH into the build tree"
 fi
 # The unit names the installed program and configuration directory.
