@@ -1,0 +1,118 @@
+#pragma once
+// `xpledge learn`: record what a program does (every ABI, syscall, resolved path and access, of
+// every process) through the tracer's CallObserver hook, and write the policy that lets it do
+// exactly that again: deterministic, sorted, commented YAML that load_policy_string accepts.
+// Pure: no I/O, no kernel; main.cpp runs the program and writes the file.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "observer.hpp"
+#include "policy.hpp"
+
+namespace xpledge {
+
+struct LearnOptions {
+  // The recorded command line, for the header comment ("# run: ls -l /etc").
+  std::vector<std::string> command;
+  std::string version;  // xpledge's version, for the header
+  // Paths below $HOME are generalised to HOME/<first component>/**. Empty or "/": not at all.
+  std::string home;
+  // Temporary directories: random and pid parts of names below them become `*`. main.cpp adds
+  // $TMPDIR.
+  std::vector<std::string> temp_dirs{"/tmp", "/var/tmp", "/dev/shm"};
+  // Named in the header only: the --base policy's file (recording already skipped what it
+  // allows).
+  std::string base_name;
+};
+
+// The policy the tracer enforces while learning: everything allowed, on every ABI, so that the
+// program runs as it would unsupervised. Run it with use_seccomp = false (or a pre-filter that
+// stops every call): the Learner sees only calls that stop.
+Policy learning_policy();
+
+class Learner final : public CallObserver {
+ public:
+  // base: --base POLICY; calls it allows (allow or log) are not recorded. Not owned; must
+  // outlive the Learner's on_call()s.
+  explicit Learner(const Policy* base = nullptr);
+
+  bool wants_paths() const override { return true; }
+  void on_call(const CallRecord& record) override;
+
+  // --merge FILE: add an earlier learned policy's needs (promises, names, path rules, abis, and
+  // its header's "# run:" lines and "covers:" comments) to this run's. `yaml` is the file's
+  // text, `name` its path for messages. Throws PolicyError if it does not load, and
+  // std::runtime_error ("file:line:col: ...") for keys learn never writes (deny, kill, log,
+  // include, pledge, args, errno on rules), which a merge would otherwise silently drop.
+  void merge_policy(std::string_view yaml, const std::string& name);
+
+  // The policy: version 1, default deny, errno EPERM (or the merged file's), promises, allow
+  // by name, path rules. Things that cannot be written (a syscall number libseccomp does not
+  // name, a path that is not valid UTF-8) become comments and, if `warnings` is given, one line
+  // each there.
+  std::string policy_yaml(const LearnOptions& options,
+                          std::vector<std::string>* warnings = nullptr) const;
+
+  std::uint64_t calls_seen() const { return calls_; }
+  std::uint64_t calls_skipped_by_base() const { return skipped_by_base_; }
+
+  // A path argument as recorded (after the tracer's lexical normalisation).
+  struct RecordedPath {
+    std::string path;
+    Access access = Access::read;
+    int err = 0;
+    auto operator<=>(const RecordedPath&) const = default;
+  };
+  // One distinct call: what the output depends on.
+  struct Shape {
+    Abi abi = Abi::x86_64;
+    std::int64_t nr = -1;
+    std::uint64_t promises = 0;  // bit i: catalogue promise i alone allows this call
+    std::vector<RecordedPath> paths;
+    auto operator<=>(const Shape&) const = default;
+  };
+
+ private:
+  const Policy* base_;
+  std::uint64_t calls_ = 0;
+  std::uint64_t skipped_by_base_ = 0;
+  std::set<Shape> shapes_;
+  std::set<pid_t> pids_;  // every traced tgid and tid: /proc/<pid> and temp-name generalisation
+
+  // From --merge.
+  std::vector<std::string> merged_runs_;
+  std::set<std::string> merged_promises_;
+  std::map<std::string, std::set<std::string>> merged_covers_;  // promise -> call names
+  std::set<std::string> merged_names_;
+  // (syscall, access or "") -> patterns
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> merged_path_rules_;
+  std::set<Abi> merged_abis_;
+  std::string merged_default_;
+  std::string merged_errno_;
+};
+
+// ---- Pieces of the generalisation, exposed for the unit tests ------------------------------
+
+// `path` with glob metacharacters (* ? [ ] \) escaped, so that it matches only itself.
+std::string glob_escape(std::string_view path);
+// One component of a name below a temporary directory with its random part (mkstemp's
+// XXXXXX, gcc's ccXXXXXX, Python's tmpXXXXXXXX, mktemp's tmp.XXXXXXXXXX) and any traced pid
+// replaced by `*`; already glob-escaped. E.g. "ccAbC123.s" -> "cc*.s".
+std::string generalise_temp_component(std::string_view component,
+                                      const std::set<std::string>& pids);
+struct GeneralisedPath {
+  std::string pattern;
+  std::string why;  // "" for a literal path; else which generalisation applied
+};
+// The pattern a recorded path becomes in a path rule (see the header comment learn writes).
+GeneralisedPath generalise_path(std::string_view path, Access access,
+                                const std::set<std::string>& pids, const LearnOptions& options);
+
+}  // namespace xpledge
