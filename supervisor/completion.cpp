@@ -1,0 +1,409 @@
+#include "completion.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <vector>
+
+namespace xpledge {
+
+namespace {
+
+// ---- the CLI tree as completion sees it -----------------------------------------------------
+
+enum class ValueKind { none, words, files, choices };
+
+struct OptSpec {
+  std::vector<std::string> names;  // "-p", "--policy"
+  bool takes_value = false;
+  bool repeatable = false;
+  ValueKind kind = ValueKind::none;
+  std::vector<std::string> choices;
+  std::string help;
+};
+
+enum class PosKind { words, files, choices, command };
+
+struct PosSpec {
+  std::string name;
+  PosKind kind = PosKind::words;
+  std::vector<std::string> choices;
+  bool many = false;
+  std::string help;
+};
+
+struct Node {
+  std::vector<std::string> path;  // subcommand names from the root; empty for the root
+  std::string program;
+  std::string help;
+  std::vector<OptSpec> options;
+  std::vector<PosSpec> positionals;
+  std::vector<std::pair<std::string, std::string>> subcommands;  // name, help
+
+  std::string key() const {  // "", "run", "import oci"
+    std::string k;
+    for (const auto& p : path) k += (k.empty() ? "" : " ") + p;
+    return k;
+  }
+  bool command_tail() const {
+    return !positionals.empty() && positionals.back().kind == PosKind::command;
+  }
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "TEXT:{text,json}" -> {text, json}
+std::vector<std::string> choices_of(const std::string& type_name) {
+  std::vector<std::string> out;
+  const std::size_t open = type_name.find('{');
+  const std::size_t close = type_name.find('}', open == std::string::npos ? 0 : open);
+  if (open == std::string::npos || close == std::string::npos) return out;
+  std::string item;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (type_name[i] == ',') {
+      if (!item.empty()) out.push_back(item);
+      item.clear();
+    } else if (!std::isspace(static_cast<unsigned char>(type_name[i]))) {
+      item += type_name[i];
+    }
+  }
+  if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+bool names_files(const CLI::Option& opt, const std::string& name) {
+  const std::string type = opt.get_type_name();
+  for (const char* t : {"FILE", "PATH", "DIR"})
+    if (type.find(std::string(":") + t) != std::string::npos) return true;
+  const std::string n = lower(name);
+  for (const char* w : {"file", "path", "policy", "output", "merge", "base", "dir"})
+    if (n.find(w) != std::string::npos) return true;
+  return false;
+}
+
+bool hidden(const CLI::Option& opt) { return opt.get_group().empty(); }
+
+void collect_options(const CLI::App& app, Node& node) {
+  for (const CLI::Option* opt : app.get_options()) {
+    if (hidden(*opt)) continue;
+    if (!opt->nonpositional()) {
+      PosSpec p;
+      p.name = opt->get_name();
+      p.help = opt->get_description();
+      p.many = opt->get_items_expected_max() > 1;
+      p.choices = choices_of(opt->get_type_name());
+      if (!p.choices.empty()) p.kind = PosKind::choices;
+      else if (p.many && app.get_positionals_at_end()) p.kind = PosKind::command;
+      else if (names_files(*opt, p.name)) p.kind = PosKind::files;
+      node.positionals.push_back(std::move(p));
+      continue;
+    }
+    OptSpec o;
+    for (const auto& s : opt->get_snames()) o.names.push_back("-" + s);
+    for (const auto& l : opt->get_lnames()) o.names.push_back("--" + l);
+    o.takes_value = opt->get_expected_max() > 0;
+    const auto policy = opt->get_multi_option_policy();
+    o.repeatable = policy == CLI::MultiOptionPolicy::TakeAll ||
+                   policy == CLI::MultiOptionPolicy::Join || opt->get_expected_max() > 1;
+    o.help = opt->get_description();
+    if (o.takes_value) {
+      o.choices = choices_of(opt->get_type_name());
+      o.kind = !o.choices.empty()                               ? ValueKind::choices
+               : names_files(*opt, opt->get_name(false, true)) ? ValueKind::files
+                                                                : ValueKind::words;
+    }
+    node.options.push_back(std::move(o));
+  }
+  // Option groups are subcommands without a name: their options belong to this command.
+  for (const CLI::App* g : app.get_subcommands([](const CLI::App* a) { return a->get_name().empty(); }))
+    collect_options(*g, node);
+}
+
+void walk(const CLI::App& app, std::vector<std::string> path, const std::string& program,
+          std::vector<Node>& out) {
+  Node node;
+  node.path = path;
+  node.program = program;
+  node.help = app.get_description();
+  collect_options(app, node);
+  const auto subs = app.get_subcommands(
+      [](const CLI::App* a) { return !a->get_name().empty() && !a->get_group().empty(); });
+  for (const CLI::App* s : subs) node.subcommands.emplace_back(s->get_name(), s->get_description());
+  out.push_back(std::move(node));
+  for (const CLI::App* s : subs) {
+    auto p = path;
+    p.push_back(s->get_name());
+    walk(*s, p, program, out);
+  }
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string ident(std::string s) {
+  for (auto& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+}
+
+// ---- bash ---------------------------------------------------------------------------------
+
+// A word inside double quotes in a case pattern or compgen -W list.
+std::string dq(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\' || c == '$' || c == '`') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string bash_script(const std::vector<Node>& nodes) {
+  const std::string prog = nodes.front().program;
+  const std::string fn = "_" + ident(prog);
+  std::string s;
+  s += "# bash completion for " + prog + "                                 -*- shell-script -*-\n";
+  s += "# Generated by `" + prog + " completion bash` from " + prog +
+       "'s command-line definition; do not edit.\n";
+  s += "# Install as /usr/share/bash-completion/completions/" + prog + ", or source it.\n\n";
+  // The command after `run -- ` and friends: bash-completion's _command_offset if loaded.
+  s += fn + "_command() {\n";
+  s += "    if declare -F _command_offset >/dev/null 2>&1; then\n";
+  s += "        _command_offset \"$1\"\n";
+  s += "    elif [ \"$1\" -eq \"$COMP_CWORD\" ]; then\n";
+  s += "        COMPREPLY=($(compgen -c -- \"$cur\"))\n";
+  s += "    else\n";
+  s += "        compopt -o filenames 2>/dev/null\n";
+  s += "        COMPREPLY=($(compgen -f -- \"$cur\"))\n";
+  s += "    fi\n";
+  s += "}\n\n";
+  s += fn + "() {\n";
+  s += "    local cur=${COMP_WORDS[COMP_CWORD]} prev=\"\" node=\"\" i=1 w\n";
+  s += "    [ \"$COMP_CWORD\" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}\n";
+  s += "    # Walk the words before the cursor: subcommands choose the node, an option that\n";
+  s += "    # takes a value skips it, and a command to run takes over the rest.\n";
+  s += "    while [ \"$i\" -lt \"$COMP_CWORD\" ]; do\n";
+  s += "        w=${COMP_WORDS[i]}\n";
+  s += "        case \"$node|$w\" in\n";
+  std::vector<std::string> value_pats;
+  for (const Node& n : nodes)
+    for (const OptSpec& o : n.options)
+      if (o.takes_value)
+        for (const auto& name : o.names) value_pats.push_back(dq(n.key() + "|" + name));
+  if (!value_pats.empty())
+    s += "            " + join(value_pats, "|") + ")\n                i=$((i + 2)); continue ;;\n";
+  for (const Node& n : nodes)
+    for (const auto& [sub, help] : n.subcommands) {
+      const std::string child = n.key().empty() ? sub : n.key() + " " + sub;
+      s += "            " + dq(n.key() + "|" + sub) + ") node=" + dq(child) + " ;;\n";
+    }
+  std::vector<std::string> dashdash;
+  for (const Node& n : nodes)
+    if (n.command_tail()) dashdash.push_back(dq(n.key() + "|--"));
+  if (!dashdash.empty())
+    s += "            " + join(dashdash, "|") + ")\n"
+         "                [ $((i + 1)) -le \"$COMP_CWORD\" ] && " + fn +
+         "_command $((i + 1)); return ;;\n";
+  std::vector<std::string> tails;
+  for (const Node& n : nodes)
+    if (n.command_tail()) tails.push_back(dq(n.key() + "|") + "[!-]*");
+  if (!tails.empty())
+    s += "            " + join(tails, "|") + ")\n                " + fn +
+         "_command \"$i\"; return ;;\n";
+  s += "        esac\n";
+  s += "        i=$((i + 1))\n";
+  s += "    done\n";
+  // The value of an option right before the cursor.
+  s += "    case \"$node|$prev\" in\n";
+  for (const Node& n : nodes)
+    for (const OptSpec& o : n.options) {
+      if (!o.takes_value) continue;
+      std::vector<std::string> pats;
+      for (const auto& name : o.names) pats.push_back(dq(n.key() + "|" + name));
+      s += "        " + join(pats, "|") + ")\n            ";
+      if (o.kind == ValueKind::choices)
+        s += "COMPREPLY=($(compgen -W " + dq(join(o.choices, " ")) + " -- \"$cur\")); return ;;\n";
+      else if (o.kind == ValueKind::files)
+        s += "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
+      else
+        s += "return ;;\n";
+    }
+  s += "    esac\n";
+  // Options, then subcommands and positionals.
+  s += "    case $cur in\n";
+  s += "        -*)\n";
+  s += "            case $node in\n";
+  for (const Node& n : nodes) {
+    std::vector<std::string> words;
+    for (const OptSpec& o : n.options) words.insert(words.end(), o.names.begin(), o.names.end());
+    if (n.command_tail()) words.push_back("--");
+    s += "                " + dq(n.key()) + ") COMPREPLY=($(compgen -W " + dq(join(words, " ")) +
+         " -- \"$cur\")) ;;\n";
+  }
+  s += "            esac\n";
+  s += "            return ;;\n";
+  s += "    esac\n";
+  s += "    case $node in\n";
+  for (const Node& n : nodes) {
+    std::vector<std::string> words;
+    for (const auto& [sub, help] : n.subcommands) words.push_back(sub);
+    bool files = false, command = false;
+    for (const PosSpec& p : n.positionals) {
+      if (p.kind == PosKind::choices) words.insert(words.end(), p.choices.begin(), p.choices.end());
+      if (p.kind == PosKind::files) files = true;
+      if (p.kind == PosKind::command) command = true;
+    }
+    s += "        " + dq(n.key()) + ")\n";
+    if (command && words.empty()) {
+      s += "            " + fn + "_command \"$COMP_CWORD\" ;;\n";
+      continue;
+    }
+    s += "            COMPREPLY=($(compgen -W " + dq(join(words, " ")) + " -- \"$cur\"))\n";
+    if (files)
+      s += "            compopt -o filenames 2>/dev/null\n"
+           "            COMPREPLY+=($(compgen -f -- \"$cur\"))\n";
+    if (command)
+      s += "            COMPREPLY+=($(compgen -c -- \"$cur\"))\n";
+    s += "            ;;\n";
+  }
+  s += "    esac\n";
+  s += "}\n";
+  s += "complete -F " + fn + " " + prog + "\n";
+  return s;
+}
+
+// ---- zsh ----------------------------------------------------------------------------------
+
+// Text inside a single-quoted _arguments spec's [description].
+std::string zsh_desc(const std::string& d) {
+  std::string out;
+  for (const char c : d) {
+    if (c == '\'') out += "'\\''";
+    else if (c == '[' || c == ']' || c == ':' || c == '\\') out += std::string("\\") + c;
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string zsh_value_action(ValueKind kind, const std::vector<std::string>& choices) {
+  switch (kind) {
+    case ValueKind::choices: return "(" + join(choices, " ") + ")";
+    case ValueKind::files: return "_files";
+    case ValueKind::words:
+    case ValueKind::none: break;
+  }
+  return " ";
+}
+
+std::string zsh_function(const Node& n) {
+  const std::string base = "_" + ident(n.program);
+  return n.path.empty() ? base : base + "__" + ident(join(n.path, "__"));
+}
+
+std::string zsh_script(const std::vector<Node>& nodes) {
+  const std::string prog = nodes.front().program;
+  std::string s;
+  s += "#compdef " + prog + "\n";
+  s += "# zsh completion for " + prog + ", generated by `" + prog +
+       " completion zsh` from its command-line\n";
+  s += "# definition; do not edit. Install as _" + prog +
+       " in a directory of $fpath (Debian: /usr/share/zsh/vendor-completions).\n\n";
+  // Children first so that every function exists before the root calls it (zsh resolves at
+  // call time anyway; this order just reads top-down from leaves).
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+    const Node& n = *it;
+    s += zsh_function(n) + "() {\n";
+    const bool has_subs = !n.subcommands.empty();
+    if (has_subs) s += "  local curcontext=\"$curcontext\" state line ret=1\n  typeset -A opt_args\n";
+    s += "  _arguments -s -S" + std::string(has_subs ? " -C" : "") + " \\\n";
+    for (const OptSpec& o : n.options) {
+      std::string spec;
+      const bool exclusive = std::any_of(o.names.begin(), o.names.end(), [](const std::string& x) {
+        return x == "--help" || x == "--version" || x == "-h";
+      });
+      std::string excl;
+      if (exclusive) excl = "(- *)";
+      else if (o.names.size() > 1 && !o.repeatable) excl = "(" + join(o.names, " ") + ")";
+      std::vector<std::string> forms;
+      for (const auto& name : o.names)
+        forms.push_back(name + (o.takes_value ? (name.starts_with("--") ? "=" : "+") : ""));
+      const std::string star = o.repeatable ? "*" : "";
+      if (forms.size() == 1)
+        spec = "'" + excl + star + forms.front() + "[" + zsh_desc(o.help) + "]";
+      else
+        spec = "'" + excl + star + "'{" + join(forms, ",") + "}'[" + zsh_desc(o.help) + "]";
+      if (o.takes_value) spec += ":value:" + zsh_value_action(o.kind, o.choices);
+      s += "    " + spec + "' \\\n";
+    }
+    if (has_subs) {
+      s += "    '1: :->command' \\\n";
+      s += "    '*:: :->args' && ret=0\n";
+      s += "  case $state in\n";
+      s += "    command)\n";
+      s += "      local -a commands=(\n";
+      for (const auto& [sub, help] : n.subcommands) {
+        std::string h;
+        for (const char c : help) h += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        s += "        '" + sub + ":" + h + "'\n";
+      }
+      s += "      )\n";
+      s += "      _describe -t commands '" + prog + (n.path.empty() ? "" : " " + n.key()) +
+           " command' commands && ret=0 ;;\n";
+      s += "    args)\n";
+      s += "      curcontext=\"${curcontext%:*:*}:" + ident(prog) + "-$line[1]:\"\n";
+      s += "      case $line[1] in\n";
+      for (const auto& [sub, help] : n.subcommands) {
+        Node child;
+        child.program = n.program;
+        child.path = n.path;
+        child.path.push_back(sub);
+        s += "        " + sub + ") " + zsh_function(child) + " && ret=0 ;;\n";
+      }
+      s += "      esac ;;\n";
+      s += "  esac\n";
+      s += "  return ret\n";
+    } else {
+      std::size_t index = 1;
+      for (const PosSpec& p : n.positionals) {
+        const std::string desc = zsh_desc(p.name);
+        if (p.kind == PosKind::command) {
+          s += "    '(-)" + std::to_string(index) + ":command:_command_names -e' \\\n";
+          s += "    '*::arguments:_normal' \\\n";
+          break;
+        }
+        const std::string action = p.kind == PosKind::files     ? "_files"
+                                   : p.kind == PosKind::choices ? "(" + join(p.choices, " ") + ")"
+                                                                : " ";
+        s += "    '" + (p.many ? std::string("*") : std::to_string(index)) + ":" + desc + ":" +
+             action + "' \\\n";
+        ++index;
+      }
+      s += "    && return 0\n";
+      s += "  return 1\n";
+    }
+    s += "}\n\n";
+  }
+  s += zsh_function(nodes.front()) + " \"$@\"\n";
+  return s;
+}
+
+}  // namespace
+
+std::string completion_script(const CLI::App& app, std::string_view shell) {
+  std::vector<Node> nodes;
+  const std::string program = app.get_name().empty() ? std::string("xpledge") : app.get_name();
+  walk(app, {}, program, nodes);
+  if (shell == "bash") return bash_script(nodes);
+  if (shell == "zsh") return zsh_script(nodes);
+  throw std::invalid_argument("unknown shell '" + std::string(shell) + "' (bash or zsh)");
+}
+
+}  // namespace xpledge
