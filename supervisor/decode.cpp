@@ -111,7 +111,8 @@ std::string arg_to_string(ArgKind kind, std::uint64_t v, Abi abi, const StringRe
                        : static_cast<std::int64_t>(v);
   switch (kind) {
     case ArgKind::num: return std::to_string(sv);
-    case ArgKind::fd: return std::to_string(static_cast<std::int32_t>(v));
+    case ArgKind::fd:
+    case ArgKind::pid: return std::to_string(static_cast<std::int32_t>(v));
     case ArgKind::dirfd: return dirfd_name(v);
     case ArgKind::path:
     case ArgKind::str: {

@@ -3,6 +3,8 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 
+#include <csignal>
+
 #include <cerrno>
 #include <string>
 
@@ -13,8 +15,13 @@ namespace xpledge {
 namespace {
 
 constexpr std::string_view kGuarded[] = {
-    // Signals and pidfds aimed at the supervisor.
+    // Signals and pidfds aimed at the supervisor (by pid, by group, by pidfd), and a way back
+    // into its process group.
     "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
+    "pidfd_send_signal", "pidfd_getfd", "setpgid",
+    // Tracing or reading the supervisor (the kernel refuses these too: non-dumpable, and the
+    // tracee's Landlock domain; here they are also logged).
+    "ptrace", "process_vm_readv", "process_vm_writev",
     // Creating an untraced child.
     "clone", "clone3",
     // A user-notification filter outranks our SECCOMP_RET_TRACE.
@@ -29,22 +36,69 @@ const RuleRef kUntraced{"guard:clone-untraced", 0, {}};
 const RuleRef kListener{"guard:seccomp-listener", 0, {}};
 const RuleRef kUnchecked{"guard:unchecked-io", 0, {}};
 
+const RuleRef kReachSupervisor{"guard:reach-supervisor", 0, {}};
+
 std::int64_t as_pid(const Syscall& c, std::size_t i) {
   return static_cast<std::int32_t>(c.args[i]);  // pid_t is an int on every ABI
+}
+
+// Signals that would stop the supervisor: it cannot catch SIGSTOP, and it keeps the default
+// (stop) action of the others so that ^Z from the terminal suspends xpledge with its program.
+// Those that would end it are caught (see tracer.cpp) or, like SIGKILL, end the tracees too.
+bool stops_supervisor(std::uint64_t sig) {
+  const auto s = static_cast<std::int32_t>(sig);
+  return s == SIGSTOP || s == SIGTSTP || s == SIGTTIN || s == SIGTTOU;
+}
+
+// kill(pid, sig) with pid 0, -1 or -pgid: does the set of processes it reaches hold us?
+bool group_holds_supervisor(std::int64_t pid, const GuardContext& ctx) {
+  if (pid == -1) return true;
+  if (pid == 0) return ctx.caller_pgid != 0 && ctx.caller_pgid == ctx.supervisor_pgid;
+  return pid < -1 && -pid == ctx.supervisor_pgid;
 }
 
 }  // namespace
 
 std::span<const std::string_view> guarded_syscalls() { return kGuarded; }
 
-std::optional<GuardDecision> guard_check(const Syscall& call, pid_t supervisor,
+unsigned guard_inputs(const Syscall& call) {
+  const std::string name = syscall_name(call.abi, call.nr);
+  if (name == "kill" && as_pid(call, 0) == 0) return kInputCallerPgid;
+  if (name == "pidfd_send_signal" || name == "pidfd_getfd") return kInputFdTarget;
+  return 0;
+}
+
+std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext& ctx,
                                          const Verdict& policy_verdict) {
+  const pid_t supervisor = ctx.supervisor;
   const std::string name = syscall_name(call.abi, call.nr);
   const auto deny = [](int err, const RuleRef& r) {
     return GuardDecision{GuardAction::deny, err, &r};
   };
-  if (name == "kill" || name == "tkill" || name == "rt_sigqueueinfo" || name == "pidfd_open") {
+  if (name == "kill") {
+    const std::int64_t pid = as_pid(call, 0);
+    if (pid == supervisor) return deny(EPERM, kSignalSupervisor);
+    // A group or broadcast send that reaches us too. Only the stopping signals are refused:
+    // the rest reach the program's other processes as they would without us. (With Landlock
+    // signal scoping the kernel keeps all of them from us anyway; this holds on older kernels.)
+    if (pid <= 0 && stops_supervisor(call.args[1]) && group_holds_supervisor(pid, ctx))
+      return deny(EPERM, kSignalSupervisor);
+  } else if (name == "tkill" || name == "rt_sigqueueinfo" || name == "pidfd_open") {
     if (as_pid(call, 0) == supervisor) return deny(EPERM, kSignalSupervisor);
+  } else if (name == "pidfd_send_signal") {
+    if (ctx.fd_target == supervisor) return deny(EPERM, kSignalSupervisor);
+  } else if (name == "pidfd_getfd") {
+    if (ctx.fd_target == supervisor) return deny(EPERM, kReachSupervisor);
+  } else if (name == "setpgid") {
+    // Back into our group after leaving it: a later kill(0, SIGSTOP) would reach us, and
+    // another thread could move the process there between our check of that kill and the
+    // kernel's delivery.
+    const std::int64_t pgid = as_pid(call, 1);
+    if (pgid != 0 && pgid == ctx.supervisor_pgid) return deny(EPERM, kSignalSupervisor);
+  } else if (name == "ptrace") {
+    if (as_pid(call, 1) == supervisor) return deny(EPERM, kReachSupervisor);
+  } else if (name == "process_vm_readv" || name == "process_vm_writev") {
+    if (as_pid(call, 0) == supervisor) return deny(EPERM, kReachSupervisor);
   } else if (name == "tgkill" || name == "rt_tgsigqueueinfo") {
     if (as_pid(call, 0) == supervisor || as_pid(call, 1) == supervisor)
       return deny(EPERM, kSignalSupervisor);

@@ -29,9 +29,22 @@ struct GuardDecision {
 // Syscall names that must always stop in the supervisor, on every ABI that has them.
 std::span<const std::string_view> guarded_syscalls();
 
+// What a guard needs to know beyond the call's registers. The tracer fills the inputs that
+// guard_inputs() asks for (they cost a /proc read or a syscall), and leaves the rest at 0.
+struct GuardContext {
+  pid_t supervisor = 0;        // our pid
+  pid_t supervisor_pgid = 0;   // our process group
+  pid_t caller_pgid = 0;       // kInputCallerPgid: the calling process's group
+  pid_t fd_target = 0;         // kInputFdTarget: the process the call's pidfd (or /proc/PID
+                               // directory fd) refers to; 0 if it refers to none or is unknown
+};
+inline constexpr unsigned kInputCallerPgid = 1U << 0;
+inline constexpr unsigned kInputFdTarget = 1U << 1;
+unsigned guard_inputs(const Syscall& call);
+
 // `policy_verdict` is what the policy decided; calls that reach files or the network outside
 // our checks are refused unless a rule names them explicitly (not by `default`).
-std::optional<GuardDecision> guard_check(const Syscall& call, pid_t supervisor_pid,
+std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext& ctx,
                                          const Verdict& policy_verdict);
 
 }  // namespace xpledge

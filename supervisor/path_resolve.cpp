@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <string>
+#include <string_view>
 
 #include "path_match.hpp"
 #include "syscalls.hpp"
@@ -22,6 +24,17 @@ bool read_link(const std::string& link, std::string& out) {
   if (n <= 0 || static_cast<std::size_t>(n) >= sizeof buf) return false;
   out.assign(buf, static_cast<std::size_t>(n));
   return true;
+}
+
+// A decimal pid, the whole of `s`; 0 otherwise.
+pid_t parse_pid(std::string_view s) {
+  if (s.empty() || s.size() > 9) return 0;
+  pid_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + (c - '0');
+  }
+  return v;
 }
 
 Access access_of(const PathArgSpec& spec, pid_t tid, const Syscall& call, const SyscallSig& sig) {
@@ -83,6 +96,24 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
     out.push_back(std::move(arg));
   }
   return out;
+}
+
+pid_t fd_target_pid(pid_t tid, int fd) {
+  if (fd < 0) return 0;
+  const std::string base = "/proc/" + std::to_string(tid);
+  std::string target;
+  if (!read_link(base + "/fd/" + std::to_string(fd), target)) return 0;
+  if (target.starts_with("/proc/")) return parse_pid(std::string_view(target).substr(6));
+  if (target != "anon_inode:[pidfd]") return 0;
+  std::ifstream info(base + "/fdinfo/" + std::to_string(fd));
+  for (std::string line; std::getline(info, line);)
+    if (line.starts_with("Pid:")) {
+      std::string_view v(line);
+      v.remove_prefix(4);
+      while (!v.empty() && (v.front() == '\t' || v.front() == ' ')) v.remove_prefix(1);
+      return parse_pid(v);
+    }
+  return 0;
 }
 
 }  // namespace xpledge

@@ -27,6 +27,7 @@ enum class ArgKind : std::uint8_t {
   num,          // decimal
   hex,          // pointer or opaque word
   fd,
+  pid,          // pid_t (an int on every ABI; negative: a process group)
   dirfd,        // fd or AT_FDCWD
   path,         // NUL-terminated path in tracee memory
   str,          // other string in tracee memory (e.g. symlink target)

@@ -22,6 +22,7 @@
 #include "pledge.hpp"
 #include "promises.hpp"
 #include "path_resolve.hpp"
+#include "confine.hpp"
 #include "prefilter.hpp"
 #include "regs.hpp"
 #include "stop.hpp"
@@ -37,6 +38,15 @@ constexpr int kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRAC
 
 // Signals an operator or systemd sends to the supervisor that belong to the program.
 constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+// Signals whose default action would end the supervisor and that nobody has a reason to send
+// it: a tracee could (kill(0), kill(-1), SIGIO from an fd it owns, on kernels without Landlock
+// signal scoping). Caught and dropped; exec resets caught signals, so the program gets the
+// default actions. SIGKILL and the crash signals still end us, and EXITKILL the tracees.
+constexpr int kDroppedSignals[] = {SIGALRM, SIGIO,  SIGPIPE, SIGPROF,  SIGVTALRM,
+                                   SIGXCPU, SIGXFSZ, SIGPWR, SIGSTKFLT};
+
+void drop_signal(int) {}
 
 volatile sig_atomic_t g_child_pid = 0;
 
@@ -136,6 +146,7 @@ class Tracer {
   TracerOptions opts_;
   bool want_paths_ = false;
   pid_t self_pid_ = getpid();
+  pid_t self_pgid_ = getpgrp();
   pid_t main_pid_ = 0;
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
@@ -149,6 +160,8 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter
     return -1;
   }
   const pid_t self = getpid();
+  const ConfinePlan confine = probe_confinement();
+  opts_.log->info(describe(confine));
   const pid_t pid = fork();
   if (pid < 0) {
     error = fmt::format("fork: {}", std::strerror(errno));
@@ -164,6 +177,15 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter
     }
     char go = 0;
     if (read(sync[0], &go, 1) != 1) _exit(125);  // the supervisor could not seize us
+    // Fail closed: a kernel that offered Landlock at the probe but refuses it now (a seccomp
+    // profile of a container, an LSM) gets no unconfined tracee.
+    const char* step = "";
+    if (const int err = apply_confinement(confine, &step); err != 0) {
+      const std::string msg = fmt::format("xpledge: error: cannot confine the child: {}: {}\n",
+                                          step, std::strerror(err));
+      (void)!write(STDERR_FILENO, msg.data(), msg.size());
+      _exit(125);
+    }
     if (filter) {
       if (const int rc = seccomp_load(filter); rc != 0) {
         const std::string msg =
@@ -215,6 +237,12 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   for (int sig : kForwardedSignals) sigaction(sig, &sa, nullptr);
+  struct sigaction drop {};
+  drop.sa_handler = drop_signal;
+  drop.sa_flags = SA_RESTART;
+  sigemptyset(&drop.sa_mask);
+  for (int sig : kDroppedSignals) sigaction(sig, &drop, nullptr);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &drop, nullptr);
 
   FilterPtr filter;
   if (opts_.use_seccomp) {
@@ -542,7 +570,12 @@ bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set) {
 }
 
 Verdict Tracer::apply_guard(ThreadState& t, const Syscall& call, const Verdict& v) {
-  const auto g = guard_check(call, self_pid_, v);
+  GuardContext ctx{self_pid_, self_pgid_, 0, 0};
+  const unsigned inputs = guard_inputs(call);
+  if (inputs & kInputCallerPgid) ctx.caller_pgid = getpgid(t.tid);
+  if (inputs & kInputFdTarget)
+    ctx.fd_target = fd_target_pid(t.tid, static_cast<int>(static_cast<std::int32_t>(call.args[0])));
+  const auto g = guard_check(call, ctx, v);
   if (!g) return v;
   if (g->action == GuardAction::strip_untraced) {
     // The child must stay traced: clear the flag and let the policy's verdict stand.

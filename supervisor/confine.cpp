@@ -1,0 +1,121 @@
+#include "confine.hpp"
+
+#include <linux/capability.h>
+#include <linux/landlock.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+
+namespace xpledge {
+
+namespace {
+
+// Debian 12's kernel headers (6.1) predate Landlock ABI 6: the attribute's later fields and the
+// scope bits are spelt out here, with the kernel's values (include/uapi/linux/landlock.h).
+struct RulesetAttr {
+  std::uint64_t handled_access_fs;
+  std::uint64_t handled_access_net;  // ABI 4
+  std::uint64_t scoped;              // ABI 6
+};
+constexpr std::uint64_t kScopeSignal = 1ULL << 1;  // LANDLOCK_SCOPE_SIGNAL
+constexpr std::uint64_t kHandledFs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
+
+long landlock_abi() {
+  return syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+}
+
+bool has_effective_cap(int cap) {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &hdr, data) != 0) return false;
+  return (data[cap / 32].effective >> (cap % 32)) & 1U;
+}
+
+int drop_cap_sys_ptrace(const char** step) {
+  // The bounding set needs CAP_SETPCAP to shrink; without it (an unprivileged user) the cap is
+  // not ours to begin with, and a traced exec cannot gain it from file capabilities.
+  if (prctl(PR_CAPBSET_READ, CAP_SYS_PTRACE) == 1 && has_effective_cap(CAP_SETPCAP) &&
+      prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE) != 0) {
+    *step = "prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE)";
+    return errno;
+  }
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, CAP_SYS_PTRACE, 0, 0);  // EINVAL on old kernels
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &hdr, data) != 0) {
+    *step = "capget";
+    return errno;
+  }
+  const auto bit = ~(1U << (CAP_SYS_PTRACE % 32));
+  auto& d = data[CAP_SYS_PTRACE / 32];
+  d.effective &= bit;
+  d.permitted &= bit;
+  d.inheritable &= bit;
+  if (syscall(SYS_capset, &hdr, data) != 0) {
+    *step = "capset";
+    return errno;
+  }
+  return 0;
+}
+
+}  // namespace
+
+ConfinePlan probe_confinement() {
+  ConfinePlan p;
+  const long abi = landlock_abi();
+  p.landlock_abi = abi > 0 ? static_cast<int>(abi) : 0;
+  p.scope_signals = p.landlock_abi >= 6;
+  p.drop_ptrace_cap = p.landlock_abi == 0;
+  return p;
+}
+
+std::string describe(const ConfinePlan& p) {
+  if (p.landlock_abi == 0)
+    return "no Landlock on this kernel: CAP_SYS_PTRACE dropped; tracees can still reach other "
+           "processes of the user and signal the supervisor by group";
+  std::string s = "Landlock ABI " + std::to_string(p.landlock_abi) +
+                  ": tracees cannot ptrace or open /proc/PID/{mem,fd,...} of processes outside "
+                  "the sandbox";
+  s += p.scope_signals ? ", nor signal them"
+                       : "; signal scoping needs Landlock ABI 6 (Linux 6.12), not available";
+  return s;
+}
+
+int apply_confinement(const ConfinePlan& p, const char** step) {
+  if (p.drop_ptrace_cap) {
+    if (const int err = drop_cap_sys_ptrace(step)) return err;
+  }
+  if (p.landlock_abi == 0) return 0;
+  RulesetAttr attr{kHandledFs, 0, p.scope_signals ? kScopeSignal : 0};
+  // The kernel takes the prefix it knows: 8 bytes before ABI 4, 16 before ABI 6.
+  const std::size_t size = p.landlock_abi >= 6   ? sizeof attr
+                           : p.landlock_abi >= 4 ? 2 * sizeof(std::uint64_t)
+                                                 : sizeof(std::uint64_t);
+  const long fd = syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+  if (fd < 0) {
+    *step = "landlock_create_ruleset";
+    return errno;
+  }
+  // landlock_restrict_self needs no_new_privs or CAP_SYS_ADMIN. Setting no_new_privs costs a
+  // traced program nothing: set-user-ID and file capabilities are not granted across exec under
+  // an unprivileged tracer anyway (and the seccomp pre-filter sets it too).
+  if (!has_effective_cap(CAP_SYS_ADMIN) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    *step = "prctl(PR_SET_NO_NEW_PRIVS)";
+    const int err = errno;
+    close(static_cast<int>(fd));
+    return err;
+  }
+  const long rc = syscall(SYS_landlock_restrict_self, fd, 0);
+  const int err = errno;
+  close(static_cast<int>(fd));
+  if (rc != 0) {
+    *step = "landlock_restrict_self";
+    return err;
+  }
+  return 0;
+}
+
+}  // namespace xpledge
