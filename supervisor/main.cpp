@@ -1,18 +1,29 @@
 // xpledge command line: the only place that picks exit codes.
 //   0..124  the child's own status    125  xpledge failed (usage, policy, ptrace unavailable)
 //   126     CMD found, not executable 127  CMD not found       128+N  child killed by signal N
+#include <fcntl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "audit_log.hpp"
+#include "completion.hpp"
+#include "learn.hpp"
+#include "oci_import.hpp"
 #include "policy_load.hpp"
 #include "promises.hpp"
 #include "stats.hpp"
@@ -24,50 +35,58 @@ constexpr int kExitFailure = 125;
 
 void say(const std::string& msg) { std::fprintf(stderr, "xpledge: %s\n", msg.c_str()); }
 
-// PTRACE_GET_SYSCALL_INFO and the seccomp-then-ptrace ordering we rely on need Linux 5.3.
-bool kernel_supported(std::string& release) {
+std::string uname_release() {
   utsname u{};
-  if (uname(&u) != 0) return true;
-  release = u.release;
+  return uname(&u) == 0 ? std::string(u.release) : std::string();
+}
+
+// PTRACE_GET_SYSCALL_INFO and the seccomp-then-ptrace ordering we rely on need Linux 5.3.
+bool kernel_supported() {
+  const std::string release = uname_release();
   int major = 0, minor = 0;
-  if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return true;
-  return major > 5 || (major == 5 && minor >= 3);
+  if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2) return true;
+  if (major > 5 || (major == 5 && minor >= 3)) return true;
+  say(fmt::format("error: Linux {} is too old: xpledge needs 5.3 or newer "
+                  "(PTRACE_GET_SYSCALL_INFO)", release));
+  return false;
+}
+
+void print_policy_error(const xpledge::PolicyError& e, const std::string& name,
+                        const char* consequence) {
+  for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.format().c_str());
+  say(fmt::format("{} error{} in {}; {}", e.diagnostics().size(),
+                  e.diagnostics().size() == 1 ? "" : "s", name, consequence));
 }
 
 std::optional<xpledge::Policy> load_policy(const std::string& path) {
   try {
     return path.empty() ? xpledge::load_default_policy() : xpledge::load_policy_file(path);
   } catch (const xpledge::PolicyError& e) {
-    for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.format().c_str());
-    say(fmt::format("{} error{} in {}; not starting the command", e.diagnostics().size(),
-                    e.diagnostics().size() == 1 ? "" : "s", path.empty() ? "<default>" : path));
+    print_policy_error(e, path.empty() ? "<default>" : path, "not starting the command");
   } catch (const std::exception& e) {
     say(fmt::format("error: {}", e.what()));
   }
   return std::nullopt;
 }
 
-struct RunArgs {
-  std::string policy;
+std::optional<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    say(fmt::format("error: cannot read {}: {}", path, std::strerror(errno)));
+    return std::nullopt;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Options shared by the commands that supervise a program (run, attach).
+struct LogArgs {
   std::string log_file;
   std::string log_format = "text";
   std::string color = "auto";
-  bool no_seccomp = false;
-  bool permissive = false;
-  bool stats = false;
   int verbose = 0;
-  std::vector<std::string> cmd;
 };
 
-int do_run(const RunArgs& a) {
-  std::string release;
-  if (!kernel_supported(release)) {
-    say(fmt::format("error: Linux {} is too old: xpledge needs 5.3 or newer "
-                    "(PTRACE_GET_SYSCALL_INFO)", release));
-    return kExitFailure;
-  }
-  const auto policy = load_policy(a.policy);
-  if (!policy) return kExitFailure;
+std::optional<xpledge::AuditLog> open_log(const LogArgs& a) {
   xpledge::LogConfig lc;
   lc.format = a.log_format == "json" ? xpledge::LogFormat::json : xpledge::LogFormat::text;
   lc.file = a.log_file;
@@ -80,17 +99,12 @@ int do_run(const RunArgs& a) {
     log.emplace(lc);
   } catch (const std::exception& e) {
     say(fmt::format("error: {}", e.what()));
-    return kExitFailure;
   }
-  xpledge::TracerOptions opts;
-  opts.policy = &*policy;
-  opts.log = &*log;
-  opts.use_seccomp = !a.no_seccomp;
-  opts.permissive = a.permissive;
-  xpledge::StatsObserver stats;
-  if (a.stats) opts.observers.push_back(&stats);
-  const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
-  if (a.stats) std::fputs(stats.table().c_str(), stderr);
+  return log;
+}
+
+// The supervised program's fate as our exit status.
+int exit_status(const xpledge::RunResult& r) {
   switch (r.kind) {
     case xpledge::RunResult::Kind::spawn_failed:
       say("error: " + r.error);
@@ -101,11 +115,118 @@ int do_run(const RunArgs& a) {
   return kExitFailure;
 }
 
+struct RunArgs {
+  std::string policy;
+  LogArgs log;
+  bool no_seccomp = false;
+  bool permissive = false;
+  bool stats = false;
+  std::vector<std::string> cmd;
+};
+
+int do_run(const RunArgs& a) {
+  if (!kernel_supported()) return kExitFailure;
+  const auto policy = load_policy(a.policy);
+  if (!policy) return kExitFailure;
+  auto log = open_log(a.log);
+  if (!log) return kExitFailure;
+  xpledge::TracerOptions opts;
+  opts.policy = &*policy;
+  opts.log = &*log;
+  opts.use_seccomp = !a.no_seccomp;
+  opts.permissive = a.permissive;
+  xpledge::StatsObserver stats;
+  if (a.stats) opts.observers.push_back(&stats);
+  const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
+  if (a.stats) std::fputs(stats.table().c_str(), stderr);
+  return exit_status(r);
+}
+
 int do_check(const std::string& path) {
   const auto policy = load_policy(path);
   if (!policy) return kExitFailure;
   std::cout << xpledge::describe_policy(*policy);
   return 0;
+}
+
+struct LearnArgs {
+  std::string output;
+  std::string merge;
+  std::string base;
+  std::vector<std::string> cmd;
+};
+
+xpledge::LearnOptions learn_options(const LearnArgs& a) {
+  xpledge::LearnOptions o;
+  o.command = a.cmd;
+  o.version = XPLEDGE_VERSION;
+  if (const char* home = std::getenv("HOME")) o.home = home;
+  if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) {
+    std::string dir = tmp;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    if (std::find(o.temp_dirs.begin(), o.temp_dirs.end(), dir) == o.temp_dirs.end())
+      o.temp_dirs.push_back(dir);
+  }
+  o.base_name = a.base;
+  return o;
+}
+
+bool write_output(const std::string& path, const std::string& text) {
+  if (path.empty()) {
+    std::cout << text << std::flush;
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (out) return true;
+  say(fmt::format("error: cannot write {}: {}", path, std::strerror(errno)));
+  return false;
+}
+
+int do_learn(const LearnArgs& a) {
+  if (!kernel_supported()) return kExitFailure;
+  // Everything is validated before CMD exists: the base policy, the merged file, the output.
+  std::optional<xpledge::Policy> base;
+  if (!a.base.empty() && !(base = load_policy(a.base))) return kExitFailure;
+  xpledge::Learner learner(base ? &*base : nullptr);
+  if (!a.merge.empty()) {
+    const auto text = read_text_file(a.merge);
+    if (!text) return kExitFailure;
+    try {
+      learner.merge_policy(*text, a.merge);
+    } catch (const xpledge::PolicyError& e) {
+      print_policy_error(e, a.merge, "not starting the command");
+      return kExitFailure;
+    } catch (const std::exception& e) {
+      say(fmt::format("error: {}", e.what()));
+      return kExitFailure;
+    }
+  }
+  if (!a.output.empty()) {
+    // Not truncated yet (it may be the --merge file, or CMD may fail to start).
+    const int fd = open(a.output.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      say(fmt::format("error: cannot write {}: {}", a.output, std::strerror(errno)));
+      return kExitFailure;
+    }
+    close(fd);
+  }
+  auto log = open_log(LogArgs{});
+  if (!log) return kExitFailure;
+  const xpledge::Policy everything = xpledge::learning_policy();
+  xpledge::TracerOptions opts;
+  opts.policy = &everything;
+  opts.log = &*log;
+  opts.use_seccomp = false;  // the learner sees only calls that stop: all of them
+  opts.observers.push_back(&learner);
+  const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
+  if (r.kind == xpledge::RunResult::Kind::spawn_failed) return exit_status(r);
+  std::vector<std::string> warnings;
+  const std::string yaml = learner.policy_yaml(learn_options(a), &warnings);
+  for (const auto& w : warnings) say("warning: " + w);
+  if (!write_output(a.output, yaml)) return kExitFailure;
+  return exit_status(r);
 }
 
 int do_promises(const std::vector<std::string>& names) {
@@ -125,6 +246,48 @@ int do_promises(const std::vector<std::string>& names) {
   return 0;
 }
 
+struct ImportOciArgs {
+  std::string file;
+  std::vector<std::string> caps;
+  std::string kernel;  // empty: the running kernel's release
+};
+
+int do_import_oci(const ImportOciArgs& a) {
+  xpledge::OciImportOptions o;
+  o.caps = a.caps;
+  o.kernel = a.kernel.empty() ? uname_release() : a.kernel;
+  std::vector<std::string> warnings;
+  std::string yaml;
+  try {
+    yaml = xpledge::import_oci_profile(a.file, o, warnings);
+  } catch (const std::exception& e) {
+    for (const auto& w : warnings) say("warning: " + w);
+    say(fmt::format("error: {}", e.what()));
+    return kExitFailure;
+  }
+  for (const auto& w : warnings) say("warning: " + w);
+  std::cout << yaml << std::flush;
+  return 0;
+}
+
+int do_completion(const CLI::App& app, const std::string& shell) {
+  try {
+    std::cout << xpledge::completion_script(app, shell) << std::flush;
+  } catch (const std::exception& e) {
+    say(fmt::format("error: {}", e.what()));
+    return kExitFailure;
+  }
+  return 0;
+}
+
+void add_log_options(CLI::App* cmd, LogArgs& a) {
+  cmd->add_option("--log-file", a.log_file, "Append decision records to PATH instead of stderr");
+  cmd->add_option("--log-format", a.log_format, "text (default) or json (JSON Lines)")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--color", a.color, "auto (default), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,17 +299,13 @@ int main(int argc, char** argv) {
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run CMD under a policy; exit with its status");
   run->add_option("-p,--policy", ra.policy, "Policy file (default: the embedded default policy)");
-  run->add_option("--log-file", ra.log_file, "Append decision records to PATH instead of stderr");
-  run->add_option("--log-format", ra.log_format, "text (default) or json (JSON Lines)")
-      ->check(CLI::IsMember({"text", "json"}));
-  run->add_option("--color", ra.color, "auto (default), always or never")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+  add_log_options(run, ra.log);
   run->add_flag("--no-seccomp", ra.no_seccomp,
                 "Stop at every syscall (pure ptrace); slower, for comparison or old kernels");
   run->add_flag("--permissive,--dry-run", ra.permissive,
                 "Log every call the policy would refuse, refuse nothing");
   run->add_flag("--stats", ra.stats, "At exit, print a table of stopped calls and decisions");
-  run->add_flag("-v,--verbose", ra.verbose,
+  run->add_flag("-v,--verbose", ra.log.verbose,
                 "More detail: what would allow a refused call, pledges (repeatable)");
   run->add_option("cmd", ra.cmd, "Command and its arguments")->required();
   run->positionals_at_end();
@@ -155,9 +314,32 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate a policy and print what it allows");
   check->add_option("file", check_path, "Policy file (default: the embedded default policy)");
 
+  LearnArgs la;
+  auto* learn = app.add_subcommand("learn", "Run CMD allowing everything; write the policy it needed");
+  learn->add_option("-o,--output", la.output, "Write the policy to FILE (default: stdout)");
+  learn->add_option("--merge", la.merge, "Start from an earlier learned policy FILE");
+  learn->add_option("--base", la.base, "Record only what POLICY does not already allow");
+  learn->add_option("cmd", la.cmd, "Command and its arguments")->required();
+  learn->positionals_at_end();
+
   std::vector<std::string> promise_names;
   auto* promises = app.add_subcommand("promises", "List pledge promises and what each allows");
   promises->add_option("promise", promise_names, "Only these promises");
+
+  ImportOciArgs ia;
+  auto* import = app.add_subcommand("import", "Convert another tool's policy to xpledge's");
+  import->require_subcommand(1);
+  auto* oci = import->add_subcommand("oci", "From a Docker/OCI seccomp profile (JSON) to stdout");
+  oci->add_option("--caps", ia.caps, "Capabilities the container has (CAP_X,CAP_Y; default none)")
+      ->delimiter(',');
+  oci->add_option("--kernel", ia.kernel, "Kernel version for minKernel (default: the running one)");
+  oci->add_option("file", ia.file, "The profile")->required();
+
+  std::string shell;
+  auto* completion = app.add_subcommand("completion", "Print a shell completion script");
+  completion->add_option("shell", shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
 
   try {
     app.parse(argc, argv);
@@ -169,11 +351,20 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     say(fmt::format("error: {}", e.what()));
-    std::fprintf(stderr, "Try 'xpledge --help' or 'xpledge run --help'.\n");
+    // Point at the help of the (sub)command whose arguments were wrong.
+    std::string where = "xpledge";
+    for (const CLI::App* cur = &app; !cur->get_subcommands().empty();) {
+      cur = cur->get_subcommands().front();
+      where += " " + cur->get_name();
+    }
+    std::fprintf(stderr, "Try '%s --help'.\n", where.c_str());
     return kExitFailure;
   }
   if (*run) return do_run(ra);
   if (*check) return do_check(check_path);
+  if (*learn) return do_learn(la);
   if (*promises) return do_promises(promise_names);
+  if (*oci) return do_import_oci(ia);
+  if (*completion) return do_completion(app, shell);
   return kExitFailure;
 }
