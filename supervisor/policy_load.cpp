@@ -7,16 +7,17 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "path_match.hpp"
 #include "promises.hpp"
@@ -32,6 +33,10 @@ namespace {
 
 constexpr int kSupportedVersion = 1;
 constexpr std::size_t kMaxDiagnostics = 20;
+// A policy file (top-level or included) is read up to this size; real ones are a few KB. Bounds
+// what a hostile policy can make the loader parse (docs/SECURITY.md, F4).
+constexpr std::size_t kMaxPolicyBytes = std::size_t{1} << 20;
+constexpr std::string_view kMaxPolicySize = "1 MiB";
 constexpr int kMaxErrno = 4095;  // the kernel's MAX_ERRNO
 constexpr int kMaxArgIndex = 5;
 
@@ -113,35 +118,65 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Optimal-string-alignment distance (a transposition is one edit).
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+// Optimal-string-alignment distance (a transposition is one edit) if it is at most `limit`,
+// otherwise limit + 1. Bounded: the distance is at least the difference in length, so a word
+// much longer than `b` costs nothing, and the search ends at the first row whose every cell is
+// over the limit (the distance can only grow from there). Three rows of b.size() + 1 cells.
+std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
+  const std::size_t over = limit + 1;
+  const std::size_t length_gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (length_gap > limit) return over;
+  std::vector<std::size_t> before(b.size() + 1, over), prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = std::min(j, over);
   for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = std::min(i, over);
+    std::size_t row_min = cur[0];
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      std::size_t d = std::min({prev[j] + 1, cur[j - 1] + 1,
+                                prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        d = std::min(d, before[j - 2] + 1);
+      cur[j] = std::min(d, over);
+      row_min = std::min(row_min, cur[j]);
     }
+    if (row_min == over) return over;
+    std::swap(before, prev);
+    std::swap(prev, cur);
   }
-  return d[a.size()][b.size()];
+  return prev[b.size()];
 }
 
-// The closest candidate within one edit (short words) or two, or empty.
+// The closest candidate within one edit (short words) or two, or empty; the first one wins a
+// tie. A word longer than the longest candidate plus the budget can match none: no search.
 template <typename Range>
 std::string closest(std::string_view word, const Range& candidates) {
+  const std::size_t budget = word.size() <= 4 ? 1 : 2;
+  std::size_t longest = 0;
+  for (const auto& c : candidates) longest = std::max(longest, std::string_view(c).size());
+  if (word.size() > longest + budget) return {};
   std::string best;
-  std::size_t best_d = (word.size() <= 4 ? 1 : 2) + 1;
+  std::size_t best_d = budget + 1;
   for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
+    const std::size_t d = edit_distance_within(word, c, best_d - 1);
     if (d < best_d) {
       best_d = d;
       best = std::string(c);
+      if (d == 0) break;
     }
   }
   return best;
+}
+
+// Every ABI's syscall names, in kAllAbis order: closest() over them is suggest_syscall() with a
+// bounded distance.
+const std::vector<std::string_view>& all_syscall_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (Abi a : kAllAbis)
+      for (const std::string& n : syscall_names(a)) out.push_back(n);
+    return out;
+  }();
+  return names;
 }
 
 std::string did_you_mean(const std::string& suggestion) {
@@ -178,6 +213,72 @@ constexpr std::size_t abi_index(Abi abi) { return static_cast<std::size_t>(abi);
 constexpr std::array kOps{ArgOp::eq, ArgOp::ne, ArgOp::lt, ArgOp::le, ArgOp::gt,
                           ArgOp::ge, ArgOp::mask_all, ArgOp::mask_any, ArgOp::mask_none, ArgOp::in};
 
+// ---- reading policy files -------------------------------------------------------------------
+
+// A file descriptor, closed at scope exit.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// A policy file's text, or why there is none (the caller words the message).
+struct PolicyText {
+  enum class Problem { none, unreadable, not_regular, too_big };
+  std::string text;
+  Problem problem = Problem::none;
+  int err = 0;  // errno, for Problem::unreadable
+};
+
+PolicyText unreadable(int err) { return {{}, PolicyText::Problem::unreadable, err}; }
+
+// Reads fd to its end, but never more than kMaxPolicyBytes + 1 bytes (/dev/zero ends here too).
+PolicyText read_capped(int fd) {
+  PolicyText out;
+  std::array<char, 64 * 1024> buf;
+  while (true) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return unreadable(errno);
+    if (n == 0) return out;
+    out.text.append(buf.data(), static_cast<std::size_t>(n));
+    if (out.text.size() > kMaxPolicyBytes) return {{}, PolicyText::Problem::too_big, 0};
+  }
+}
+
+// The top-level policy: any readable file, as the command line may name /dev/stdin or a
+// process substitution (a pipe), which block until written: the user asked for that.
+PolicyText read_top_level_policy(const std::string& path) {
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+  if (fd.get() < 0) return unreadable(errno);
+  return read_capped(fd.get());
+}
+
+// An included policy: a regular file only, as a policy file can name any path and /dev/zero
+// would be read forever, a FIFO or /dev/stdin would block. stat() first so that a device is
+// never opened (opening one can have effects); O_NONBLOCK and fstat() for a file replaced by a
+// FIFO or device in between.
+PolicyText read_included_policy(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return unreadable(errno);
+  if (!S_ISREG(st.st_mode)) return {{}, PolicyText::Problem::not_regular, 0};
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (fd.get() < 0) return unreadable(errno);
+  if (::fstat(fd.get(), &st) != 0) return unreadable(errno);
+  if (!S_ISREG(st.st_mode)) return {{}, PolicyText::Problem::not_regular, 0};
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxPolicyBytes)
+    return {{}, PolicyText::Problem::too_big, 0};
+  return read_capped(fd.get());
+}
+
 // ---- the loader ----------------------------------------------------------------------------
 
 struct KeyEntry {
@@ -210,6 +311,13 @@ class Loader {
  private:
   // Diagnostics and positions (in the file being read now).
   void error(const SourcePos& pos, std::string message);
+  // The diagnostic cap is reached: nothing more is collected, so reading further is pointless.
+  bool full() const { return diags_.size() >= kMaxDiagnostics; }
+  // " (did you mean 'x'?)", or empty; not computed once the cap is reached.
+  template <typename Range>
+  std::string hint(std::string_view word, const Range& candidates) const {
+    return full() ? std::string() : did_you_mean(closest(word, candidates));
+  }
   SourcePos pos_of(const YAML::Node& n) const;
   bool expect(const YAML::Node& n, YAML::NodeType::value type, std::string_view what);
   std::optional<YAML::Node> parse_yaml(std::string_view yaml);
@@ -245,11 +353,13 @@ class Loader {
   std::string file_;                               // the file being read, as displayed
   std::vector<std::string> stack_display_;         // include chain, as displayed
   std::vector<std::filesystem::path> stack_real_;  // include chain, canonical (for cycles)
-  std::vector<Diagnostic> diags_;
+  std::vector<Diagnostic> diags_;  // the first kMaxDiagnostics errors
+  std::size_t errors_ = 0;         // all errors, also those past the cap
 };
 
 void Loader::error(const SourcePos& pos, std::string message) {
-  if (diags_.size() < kMaxDiagnostics) diags_.push_back({pos, std::move(message)});
+  ++errors_;
+  if (!full()) diags_.push_back({pos, std::move(message)});
 }
 
 SourcePos Loader::pos_of(const YAML::Node& n) const {
@@ -292,7 +402,7 @@ std::optional<KeyMap> Loader::read_map(const YAML::Node& n, std::span<const std:
     }
     const std::string key = it->first.Scalar();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      error(kpos, "unknown key " + squote(key) + did_you_mean(closest(key, keys)));
+      error(kpos, "unknown key " + squote(key) + hint(key, keys));
       continue;
     }
     if (const auto prev = out.find(key); prev != out.end()) {
@@ -369,7 +479,8 @@ std::optional<int> Loader::read_errno_value(const YAML::Node& n) {
     return std::nullopt;
   }
   if (const auto e = errno_from_name(s)) return e;
-  error(pos_of(n), "unknown errno " + squote(s) + did_you_mean(closest(s, errno_names())));
+  // full() first: errno_names() (4095 lookups) is built before hint() could skip it.
+  error(pos_of(n), "unknown errno " + squote(s) + (full() ? "" : hint(s, errno_names())));
   return std::nullopt;
 }
 
@@ -408,12 +519,12 @@ void Loader::read_promises(const KeyMap& m, Policy::Impl& p) {
   for (std::size_t id = 0; id < cat.size(); ++id) names.push_back(cat.name(id));
   PromiseSet set;
   for (const YAML::Node& n : seq) {
+    if (full()) break;
     if (!expect(n, YAML::NodeType::Scalar, "'promises' entry")) continue;
     if (const auto id = cat.find(n.Scalar()))
       set.add(*id);
     else
-      error(pos_of(n), "unknown promise " + squote(n.Scalar()) +
-                           did_you_mean(closest(n.Scalar(), names)));
+      error(pos_of(n), "unknown promise " + squote(n.Scalar()) + hint(n.Scalar(), names));
   }
   p.promises = std::make_shared<const PromiseSet>(set);
 }
@@ -443,7 +554,7 @@ bool Loader::resolve_syscall(const YAML::Node& n, Rule& r) {
   }
   if (!any)
     error(pos_of(n),
-          "unknown syscall " + squote(r.syscall) + did_you_mean(suggest_syscall(r.syscall)));
+          "unknown syscall " + squote(r.syscall) + hint(r.syscall, all_syscall_names()));
   return any;
 }
 
@@ -478,7 +589,7 @@ std::optional<std::uint64_t> Loader::read_value(const YAML::Node& n) {
       error(pos_of(n), looks_numeric || term.empty()
                            ? "bad value " + squote(term) + " (expected a number or a constant name)"
                            : "unknown constant " + squote(term) +
-                                 did_you_mean(closest(term, constant_names())));
+                                 (full() ? "" : hint(term, constant_names())));  // as errno
       return std::nullopt;
     }
     out |= *v;
@@ -502,7 +613,7 @@ std::optional<ArgOp> Loader::read_arg_op(const YAML::Node& n) {
   if (found != kOps.end()) return *found;
   std::vector<std::string_view> names;
   for (ArgOp o : kOps) names.push_back(arg_op_name(o));
-  error(pos_of(n), "unknown op " + squote(n.Scalar()) + did_you_mean(closest(n.Scalar(), names)) +
+  error(pos_of(n), "unknown op " + squote(n.Scalar()) + hint(n.Scalar(), names) +
                        " (expected eq, ne, lt, le, gt, ge, mask_all, mask_any, mask_none, in)");
   return std::nullopt;
 }
@@ -563,7 +674,7 @@ bool Loader::read_rule_map(const YAML::Node& n, Rule& r) {
   const std::string what = squote(action_name(r.action)) + " entry";
   const auto keys = read_map(n, kRuleKeys, what);
   if (!keys) return false;
-  const std::size_t errors_before = diags_.size();
+  const std::size_t errors_before = errors_;
   const auto sc = keys->find("syscall");
   if (sc == keys->end()) {
     error(pos_of(n), what + ": missing required key 'syscall'");
@@ -588,7 +699,7 @@ bool Loader::read_rule_map(const YAML::Node& n, Rule& r) {
     error(it->second.pos, squote(it->first) + " needs a syscall that takes a path; " +
                               squote(r.syscall) + " does not");
   }
-  return resolved && diags_.size() == errors_before;
+  return resolved && errors_ == errors_before;
 }
 
 std::optional<Rule> Loader::read_entry(const YAML::Node& n, Action action, std::size_t index) {
@@ -617,6 +728,7 @@ void Loader::read_lists(const KeyMap& m, Lists& lists) {
     if (!expect(seq, YAML::NodeType::Sequence, squote(action_name(action)))) continue;
     std::size_t index = 0;
     for (const YAML::Node& entry : seq) {
+      if (full()) return;
       if (auto r = read_entry(entry, action, index)) lists[list_slot(action)].push_back(std::move(*r));
       ++index;
     }
@@ -637,20 +749,27 @@ void Loader::include_file(const YAML::Node& entry, Lists& lists) {
     error(at, "include cycle: " + chain + display.string());
     return;
   }
-  std::ifstream in(display, std::ios::binary);
-  if (!in) {
-    error(at, "cannot read included policy " + squote(display.string()) + ": " +
-                  std::strerror(errno));
-    return;
+  const PolicyText text = read_included_policy(display);
+  switch (text.problem) {
+    case PolicyText::Problem::none: break;
+    case PolicyText::Problem::unreadable:
+      error(at, "cannot read included policy " + squote(display.string()) + ": " +
+                    std::strerror(text.err));
+      return;
+    case PolicyText::Problem::not_regular:
+      error(at, "include " + squote(display.string()) + " is not a regular file");
+      return;
+    case PolicyText::Problem::too_big:
+      error(at, "include " + squote(display.string()) + " is larger than " +
+                    std::string(kMaxPolicySize));
+      return;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
 
   const std::string saved = file_;
   file_ = display.string();
   stack_display_.push_back(file_);
   stack_real_.push_back(real);
-  if (const auto root = parse_yaml(text.str())) {
+  if (const auto root = parse_yaml(text.text)) {
     if (root->IsNull() || !root->IsDefined()) {
       error({file_, 1, 1}, "empty policy: expected a map with 'version'");
     } else if (const auto keys = read_map(*root, kTopKeys, "policy")) {
@@ -671,8 +790,10 @@ void Loader::read_includes(const KeyMap& m, Lists& lists) {
   const auto it = m.find("include");
   if (it == m.end()) return;
   if (!expect(it->second.value, YAML::NodeType::Sequence, "'include'")) return;
-  for (const YAML::Node& n : it->second.value)
+  for (const YAML::Node& n : it->second.value) {
+    if (full()) return;
     if (expect(n, YAML::NodeType::Scalar, "'include' entry")) include_file(n, lists);
+  }
 }
 
 // This file's own rules first, then its includes' in order: within a list the first match
@@ -744,15 +865,19 @@ Policy load_policy_string(std::string_view yaml, const std::string& name) {
 }
 
 Policy load_policy_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int e = errno;
-    throw PolicyError(
-        {Diagnostic{{path, 0, 0}, "cannot read policy: " + std::string(std::strerror(e))}});
+  const PolicyText text = read_top_level_policy(path);
+  switch (text.problem) {
+    case PolicyText::Problem::none: break;
+    case PolicyText::Problem::unreadable:
+      throw PolicyError({Diagnostic{
+          {path, 0, 0}, "cannot read policy: " + std::string(std::strerror(text.err))}});
+    case PolicyText::Problem::not_regular:  // not checked for the top-level policy
+      throw PolicyError({Diagnostic{{path, 0, 0}, "policy file is not a regular file"}});
+    case PolicyText::Problem::too_big:
+      throw PolicyError({Diagnostic{
+          {path, 0, 0}, "policy file larger than " + std::string(kMaxPolicySize)}});
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_policy_string(text.str(), path);
+  return load_policy_string(text.text, path);
 }
 
 Policy load_default_policy() {
