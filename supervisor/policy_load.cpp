@@ -167,8 +167,7 @@ std::string closest(std::string_view word, const Range& candidates) {
   return best;
 }
 
-// Every ABI's syscall names, in kAllAbis order: closest() over them is suggest_syscall() with a
-// bounded distance.
+// Every ABI's syscall names, in kAllAbis order, for closest().
 const std::vector<std::string_view>& all_syscall_names() {
   static const std::vector<std::string_view> names = [] {
     std::vector<std::string_view> out;

@@ -29,24 +29,6 @@ std::vector<std::string> list_names(Abi abi) {
   return out;
 }
 
-// Optimal-string-alignment distance: a transposition ("opneat" -> "openat") is one edit.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
-    }
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[b.size()];
-}
-
 using K = ArgKind;
 constexpr PathArgSpec kNoPath{-1, -1, PathUse::read, -1};
 constexpr PathArgSpec P(int path, int dirfd, PathUse use, int flags = -1) {
@@ -217,22 +199,6 @@ const std::vector<std::string>& syscall_names(Abi abi) {
     return m;
   }();
   return cache.at(abi);
-}
-
-std::string suggest_syscall(std::string_view misspelt) {
-  std::string best;
-  // Suggest only close matches: one edit for short names, two otherwise.
-  std::size_t best_d = (misspelt.size() <= 4 ? 1 : 2) + 1;
-  for (Abi a : kAllAbis) {
-    for (const auto& name : syscall_names(a)) {
-      const std::size_t d = edit_distance(misspelt, name);
-      if (d < best_d) {
-        best_d = d;
-        best = name;
-      }
-    }
-  }
-  return best;
 }
 
 const SyscallSig* syscall_sig(std::string_view name) {

@@ -19,8 +19,6 @@ std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name);
 std::string syscall_name(Abi abi, std::int64_t nr);
 // Every name libseccomp knows for this ABI, sorted; for "did you mean" hints.
 const std::vector<std::string>& syscall_names(Abi abi);
-// Closest known name within a small edit distance, or empty.
-std::string suggest_syscall(std::string_view misspelt);
 
 enum class ArgKind : std::uint8_t {
   none,         // not used by this call
