@@ -5,8 +5,10 @@
 
 #include <csignal>
 
+#include <array>
 #include <cerrno>
 #include <string>
+#include <unordered_set>
 
 #include "syscalls.hpp"
 
@@ -57,11 +59,25 @@ bool group_holds_supervisor(std::int64_t pid, const GuardContext& ctx) {
   return pid < -1 && -pid == ctx.supervisor_pgid;
 }
 
+// Most stopped calls are no guard's business: a lookup by number, so that only guarded ones pay
+// for their name (libseccomp's resolver allocates).
+bool is_guarded(const Syscall& c) {
+  static const auto table = [] {
+    std::array<std::unordered_set<std::int64_t>, kAllAbis.size()> t;
+    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
+      for (std::string_view n : kGuarded)
+        if (const auto nr = syscall_nr(kAllAbis[i], n)) t[i].insert(*nr);
+    return t;
+  }();
+  return table[static_cast<std::size_t>(c.abi)].contains(c.nr);
+}
+
 }  // namespace
 
 std::span<const std::string_view> guarded_syscalls() { return kGuarded; }
 
 unsigned guard_inputs(const Syscall& call) {
+  if (!is_guarded(call)) return 0;
   const std::string name = syscall_name(call.abi, call.nr);
   if (name == "kill" && as_pid(call, 0) == 0) return kInputCallerPgid;
   if (name == "pidfd_send_signal" || name == "pidfd_getfd") return kInputFdTarget;
@@ -70,6 +86,7 @@ unsigned guard_inputs(const Syscall& call) {
 
 std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext& ctx,
                                          const Verdict& policy_verdict) {
+  if (!is_guarded(call)) return std::nullopt;
   const pid_t supervisor = ctx.supervisor;
   const std::string name = syscall_name(call.abi, call.nr);
   const auto deny = [](int err, const RuleRef& r) {
