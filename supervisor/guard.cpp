@@ -2,6 +2,8 @@
 
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
 
 #include <csignal>
 
@@ -10,6 +12,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "scratch.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -28,6 +31,8 @@ constexpr std::string_view kGuarded[] = {
     "clone", "clone3",
     // A user-notification filter outranks our SECCOMP_RET_TRACE.
     "seccomp",
+    // The path scratch segment: attaching it writable, detaching or changing it (scratch.hpp).
+    "shmat", "shmdt", "shmctl", "ipc",
     // Files and network reached outside path/argument checks.
     "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at", "socketcall",
 };
@@ -39,6 +44,60 @@ const RuleRef kListener{"guard:seccomp-listener", 0, {}};
 const RuleRef kUnchecked{"guard:unchecked-io", 0, {}};
 
 const RuleRef kReachSupervisor{"guard:reach-supervisor", 0, {}};
+const RuleRef kScratch{"guard:path-scratch", 0, {}};
+
+constexpr std::string_view kScratchMemory[] = {"mmap", "mmap2", "munmap", "mremap",
+                                               "remap_file_pages"};
+
+// i386 ipc(2) multiplexer calls on System V shared memory.
+constexpr std::uint64_t kIpcShmat = 21, kIpcShmdt = 22, kIpcShmctl = 24;
+
+bool in_scratch(std::uint64_t addr) {
+  return addr >= PathScratch::kAddr && addr < PathScratch::kEnd;
+}
+
+// shmctl commands that only read.
+bool shmctl_reads(std::uint64_t cmd) {
+  const auto c = static_cast<std::int32_t>(cmd) & ~0x100;  // IPC_64, which libc does not export
+  return c == IPC_STAT || c == SHM_STAT || c == SHM_STAT_ANY || c == IPC_INFO || c == SHM_INFO;
+}
+
+std::optional<GuardDecision> scratch_guard(const std::string& name, const Syscall& c,
+                                           const GuardContext& ctx) {
+  const auto deny = GuardDecision{GuardAction::deny, EPERM, &kScratch};
+  const auto a = c.args;
+  const bool ours = ctx.scratch_id >= 0;
+  if (name == "shmat") {
+    if (ours && static_cast<std::int32_t>(a[0]) == ctx.scratch_id && !(a[2] & SHM_RDONLY))
+      return deny;
+    if (ctx.scratch_mapped && (a[2] & SHM_REMAP) && a[1] != 0 && a[1] < PathScratch::kEnd)
+      return deny;  // the segment's size is unknown here: any remap below the area's end
+  } else if (name == "shmdt") {
+    if (ctx.scratch_mapped && in_scratch(a[0])) return deny;
+  } else if (name == "shmctl") {
+    if (ours && static_cast<std::int32_t>(a[0]) == ctx.scratch_id && !shmctl_reads(a[1]))
+      return deny;
+  } else if (name == "ipc") {
+    const std::uint64_t call = a[0] & 0xffff;
+    if ((call == kIpcShmat && ours && static_cast<std::int32_t>(a[1]) == ctx.scratch_id &&
+         !(a[2] & SHM_RDONLY)) ||
+        (call == kIpcShmat && ctx.scratch_mapped && (a[2] & SHM_REMAP)) ||
+        (call == kIpcShmdt && ctx.scratch_mapped && in_scratch(a[4])) ||
+        (call == kIpcShmctl && ours && static_cast<std::int32_t>(a[1]) == ctx.scratch_id &&
+         !shmctl_reads(a[2])))
+      return deny;
+  } else if (!ctx.scratch_mapped) {
+    return std::nullopt;
+  } else if (name == "munmap" || name == "remap_file_pages") {
+    if (PathScratch::overlaps(a[0], a[1])) return deny;
+  } else if (name == "mmap" || name == "mmap2") {
+    if ((a[3] & MAP_FIXED) && PathScratch::overlaps(a[0], a[1])) return deny;
+  } else if (name == "mremap") {
+    if (PathScratch::overlaps(a[0], a[1])) return deny;
+    if ((a[3] & MREMAP_FIXED) && PathScratch::overlaps(a[4], a[2])) return deny;
+  }
+  return std::nullopt;
+}
 
 std::int64_t as_pid(const Syscall& c, std::size_t i) {
   return static_cast<std::int32_t>(c.args[i]);  // pid_t is an int on every ABI
@@ -65,8 +124,10 @@ bool is_guarded(const Syscall& c) {
   static const auto table = [] {
     std::array<std::unordered_set<std::int64_t>, kAllAbis.size()> t;
     for (std::size_t i = 0; i < kAllAbis.size(); ++i)
-      for (std::string_view n : kGuarded)
-        if (const auto nr = syscall_nr(kAllAbis[i], n)) t[i].insert(*nr);
+      for (auto names : {std::span<const std::string_view>(kGuarded),
+                         std::span<const std::string_view>(kScratchMemory)})
+        for (std::string_view n : names)
+          if (const auto nr = syscall_nr(kAllAbis[i], n)) t[i].insert(*nr);
     return t;
   }();
   return table[static_cast<std::size_t>(c.abi)].contains(c.nr);
@@ -75,6 +136,7 @@ bool is_guarded(const Syscall& c) {
 }  // namespace
 
 std::span<const std::string_view> guarded_syscalls() { return kGuarded; }
+std::span<const std::string_view> scratch_memory_syscalls() { return kScratchMemory; }
 
 unsigned guard_inputs(const Syscall& call) {
   if (!is_guarded(call)) return 0;
@@ -89,6 +151,7 @@ std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext
   if (!is_guarded(call)) return std::nullopt;
   const pid_t supervisor = ctx.supervisor;
   const std::string name = syscall_name(call.abi, call.nr);
+  if (auto d = scratch_guard(name, call, ctx)) return d;
   const auto deny = [](int err, const RuleRef& r) {
     return GuardDecision{GuardAction::deny, err, &r};
   };

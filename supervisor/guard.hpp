@@ -37,7 +37,13 @@ struct GuardContext {
   pid_t caller_pgid = 0;       // kInputCallerPgid: the calling process's group
   pid_t fd_target = 0;         // kInputFdTarget: the process the call's pidfd (or /proc/PID
                                // directory fd) refers to; 0 if it refers to none or is unknown
+  int scratch_id = -1;         // the path scratch segment (scratch.hpp), -1 if none
+  bool scratch_mapped = false; // the caller's image has it attached at PathScratch::kAddr
 };
+
+// Memory calls that could unmap, move or replace the path scratch area. The pre-filter lets
+// them run unseen unless they name an address below PathScratch::kEnd (mmap: unless MAP_FIXED).
+std::span<const std::string_view> scratch_memory_syscalls();
 inline constexpr unsigned kInputCallerPgid = 1U << 0;
 inline constexpr unsigned kInputFdTarget = 1U << 1;
 unsigned guard_inputs(const Syscall& call);

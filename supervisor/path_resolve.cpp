@@ -93,6 +93,7 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
       }
     }
     arg.path = normalise_path(base, s.value);
+    arg.raw = s.value;
     out.push_back(std::move(arg));
   }
   return out;

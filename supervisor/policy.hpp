@@ -54,6 +54,9 @@ struct PathArg {
   std::string path;
   Access access = Access::read;
   int err = 0;  // non-zero: could not be read (EFAULT) or resolved; rules with path: then deny
+  // The bytes read from the tracee, before resolution: what the kernel must see if the call
+  // runs (the tracer pins exactly these, see scratch.hpp).
+  std::string raw;
 };
 
 struct CallContext {

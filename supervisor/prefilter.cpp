@@ -9,6 +9,7 @@
 
 #include "guard.hpp"
 #include "promises.hpp"
+#include "scratch.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -18,6 +19,26 @@ namespace {
 // One single-arch context with every unconditionally allowed call of that ABI, so numbers are
 // always the ABI's own (libseccomp would otherwise translate by name across arches).
 using AllowFn = bool (*)(const void* ctx, Abi abi, std::int64_t nr);
+
+// Memory calls that could unmap, move or replace the path scratch area (guard.cpp) run unseen
+// when they cannot reach it: an address at or above its end, or, for mmap, no MAP_FIXED.
+bool add_scratch_memory_allows(scmp_filter_ctx ctx, const std::string& name, int nr) {
+  const scmp_datum_t end = PathScratch::kEnd;
+  int rc = 0;
+  if (name == "mmap") {
+    rc |= seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
+                                 SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, 0));
+    rc |= seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_GE, end));
+  } else if (name == "mremap") {
+    // One rule: libseccomp 2.5.4 loops for ever adding a second two-argument rule here.
+    // mremap with MREMAP_FIXED is rare enough to stop.
+    rc |= seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A0(SCMP_CMP_GE, end),
+                                 SCMP_A3(SCMP_CMP_MASKED_EQ, MREMAP_FIXED, 0));
+  } else {
+    rc |= seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_GE, end));
+  }
+  return rc == 0;
+}
 
 scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, Abi abi,
                                 std::string& error, int& allowed) {
@@ -39,6 +60,7 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(0));
   if (!abi_ok) return ctx;  // every call of this ABI stops and is denied
   const auto guarded = guarded_syscalls();
+  const auto scratch = scratch_memory_syscalls();
   for (const std::string& name : syscall_names(abi)) {
     if (std::find(guarded.begin(), guarded.end(), name) != guarded.end()) continue;
     const auto nr = syscall_nr(abi, name);
@@ -50,6 +72,11 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
     // an x86-64 one (i386 open = 5 = x86-64 fstat).
     const int native = seccomp_syscall_resolve_name(name.c_str());
     if (native == __NR_SCMP_ERROR) continue;
+    if (std::find(scratch.begin(), scratch.end(), name) != scratch.end()) {
+      // On i386 every address is below the path scratch area's end: those always stop.
+      if (abi != Abi::i386 && add_scratch_memory_allows(ctx, name, native)) ++allowed;
+      continue;
+    }
     if (seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, native, 0) == 0) ++allowed;
   }
   return ctx;

@@ -119,4 +119,12 @@ bool restore_regs(pid_t tid, const SavedRegs& regs, std::int64_t rax) {
   return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
 }
 
+bool restore_regs_and_restart(pid_t tid, const SavedRegs& regs) {
+  user_regs_struct r{};
+  std::memcpy(&r, regs.raw, sizeof r);
+  r.rax = r.orig_rax;
+  r.rip -= 2;
+  return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
+}
+
 }  // namespace xpledge

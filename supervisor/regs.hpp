@@ -44,5 +44,9 @@ bool rewrite_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
                      const std::array<std::uint64_t, 3>& args);
 // At the exit stop: put the caller's registers back, with `rax` as the call's result.
 bool restore_regs(pid_t tid, const SavedRegs& regs, std::int64_t rax);
+// At the exit stop of an injected call: put the caller's registers back and step back over the
+// 2-byte syscall instruction (syscall, int $0x80 and sysenter are all 2 bytes, which the
+// kernel's own restarts rely on), so that the caller's call runs again when resumed.
+bool restore_regs_and_restart(pid_t tid, const SavedRegs& regs);
 
 }  // namespace xpledge

@@ -3,7 +3,11 @@
 #include <csignal>
 #include <sched.h>
 
+#include <sys/mman.h>
+#include <sys/shm.h>
+
 #include "guard.hpp"
+#include "scratch.hpp"
 #include "syscalls.hpp"
 
 using namespace xpledge;
@@ -64,4 +68,45 @@ TEST_CASE("guard: untraced children and listeners") {
   REQUIRE(d);
   CHECK(d->action == GuardAction::strip_untraced);
   CHECK(check(call("clone3"))->err == ENOSYS);
+}
+
+TEST_CASE("guard: the path scratch area") {
+  static const RuleRef kDefault{"default", 0, {}};
+  const Verdict allow{Action::allow, 0, &kDefault};
+  GuardContext mapped{kSup, kSupGroup, 0, 0, 7, true};
+  GuardContext unmapped{kSup, kSupGroup, 0, 0, 7, false};
+  const auto in = PathScratch::kAddr + 4096, below = PathScratch::kAddr - 8192;
+  const auto g = [&](const Syscall& c, const GuardContext& ctx) {
+    const auto d = guard_check(c, ctx, allow);
+    return d && d->action == GuardAction::deny && d->rule->list == "guard:path-scratch";
+  };
+  // Unmapping, moving or replacing it: refused once the image has it attached.
+  CHECK(g(call("munmap", {in, 4096}), mapped));
+  CHECK(g(call("munmap", {below, 16384}), mapped));  // overlaps its first page
+  CHECK_FALSE(g(call("munmap", {below, 4096}), mapped));
+  CHECK_FALSE(g(call("munmap", {in, 4096}), unmapped));
+  CHECK(g(call("mmap", {in, 4096, 3, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS}), mapped));
+  CHECK_FALSE(g(call("mmap", {in, 4096, 3, MAP_PRIVATE | MAP_ANONYMOUS}), mapped));  // a hint
+  CHECK(g(call("mremap", {in, 4096, 8192, 0, 0}), mapped));
+  CHECK(g(call("mremap", {0x7f0000000000, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, in}), mapped));
+  CHECK(g(call("remap_file_pages", {in, 4096}), mapped));
+  CHECK(g(call("shmdt", {PathScratch::kAddr}), mapped));
+  CHECK(g(call("shmat", {9, in, SHM_REMAP}), mapped));
+  // The segment itself: read-only attaches and reads only, mapped or not.
+  CHECK(g(call("shmat", {7, 0, 0}), unmapped));
+  CHECK_FALSE(g(call("shmat", {7, 0, SHM_RDONLY}), unmapped));
+  CHECK_FALSE(g(call("shmat", {8, 0, 0}), unmapped));
+  CHECK(g(call("shmctl", {7, IPC_SET, 0}), unmapped));
+  CHECK(g(call("shmctl", {7, IPC_RMID, 0}), unmapped));
+  CHECK_FALSE(g(call("shmctl", {7, IPC_STAT, 0}), unmapped));
+  CHECK_FALSE(g(call("shmctl", {8, IPC_SET, 0}), unmapped));
+}
+
+TEST_CASE("path scratch: range checks") {
+  CHECK(PathScratch::overlaps(PathScratch::kAddr, 1));
+  CHECK(PathScratch::overlaps(PathScratch::kEnd - 1, 1));
+  CHECK_FALSE(PathScratch::overlaps(PathScratch::kEnd, 4096));
+  CHECK_FALSE(PathScratch::overlaps(PathScratch::kAddr - 4096, 4096));
+  CHECK(PathScratch::overlaps(0, UINT64_MAX));  // wraps: everything
+  CHECK(PathScratch::overlaps(PathScratch::kAddr + 10, 0));
 }

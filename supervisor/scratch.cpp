@@ -1,0 +1,78 @@
+#include "scratch.hpp"
+
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace xpledge {
+
+PathScratch::~PathScratch() {
+  if (base_) shmdt(base_);
+}
+
+bool PathScratch::create(std::string& error) {
+  id_ = shmget(IPC_PRIVATE, kSize, IPC_CREAT | IPC_EXCL | 0600);
+  if (id_ < 0) {
+    error = fmt::format("shmget({} bytes): {}", kSize, std::strerror(errno));
+    return false;
+  }
+  void* p = shmat(id_, nullptr, 0);
+  const int err = errno;
+  // Then read-only for everyone: tracees attach it with SHM_RDONLY, also after dropping to
+  // another user; write permission is what nobody but our attachment has.
+  shmid_ds ds{};
+  if (shmctl(id_, IPC_STAT, &ds) == 0) {
+    ds.shm_perm.mode = 0444;
+    shmctl(id_, IPC_SET, &ds);
+  }
+  // Removed now, alive while attached: nothing is left behind, whatever way we end.
+  shmctl(id_, IPC_RMID, nullptr);
+  if (p == reinterpret_cast<void*>(-1)) {
+    error = fmt::format("shmat: {}", std::strerror(err));
+    id_ = -1;
+    return false;
+  }
+  base_ = static_cast<char*>(p);
+  return true;
+}
+
+std::optional<std::uint64_t> PathScratch::pin(pid_t tid, std::size_t index,
+                                              std::string_view bytes) {
+  if (!base_ || index > 1 || bytes.size() >= kPathBytes) return std::nullopt;
+  auto it = slot_of_.find(tid);
+  if (it == slot_of_.end()) {
+    std::size_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else if (next_ < kSlots) {
+      slot = next_++;
+    } else {
+      return std::nullopt;
+    }
+    it = slot_of_.emplace(tid, slot).first;
+  }
+  const std::size_t off = it->second * kSlotBytes + index * kPathBytes;
+  std::memcpy(base_ + off, bytes.data(), bytes.size());
+  base_[off + bytes.size()] = '\0';
+  return kAddr + off;
+}
+
+void PathScratch::release(pid_t tid) {
+  if (auto it = slot_of_.find(tid); it != slot_of_.end()) {
+    free_.push_back(it->second);
+    slot_of_.erase(it);
+  }
+}
+
+bool PathScratch::overlaps(std::uint64_t addr, std::uint64_t len) {
+  const std::uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
+  // A zero length still names the page at addr for calls that round up.
+  return addr < kEnd && (end > kAddr || (len == 0 && addr >= kAddr));
+}
+
+}  // namespace xpledge

@@ -1,0 +1,66 @@
+#pragma once
+// Path-argument races (TOCTOU): another thread can rewrite a path buffer between our check and
+// the kernel's read. For a call allowed after looking at its paths, the tracer copies the exact
+// bytes it checked into this thread's slot of a scratch area and points the argument there, so
+// the kernel reads what was checked.
+//
+// The area is one System V shared memory segment for the whole sandbox: the supervisor attaches
+// it read-write; each tracee image attaches it read-only (SHM_RDONLY, an injected shmat at its
+// first path-checked call, at the same fixed address in every process) and cannot make it
+// writable: the attachment is a shared mapping of a read-only file, so mprotect(PROT_WRITE)
+// fails and even /proc/self/mem cannot force a write (the kernel forces writes only into
+// copy-on-write mappings). What could swap or re-attach it (munmap, mremap, mmap(MAP_FIXED),
+// remap_file_pages, shmdt, shmat(SHM_REMAP), shmctl or a writable shmat of the segment) is
+// refused by the guard. The segment is marked for removal at once: it goes with the last
+// process attached to it. Slots are per thread id, so vfork children and CLONE_VM processes
+// sharing the attachment never share a slot.
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace xpledge {
+
+class PathScratch {
+ public:
+  // Below 2 GiB, away from where x86-64 programs map things (PIE and mmap live near 0x55.../
+  // 0x7f..., non-PIE binaries at 0x400000 with their heap right after), so that the pre-filter
+  // can let memory calls naming higher addresses run without a stop.
+  static constexpr std::uint64_t kAddr = 0x7d000000;
+  static constexpr std::size_t kPathBytes = 4096;               // PATH_MAX, NUL included
+  static constexpr std::size_t kSlotBytes = 2 * kPathBytes;     // rename & co. take two paths
+  static constexpr std::size_t kSlots = 4096;                   // threads with a pinned call
+  static constexpr std::size_t kSize = kSlots * kSlotBytes;     // 32 MiB, touched pages only
+  static constexpr std::uint64_t kEnd = kAddr + kSize;
+
+  PathScratch() = default;
+  PathScratch(const PathScratch&) = delete;
+  PathScratch& operator=(const PathScratch&) = delete;
+  ~PathScratch();
+
+  // Creates and attaches the segment; false with `error` set if System V shm is unavailable.
+  bool create(std::string& error);
+  bool ready() const { return base_ != nullptr; }
+  int id() const { return id_; }
+
+  // Copies `bytes` and a NUL into tid's slot `index` (0 or 1); the address in the tracee, or
+  // nullopt when every slot is taken or the bytes do not fit.
+  std::optional<std::uint64_t> pin(pid_t tid, std::size_t index, std::string_view bytes);
+  void release(pid_t tid);
+
+  static bool overlaps(std::uint64_t addr, std::uint64_t len);
+
+ private:
+  int id_ = -1;
+  char* base_ = nullptr;
+  std::unordered_map<pid_t, std::size_t> slot_of_;
+  std::vector<std::size_t> free_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace xpledge
