@@ -111,6 +111,7 @@ int exit_status(const xpledge::RunResult& r) {
       return kExitFailure;
     case xpledge::RunResult::Kind::exited: return r.code;
     case xpledge::RunResult::Kind::signaled: return 128 + r.code;
+    case xpledge::RunResult::Kind::detached: return 0;
   }
   return kExitFailure;
 }
@@ -139,6 +140,33 @@ int do_run(const RunArgs& a) {
   if (a.stats) opts.observers.push_back(&stats);
   const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
   if (a.stats) std::fputs(stats.table().c_str(), stderr);
+  return exit_status(r);
+}
+
+struct AttachArgs {
+  pid_t pid = 0;
+  std::string policy;
+  LogArgs log;
+  bool permissive = false;
+  bool stats = false;
+};
+
+int do_attach(const AttachArgs& a) {
+  if (!kernel_supported()) return kExitFailure;
+  const auto policy = load_policy(a.policy);
+  if (!policy) return kExitFailure;
+  auto log = open_log(a.log);
+  if (!log) return kExitFailure;
+  xpledge::TracerOptions opts;
+  opts.policy = &*policy;
+  opts.log = &*log;
+  opts.use_seccomp = false;  // a running process cannot be given a pre-filter
+  opts.permissive = a.permissive;
+  xpledge::StatsObserver stats;
+  if (a.stats) opts.observers.push_back(&stats);
+  const xpledge::RunResult r = xpledge::attach_supervised(a.pid, opts);
+  if (a.stats && r.kind != xpledge::RunResult::Kind::spawn_failed)
+    std::fputs(stats.table().c_str(), stderr);
   return exit_status(r);
 }
 
@@ -310,6 +338,23 @@ int main(int argc, char** argv) {
   run->add_option("cmd", ra.cmd, "Command and its arguments")->required();
   run->positionals_at_end();
 
+  AttachArgs aa;
+  bool attach_no_seccomp = false;
+  auto* attach = app.add_subcommand(
+      "attach", "Enforce a policy on a running process from now on; Ctrl-C detaches");
+  attach->add_option("--pid", aa.pid, "The process to attach to (all its threads)")->required();
+  attach->add_option("-p,--policy", aa.policy,
+                     "Policy file (default: the embedded default policy)");
+  add_log_options(attach, aa.log);
+  attach->add_flag("--permissive,--dry-run", aa.permissive,
+                   "Log every call the policy would refuse, refuse nothing");
+  attach->add_flag("--stats", aa.stats, "At exit or detach, print a table of calls and decisions");
+  attach->add_flag("-v,--verbose", aa.log.verbose,
+                   "More detail: what would allow a refused call, attach and detach (repeatable)");
+  // attach always stops at every call; accepted so that scripts can pass run's flags.
+  attach->add_flag("--no-seccomp", attach_no_seccomp, "No effect: attach is always pure ptrace")
+      ->group("");
+
   std::string check_path;
   auto* check = app.add_subcommand("check", "Validate a policy and print what it allows");
   check->add_option("file", check_path, "Policy file (default: the embedded default policy)");
@@ -361,6 +406,7 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   if (*run) return do_run(ra);
+  if (*attach) return do_attach(aa);
   if (*check) return do_check(check_path);
   if (*learn) return do_learn(la);
   if (*promises) return do_promises(promise_names);

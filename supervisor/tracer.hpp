@@ -23,11 +23,19 @@ struct TracerOptions {
 };
 
 struct RunResult {
-  enum class Kind { exited, signaled, spawn_failed } kind = Kind::spawn_failed;
+  // detached: attach let the process go (SIGINT/SIGTERM/SIGHUP to xpledge); it runs on.
+  enum class Kind { exited, signaled, spawn_failed, detached } kind = Kind::spawn_failed;
   int code = 0;         // exited: status; signaled: signal number
-  std::string error;    // spawn_failed: why (ptrace refused, fork failed...)
+  std::string error;    // spawn_failed: why (ptrace refused, fork failed, no such process...)
 };
 
 RunResult run_supervised(const std::vector<std::string>& argv, const TracerOptions& options);
+
+// `xpledge attach`: PTRACE_SEIZE every thread of the running process `pid` and enforce the policy
+// from then on, following its forks, clones and execs, until it exits (its status, as run) or
+// xpledge gets SIGINT, SIGTERM or SIGHUP (detached; the process runs on untouched). Always pure
+// ptrace (options.use_seccomp is ignored): a seccomp pre-filter cannot be loaded into a running
+// process without injecting code. No PTRACE_O_EXITKILL, no Landlock domain.
+RunResult attach_supervised(pid_t pid, const TracerOptions& options);
 
 }  // namespace xpledge
