@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -29,6 +30,7 @@
 #include "path_resolve.hpp"
 #include "confine.hpp"
 #include "prefilter.hpp"
+#include "scratch.hpp"
 #include "regs.hpp"
 #include "stop.hpp"
 #include "syscalls.hpp"
@@ -67,6 +69,11 @@ struct ProcessState {
   // Until our own exec of CMD completes the process runs xpledge's code: nothing is checked.
   bool trusted_pre_exec = false;
   PledgeState pledge;
+  // The path scratch segment is attached read-only in this image (copied at fork, which
+  // inherits the attachment; gone at exec). Failed: the attach did not work; path-checked calls
+  // are then refused rather than run unpinned.
+  bool scratch_mapped = false;
+  bool scratch_failed = false;
 };
 
 struct ThreadState {
@@ -81,6 +88,9 @@ struct ThreadState {
   // commit once the kernel accepted the filter.
   std::optional<SavedRegs> injected;
   std::optional<PledgeState> pending_pledge;
+  // shmat of the path scratch segment injected in place of a path-checked call: the caller's
+  // registers, to restart its call at the exit stop.
+  std::optional<SavedRegs> scratch_regs;
   std::string hint;     // why the current call was refused, for the log line
   bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
@@ -136,6 +146,9 @@ class Tracer {
                const std::vector<PathArg>& paths);
   void release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc);
   Verdict apply_guard(ThreadState& t, const Syscall& call, const Verdict& v);
+  bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const std::vector<PathArg>& paths,
+                 bool seccomp_stop);
+  void on_scratch_attached(ThreadState& t, const SyscallStopInfo& info);
   Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
   void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   bool inject_pledge_filter(ThreadState& t, const PromiseSet& set);
@@ -163,6 +176,7 @@ class Tracer {
   pid_t main_pid_ = 0;
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
+  PathScratch scratch_;
 };
 
 pid_t Tracer::spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter,
@@ -256,6 +270,10 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
   sigemptyset(&drop.sa_mask);
   for (int sig : kDroppedSignals) sigaction(sig, &drop, nullptr);
   for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &drop, nullptr);
+
+  if (std::string why; !scratch_.create(why))
+    opts_.log->warn(fmt::format("cannot create the path scratch area ({}): path rules are open to "
+                                "the race described in docs/SECURITY.md", why));
 
   FilterPtr filter;
   if (opts_.use_seccomp) {
@@ -385,12 +403,14 @@ void Tracer::on_exec(ThreadState& t) {
     }
     if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
     proc->trusted_pre_exec = false;
+    proc->scratch_mapped = proc->scratch_failed = false;  // a new image: attachments are gone
   }
   resume(tid);
 }
 
 void Tracer::on_gone(pid_t tid, const Stop& stop) {
   threads_.erase(tid);
+  scratch_.release(tid);
   if (tid == main_pid_) {
     result_.kind = stop.kind == StopKind::exited ? RunResult::Kind::exited
                                                  : RunResult::Kind::signaled;
@@ -419,15 +439,16 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
   std::vector<PathArg> paths;
   Verdict v;
   bool guarded = false;
+  bool paths_checked = false;
   if (!info.abi) {
     // An arch this host should not have: never allowed.
     static const RuleRef kUnknownArch{"abi", 0, {}};
     v = Verdict{Action::deny, ENOSYS, &kUnknownArch};
   } else {
     const auto& pledged = t.proc->pledge.promises;
-    if (want_paths_ || opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
-        (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)))
-      paths = resolve_path_args(t.tid, info.call);
+    paths_checked = opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
+                    (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr));
+    if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call);
     CallContext ctx{info.call, paths};
     ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
@@ -447,7 +468,66 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     resume(t.tid);
     return;
   }
+  if (paths_checked && (v.action == Action::allow || v.action == Action::log) &&
+      !pin_paths(t, info, paths, seccomp_stop))
+    return;  // the scratch area is being attached (the call restarts), or the call was refused
   enforce(t, info, v, seccomp_stop, paths);
+}
+
+bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
+                       const std::vector<PathArg>& paths, bool seccomp_stop) {
+  // i386 calls come through int $0x80, where an injected x86-64 shmat cannot be issued; they
+  // are not pinned (docs/SECURITY.md).
+  if (!scratch_.ready() || paths.empty() || info.call.abi == Abi::i386) return true;
+  static const RuleRef kScratchRule{"guard:path-scratch", 0, {}};
+  const auto refuse = [&](int err, const std::string& why) {
+    if (!why.empty()) opts_.log->error(fmt::format("pid {}: {}; refusing the call", t.tid, why));
+    enforce(t, info, Verdict{Action::deny, err, &kScratchRule}, seccomp_stop, paths);
+    return false;
+  };
+  if (t.proc->scratch_failed) return refuse(EAGAIN, "");
+  if (!t.proc->scratch_mapped) {
+    // Attach the segment first: this call becomes shmat(id, kAddr, SHM_RDONLY) and runs again
+    // from the start once it is done (on_scratch_attached), to be decided and pinned anew.
+    SavedRegs regs{};
+    if (!save_regs(t.tid, regs) ||
+        !rewrite_syscall(t.tid, regs, SYS_shmat,
+                         {static_cast<std::uint64_t>(scratch_.id()), PathScratch::kAddr,
+                          SHM_RDONLY}))
+      return refuse(EAGAIN, "cannot inject the scratch area's shmat");
+    t.scratch_regs = regs;
+    resume(t.tid);  // to the injected call's exit stop
+    return false;
+  }
+  const SyscallSig* sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
+  if (!sig) return true;
+  const auto specs = sig->path_args();
+  for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
+    // A path we could not read or resolve was not checked: the kernel must not read it either
+    // (another thread could make it readable in between). Its error is the kernel's own.
+    if (paths[i].err) return refuse(paths[i].err, "");
+    const auto at = scratch_.pin(t.tid, i, paths[i].raw);
+    if (!at) return refuse(EAGAIN, fmt::format("no path scratch slot free ({} threads hold one)",
+                                               PathScratch::kSlots));
+    if (!set_syscall_arg(t.tid, info.call.abi, specs[i].path_arg, *at))
+      return refuse(EAGAIN, "cannot point the call at its pinned path");
+  }
+  return true;
+}
+
+void Tracer::on_scratch_attached(ThreadState& t, const SyscallStopInfo& info) {
+  const SavedRegs regs = *t.scratch_regs;
+  t.scratch_regs.reset();
+  if (static_cast<std::uint64_t>(info.rval) == PathScratch::kAddr) {
+    t.proc->scratch_mapped = true;
+  } else {
+    t.proc->scratch_failed = true;
+    opts_.log->error(fmt::format(
+        "pid {}: cannot attach the path scratch area at {:#x} ({}): its path-checked calls are "
+        "refused with EAGAIN", t.proc->tgid, PathScratch::kAddr,
+        info.rval < 0 ? std::strerror(static_cast<int>(-info.rval)) : "another address"));
+  }
+  restore_regs_and_restart(t.tid, regs);
 }
 
 std::string Tracer::explain(const CallContext& ctx) {
@@ -630,6 +710,10 @@ void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict&
 }
 
 void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
+  if (t.scratch_regs) {
+    on_scratch_attached(t, info);
+    return;
+  }
   if (t.injected) {
     const SavedRegs regs = *t.injected;
     t.injected.reset();
@@ -664,7 +748,8 @@ void Tracer::resume(pid_t tid, int sig) {
   // syscall-entry stop (pure-ptrace mode) needs the exit stop to write the result.
   const auto it = threads_.find(tid);
   const bool need_exit =
-      it != threads_.end() && (it->second.pending_return || it->second.injected);
+      it != threads_.end() &&
+      (it->second.pending_return || it->second.injected || it->second.scratch_regs);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
 }
