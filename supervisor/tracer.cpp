@@ -55,6 +55,15 @@ constexpr int kDroppedSignals[] = {SIGALRM, SIGIO,  SIGPIPE, SIGPROF,  SIGVTALRM
 
 void drop_signal(int) {}
 
+void drop_tracee_signals() {
+  struct sigaction drop {};
+  drop.sa_handler = drop_signal;
+  drop.sa_flags = SA_RESTART;
+  sigemptyset(&drop.sa_mask);
+  for (int sig : kDroppedSignals) sigaction(sig, &drop, nullptr);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &drop, nullptr);
+}
+
 volatile sig_atomic_t g_child_pid = 0;
 
 void forward_signal(int sig, siginfo_t* info, void*) {
@@ -264,12 +273,7 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   for (int sig : kForwardedSignals) sigaction(sig, &sa, nullptr);
-  struct sigaction drop {};
-  drop.sa_handler = drop_signal;
-  drop.sa_flags = SA_RESTART;
-  sigemptyset(&drop.sa_mask);
-  for (int sig : kDroppedSignals) sigaction(sig, &drop, nullptr);
-  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &drop, nullptr);
+  drop_tracee_signals();
 
   if (std::string why; !scratch_.create(why))
     opts_.log->warn(fmt::format("cannot create the path scratch area ({}): path rules are open to "
@@ -883,12 +887,7 @@ RunResult Tracer::attach(pid_t pid) {
   sigaddset(&blocked, SIGCHLD);
   for (int sig : kDetachSignals) sigaddset(&blocked, sig);
   sigprocmask(SIG_BLOCK, &blocked, &saved);
-  struct sigaction drop {};
-  drop.sa_handler = drop_signal;
-  drop.sa_flags = SA_RESTART;
-  sigemptyset(&drop.sa_mask);
-  for (int sig : kDroppedSignals) sigaction(sig, &drop, nullptr);
-  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &drop, nullptr);
+  drop_tracee_signals();
 
   auto proc = std::make_shared<ProcessState>();
   proc->tgid = tgid;
