@@ -395,6 +395,7 @@ void Tracer::on_exec(ThreadState& t) {
     if (old != threads_.end()) {
       ThreadState moved = std::move(old->second);
       moved.tid = tid;
+      scratch_.release(static_cast<pid_t>(former));
       threads_.erase(old);
       threads_[tid] = std::move(moved);
       proc = threads_[tid].proc;
@@ -402,8 +403,12 @@ void Tracer::on_exec(ThreadState& t) {
   }
   if (proc) {
     for (auto it = threads_.begin(); it != threads_.end();) {
-      if (it->first != tid && it->second.proc == proc) it = threads_.erase(it);
-      else ++it;
+      if (it->first != tid && it->second.proc == proc) {
+        scratch_.release(it->first);  // swept away by the exec: no exit event will come
+        it = threads_.erase(it);
+      } else {
+        ++it;
+      }
     }
     if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
     proc->trusted_pre_exec = false;
