@@ -105,22 +105,8 @@ FilterPtr merged_filter(MakeAbi make, std::string& error) {
   return root;
 }
 
-}  // namespace
-
-std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue,
-                                               const PromiseSet& set, std::string& error) {
-  struct Ctx {
-    const PromiseCatalogue* cat;
-    const PromiseSet* set;
-  } c{&catalogue, &set};
-  const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
-    const auto* x = static_cast<const Ctx*>(p);
-    return x->cat->allows_unconditionally(*x->set, a, nr);
-  };
-  int allowed = 0;
-  FilterPtr f = merged_filter(
-      [&](Abi abi) { return abi_filter_with(fn, &c, true, abi, error, allowed); }, error);
-  if (!f) return {};
+// libseccomp's only way to hand over the generated program is a file descriptor.
+std::vector<unsigned char> export_filter(const FilterPtr& f, std::string& error) {
   const int fd = memfd_create("xpledge-bpf", MFD_CLOEXEC);
   if (fd < 0) {
     error = fmt::format("memfd_create: {}", std::strerror(errno));
@@ -141,12 +127,33 @@ std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue
   return out;
 }
 
-FilterPtr build_prefilter(const Policy& policy, std::string& error, PrefilterStats* stats) {
+}  // namespace
+
+std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue,
+                                               const PromiseSet& set, std::string& error) {
+  struct Ctx {
+    const PromiseCatalogue* cat;
+    const PromiseSet* set;
+  } c{&catalogue, &set};
+  const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
+    const auto* x = static_cast<const Ctx*>(p);
+    return x->cat->allows_unconditionally(*x->set, a, nr);
+  };
+  int allowed = 0;
+  FilterPtr f = merged_filter(
+      [&](Abi abi) { return abi_filter_with(fn, &c, true, abi, error, allowed); }, error);
+  if (!f) return {};
+  return export_filter(f, error);
+}
+
+std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& error,
+                                           PrefilterStats* stats) {
   int allowed = 0;
   FilterPtr root =
       merged_filter([&](Abi abi) { return abi_filter(policy, abi, error, allowed); }, error);
-  if (root && stats) stats->allowed = allowed;
-  return root;
+  if (!root) return {};
+  if (stats) stats->allowed = allowed;
+  return export_filter(root, error);
 }
 
 }  // namespace xpledge

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
@@ -141,7 +142,8 @@ class Tracer {
   RunResult attach(pid_t pid);  // xpledge attach (its own section below)
 
  private:
-  pid_t spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter, std::string& error);
+  pid_t spawn(const std::vector<std::string>& argv, const std::vector<unsigned char>* filter,
+              std::string& error);
   void loop();
   void handle(pid_t tid, int status);
   ThreadState& adopt(pid_t tid);
@@ -188,8 +190,8 @@ class Tracer {
   PathScratch scratch_;
 };
 
-pid_t Tracer::spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter,
-                    std::string& error) {
+pid_t Tracer::spawn(const std::vector<std::string>& argv,
+                    const std::vector<unsigned char>* filter, std::string& error) {
   int sync[2];
   if (pipe2(sync, O_CLOEXEC) != 0) {
     error = fmt::format("pipe: {}", std::strerror(errno));
@@ -223,10 +225,14 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv, scmp_filter_ctx filter
       _exit(125);
     }
     if (filter) {
-      if (const int rc = seccomp_load(filter); rc != 0) {
+      sock_fprog prog{};
+      prog.len = static_cast<unsigned short>(filter->size() / sizeof(sock_filter));
+      prog.filter = reinterpret_cast<sock_filter*>(const_cast<unsigned char*>(filter->data()));
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
         const std::string msg =
             fmt::format("xpledge: error: cannot load the seccomp pre-filter: {} (try "
-                        "--no-seccomp)\n", std::strerror(-rc));
+                        "--no-seccomp)\n", std::strerror(errno));
         (void)!write(STDERR_FILENO, msg.data(), msg.size());
         _exit(125);
       }
@@ -279,12 +285,16 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
     opts_.log->warn(fmt::format("cannot create the path scratch area ({}): path rules are open to "
                                 "the race described in docs/SECURITY.md", why));
 
-  FilterPtr filter;
+  std::vector<unsigned char> filter;
   if (opts_.use_seccomp) {
     filter = build_prefilter(*opts_.policy, error);
-    if (!filter) return {RunResult::Kind::spawn_failed, 0, "seccomp pre-filter: " + error};
+    if (filter.empty()) return {RunResult::Kind::spawn_failed, 0, "seccomp pre-filter: " + error};
+    if (filter.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+      return {RunResult::Kind::spawn_failed, 0,
+              fmt::format("seccomp pre-filter: {} instructions, the kernel takes at most {}",
+                          filter.size() / sizeof(sock_filter), BPF_MAXINSNS)};
   }
-  main_pid_ = spawn(argv, static_cast<scmp_filter_ctx>(filter.get()), error);
+  main_pid_ = spawn(argv, opts_.use_seccomp ? &filter : nullptr, error);
   if (main_pid_ < 0) return {RunResult::Kind::spawn_failed, 0, error};
   g_child_pid = main_pid_;
   loop();
