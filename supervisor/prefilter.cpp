@@ -40,8 +40,51 @@ bool add_scratch_memory_allows(scmp_filter_ctx ctx, const std::string& name, int
   return rc == 0;
 }
 
+// Calls allowed only for some register arguments (stdio's mmap without PROT_EXEC): each
+// alternative becomes one ALLOW rule. Without this a narrowed process stopped at every mmap and
+// mprotect its loader and malloc make. Filled only for the x86-64 ABI, where libseccomp
+// compares all 64 bits, as cond_holds does.
+using GrantsFn = std::vector<std::vector<ArgTest>> (*)(const void* ctx, Abi abi, std::int64_t nr);
+
+scmp_arg_cmp to_cmp(const ArgTest& t) {
+  if (t.at_most) return {t.arg, SCMP_CMP_LE, t.value, 0};
+  return {t.arg, SCMP_CMP_MASKED_EQ, t.mask, t.value};
+}
+
+// One rule per alternative, each also with `extra` (the scratch-area limits); an alternative
+// that tests an argument `extra` tests too is skipped (one comparison per argument in a rule).
+bool add_grant_rules(scmp_filter_ctx ctx, int nr, const std::vector<std::vector<ArgTest>>& alts,
+                     const std::vector<scmp_arg_cmp>& extra) {
+  bool any = false;
+  for (const auto& alt : alts) {
+    std::vector<scmp_arg_cmp> cmps = extra;
+    bool clash = false;
+    for (const ArgTest& t : alt) {
+      clash |= std::any_of(cmps.begin(), cmps.end(), [&](const scmp_arg_cmp& c) {
+        return c.arg == t.arg;
+      });
+      cmps.push_back(to_cmp(t));
+    }
+    if (clash || cmps.size() > 6) continue;
+    if (seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, static_cast<unsigned>(cmps.size()),
+                                     cmps.data()) == 0)
+      any = true;
+  }
+  return any;
+}
+
+// The scratch-area limits of add_scratch_memory_allows, as alternatives.
+std::vector<std::vector<scmp_arg_cmp>> scratch_limits(const std::string& name) {
+  const scmp_datum_t end = PathScratch::kEnd;
+  if (name == "mmap")
+    return {{SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, 0)}, {SCMP_A0(SCMP_CMP_GE, end)}};
+  if (name == "mremap")
+    return {{SCMP_A0(SCMP_CMP_GE, end), SCMP_A3(SCMP_CMP_MASKED_EQ, MREMAP_FIXED, 0)}};
+  return {{SCMP_A0(SCMP_CMP_GE, end)}};
+}
+
 scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, Abi abi,
-                                std::string& error, int& allowed) {
+                                std::string& error, int& allowed, GrantsFn grants = nullptr) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(0));
   if (!ctx) {
     error = "seccomp_init failed";
@@ -64,7 +107,22 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   for (const std::string& name : syscall_names(abi)) {
     if (std::find(guarded.begin(), guarded.end(), name) != guarded.end()) continue;
     const auto nr = syscall_nr(abi, name);
-    if (!nr || !allows(actx, abi, *nr)) continue;
+    if (!nr) continue;
+    if (!allows(actx, abi, *nr)) {
+      if (!grants || abi != Abi::x86_64) continue;
+      const auto alts = grants(actx, abi, *nr);
+      if (alts.empty()) continue;
+      const int native = seccomp_syscall_resolve_name(name.c_str());
+      if (native == __NR_SCMP_ERROR) continue;
+      bool any = false;
+      if (std::find(scratch.begin(), scratch.end(), name) != scratch.end()) {
+        for (const auto& limit : scratch_limits(name)) any |= add_grant_rules(ctx, native, alts, limit);
+      } else {
+        any = add_grant_rules(ctx, native, alts, {});
+      }
+      if (any) ++allowed;
+      continue;
+    }
     // A call libseccomp cannot filter on this arch (it answers EFAULT/EDOM for some i386
     // multiplexed ones) simply keeps stopping: the safe direction.
     // libseccomp takes the *native* number (or its pseudo-number for calls x86-64 lacks) and
@@ -139,9 +197,13 @@ std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue
     const auto* x = static_cast<const Ctx*>(p);
     return x->cat->allows_unconditionally(*x->set, a, nr);
   };
+  const GrantsFn gfn = [](const void* p, Abi a, std::int64_t nr) {
+    const auto* x = static_cast<const Ctx*>(p);
+    return x->cat->register_grants(*x->set, a, nr);
+  };
   int allowed = 0;
   FilterPtr f = merged_filter(
-      [&](Abi abi) { return abi_filter_with(fn, &c, true, abi, error, allowed); }, error);
+      [&](Abi abi) { return abi_filter_with(fn, &c, true, abi, error, allowed, gfn); }, error);
   if (!f) return {};
   return export_filter(f, error);
 }

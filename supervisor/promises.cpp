@@ -583,6 +583,45 @@ bool PromiseCatalogue::allows_unconditionally(const PromiseSet& set, Abi abi,
   });
 }
 
+std::vector<std::vector<ArgTest>> PromiseCatalogue::register_grants(const PromiseSet& set, Abi abi,
+                                                                    std::int64_t nr) const {
+  std::vector<std::vector<ArgTest>> out;
+  const CallRules* cr = impl_->find(abi, nr);
+  if (!cr || cr->always) return out;
+  for (const auto i : cr->rules) {
+    const Grant& r = impl_->rules[i];
+    if (!set.has(r.promise) || r.unconditional() || r.open_classes || !r.paths.empty()) continue;
+    // cond_holds, test by test; one `in` becomes one alternative per value.
+    std::vector<ArgTest> fixed;
+    const Cond* in = nullptr;
+    bool ok = true;
+    for (const Cond& c : r.conds) {
+      switch (c.kind) {
+        case CondKind::all: fixed.push_back({c.arg, false, c.bits, c.bits}); break;
+        case CondKind::none: fixed.push_back({c.arg, false, c.bits, 0}); break;
+        case CondKind::only: fixed.push_back({c.arg, false, ~c.bits, 0}); break;
+        case CondKind::max: fixed.push_back({c.arg, true, ~0ull, c.bits}); break;
+        case CondKind::in:
+          if (c.self || in) ok = false;  // the pid is known only at the stop; no products
+          in = &c;
+          break;
+      }
+    }
+    if (!ok) continue;
+    if (!in) {
+      out.push_back(std::move(fixed));
+      continue;
+    }
+    for (const std::uint64_t v : in->values) {
+      if (v & in->bits) continue;  // cond_holds compares after masking: this one never matches
+      auto alt = fixed;
+      alt.push_back({in->arg, false, ~in->bits, v});
+      out.push_back(std::move(alt));
+    }
+  }
+  return out;
+}
+
 bool PromiseCatalogue::needs_paths(const PromiseSet& set, Abi abi, std::int64_t nr) const {
   const CallRules* cr = impl_->find(abi, nr);
   if (!cr || cr->always) return false;

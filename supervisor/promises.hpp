@@ -43,6 +43,16 @@ struct PromiseRule {
   std::string limits;   // "" = whatever the arguments; else e.g. "arg1 in {F_GETFD, F_SETFD}"
 };
 
+// One argument test in the shape a BPF program can make: (args[arg] & mask) == value, or,
+// with at_most, args[arg] <= value (unsigned).
+struct ArgTest {
+  unsigned arg = 0;
+  bool at_most = false;
+  std::uint64_t mask = ~0ull;
+  std::uint64_t value = 0;
+  bool operator==(const ArgTest&) const = default;
+};
+
 class PromiseCatalogue {
  public:
   static const PromiseCatalogue& builtin();  // from the embedded promises.yaml
@@ -67,6 +77,13 @@ class PromiseCatalogue {
                      std::int64_t caller_tgid) const;
   // Calls allowed by the set whatever their arguments (for the seccomp pre-filter).
   bool allows_unconditionally(const PromiseSet& set, Abi abi, std::int64_t nr) const;
+  // The alternatives under which the set allows (abi, nr) by register arguments alone (for the
+  // stacked pledge filter): each alternative holds when all its tests do, and an empty list
+  // means none. Entries that limit paths or open classes, or accept the caller's own pid, are
+  // left out, so those calls keep stopping; calls allowed whatever their arguments are
+  // allows_unconditionally's, not listed here.
+  std::vector<std::vector<ArgTest>> register_grants(const PromiseSet& set, Abi abi,
+                                                    std::int64_t nr) const;
   // Does an entry of the set for (abi, nr) limit paths? Then the tracer resolves
   // CallContext::paths before check(); without them such entries do not apply.
   bool needs_paths(const PromiseSet& set, Abi abi, std::int64_t nr) const;

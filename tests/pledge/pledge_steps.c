@@ -11,6 +11,10 @@
  *   open:r|w|rw|c:PATH               open(PATH, O_RDONLY | O_WRONLY | O_RDWR |
  *                                    O_WRONLY|O_CREAT|O_TRUNC), then close it
  *   socket:inet|unix                 socket(AF_INET|AF_UNIX, SOCK_STREAM, 0), then close it
+ *   mmap:rw|rx                       mmap(NULL, 4096, PROT_READ|PROT_WRITE or PROT_READ|
+ *                                    PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS), then munmap it
+ *   mprotect:rx                      mprotect an rw mapping made before the steps to
+ *                                    PROT_READ|PROT_EXEC
  *   write                            write(1, "w\n", 2)
  *   exit:N                           _exit(N)
  *   fork                             the remaining steps run in a child; the parent waits and
@@ -25,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <xpledge.h>
@@ -76,8 +81,19 @@ static int do_socket(const char *step, const char *family) {
   return e;
 }
 
+static int do_mmap(const char *step, const char *how) {
+  int prot = strcmp(how, "rx") == 0 ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE;
+  void *p = mmap(NULL, 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int e = result(step, p != MAP_FAILED);
+  if (p != MAP_FAILED) munmap(p, 4096);
+  return e;
+}
+
 int main(int argc, char **argv) {
   int last = 0;
+  /* Made before any step, so mprotect:rx after a pledge makes exactly one call. */
+  void *rw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (rw == MAP_FAILED) return say("mmap before the steps failed"), 126;
   for (int i = 1; i < argc; ++i) {
     char step[512];
     snprintf(step, sizeof step, "%s", argv[i]);
@@ -95,6 +111,10 @@ int main(int argc, char **argv) {
       last = do_open(step, arg);
     } else if (strcmp(op, "socket") == 0 && arg) {
       last = do_socket(step, arg);
+    } else if (strcmp(op, "mmap") == 0 && arg) {
+      last = do_mmap(step, arg);
+    } else if (strcmp(op, "mprotect") == 0 && arg && strcmp(arg, "rx") == 0) {
+      last = result(step, mprotect(rw, 4096, PROT_READ | PROT_EXEC) == 0);
     } else if (strcmp(op, "write") == 0) {
       last = write(STDOUT_FILENO, "w\n", 2) == 2 ? 0 : errno;
     } else if (strcmp(op, "exit") == 0 && arg) {

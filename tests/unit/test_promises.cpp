@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <climits>
+#include <random>
 #include <cerrno>
 #include <set>
 #include <stdexcept>
@@ -514,6 +516,93 @@ TEST_CASE("allows_unconditionally: only entries without limits") {
   CHECK(cat().allows_unconditionally(PromiseSet{}, Abi::x86_64, nr("exit_group")));
   CHECK_FALSE(cat().allows_unconditionally(PromiseSet{}, Abi::x86_64, nr("getpid")));
   CHECK_FALSE(cat().allows_unconditionally(PromiseSet::all(), Abi::x86_64, nr("clone3")));
+}
+
+TEST_CASE("register_grants: the register-only limits, in the shape BPF tests") {
+  auto nr = [](const char* n) { return *syscall_nr(Abi::x86_64, n); };
+  const auto mmap = cat().register_grants(set_of("stdio"), Abi::x86_64, nr("mmap"));
+  REQUIRE(mmap.size() == 1);
+  CHECK(mmap[0] == std::vector<ArgTest>{{2, false, ~u(PROT_READ | PROT_WRITE), 0}});
+  // Allowed whatever the arguments, not allowed at all, or limited by what only the tracer
+  // sees (open classes, paths, the caller's pid): no register alternative.
+  CHECK(cat().register_grants(set_of("stdio"), Abi::x86_64, nr("read")).empty());
+  CHECK(cat().register_grants(set_of(""), Abi::x86_64, nr("mmap")).empty());
+  CHECK(cat().register_grants(set_of("rpath"), Abi::x86_64, nr("openat")).empty());
+  CHECK(cat().register_grants(set_of("stdio"), Abi::x86_64, nr("kill")).empty());
+  // One `in` limit: one alternative per value.
+  const auto ioctl = cat().register_grants(set_of("stdio"), Abi::x86_64, nr("ioctl"));
+  CHECK(ioctl.size() >= 5);
+  for (const auto& alt : ioctl) REQUIRE(alt.size() >= 1);
+}
+
+TEST_CASE("register_grants agrees with check(): never wider, and complete where nothing else limits") {
+  // The stacked pledge filter allows a call in the kernel when one alternative holds; the
+  // supervisor never sees it. So every such call must be one check() allows.
+  std::mt19937_64 rng(20261204);
+  const std::vector<std::uint64_t> base = {0, 1, 2, 3, 4, 7, 0x10, u(PROT_EXEC),
+                                           u(PROT_READ | PROT_WRITE), u(PROT_READ | PROT_EXEC),
+                                           u(MAP_FIXED | MAP_PRIVATE), u(MAP_SHARED), u(INT_MAX),
+                                           0xffffffffull, 1ull << 32, ~0ull, u(AT_FDCWD)};
+  long tried = 0, held = 0, wider = 0;
+  std::string first_wider;
+  for (const char* promises : {"stdio", "stdio rpath wpath cpath", "stdio inet unix dns",
+                               "stdio proc", "stdio tty", "stdio prot_exec id"}) {
+    const PromiseSet set = set_of(promises);
+    for (const std::string& name : syscall_names(Abi::x86_64)) {
+      const auto nr = *syscall_nr(Abi::x86_64, name);
+      const auto alts = cat().register_grants(set, Abi::x86_64, nr);
+      if (alts.empty()) continue;
+      std::vector<std::uint64_t> pool = base;
+      for (const auto& alt : alts)
+        for (const ArgTest& t : alt) {
+          pool.insert(pool.end(), {t.value, t.value | 1, t.value + 1, ~t.mask, t.mask});
+        }
+      for (int k = 0; k < 400; ++k) {
+        std::array<std::uint64_t, 6> args{};
+        for (auto& a : args) a = k % 7 == 6 ? rng() : pool[rng() % pool.size()];
+        // Half the samples satisfy one alternative exactly, so the allowed side is exercised.
+        if (k % 2 == 0) {
+          const auto& alt = alts[rng() % alts.size()];
+          for (const ArgTest& t : alt)
+            args[t.arg] = t.at_most ? t.value - (rng() % 2 ? 0 : std::min<std::uint64_t>(t.value, 3))
+                                    : (t.value | (rng() & ~t.mask));
+        }
+        const bool holds = std::any_of(alts.begin(), alts.end(), [&](const auto& alt) {
+          return std::all_of(alt.begin(), alt.end(), [&](const ArgTest& t) {
+            return t.at_most ? args[t.arg] <= t.value : (args[t.arg] & t.mask) == t.value;
+          });
+        });
+        ++tried;
+        if (!holds) continue;
+        ++held;
+        if (!cat().check(set, CallContext{Syscall{Abi::x86_64, nr, args}, {}}, 0).allowed) {
+          ++wider;
+          if (first_wider.empty()) first_wider = std::string(promises) + ": " + name;
+        }
+      }
+    }
+  }
+  CHECK_MESSAGE(wider == 0, "the BPF alternatives allow what check() denies, first: ", first_wider);
+  CHECK(held > tried / 4);  // the allowed side was really exercised
+  // Complete for the calls whose limits are all register tests: what check() allows, some
+  // alternative allows (so these never stop).
+  auto holds_for = [&](std::string_view promises, const Syscall& c) {
+    const auto alts = cat().register_grants(set_of(promises), c.abi, c.nr);
+    return std::any_of(alts.begin(), alts.end(), [&](const auto& alt) {
+      return std::all_of(alt.begin(), alt.end(), [&](const ArgTest& t) {
+        return t.at_most ? c.args[t.arg] <= t.value : (c.args[t.arg] & t.mask) == t.value;
+      });
+    });
+  };
+  for (const Syscall& c : {call("mmap", {0, 4096, u(PROT_READ | PROT_WRITE), u(MAP_PRIVATE | MAP_ANONYMOUS)}),
+                           call("mprotect", {0x7f0000000000, 4096, u(PROT_READ)}),
+                           call("ioctl", {0, u(FIONREAD), 0}),
+                           call("fcntl", {3, u(F_GETFD), 0})}) {
+    REQUIRE(allowed("stdio", c));
+    CHECK_MESSAGE(holds_for("stdio", c), syscall_name(c.abi, c.nr));
+  }
+  CHECK_FALSE(holds_for("stdio", call("mmap", {0, 4096, u(PROT_READ | PROT_EXEC), u(MAP_PRIVATE)})));
+  CHECK_FALSE(holds_for("stdio", call("mprotect", {0x7f0000000000, 4096, u(PROT_EXEC)})));
 }
 
 TEST_CASE("describe: what `xpledge promises` prints") {
