@@ -22,11 +22,12 @@ bool PathScratch::create(std::string& error) {
   }
   void* p = shmat(id_, nullptr, 0);
   const int err = errno;
-  // Then read-only for everyone: tracees attach it with SHM_RDONLY, also after dropping to
-  // another user; write permission is what nobody but our attachment has.
+  // Then read-only, for our user only (admit() names one more): tracees attach it SHM_RDONLY;
+  // write permission is what nobody but our own attachment has.
   shmid_ds ds{};
   if (shmctl(id_, IPC_STAT, &ds) == 0) {
-    ds.shm_perm.mode = 0444;
+    perm_ = {ds.shm_perm.cuid, ds.shm_perm.uid, ds.shm_perm.gid};
+    ds.shm_perm.mode = 0400;
     shmctl(id_, IPC_SET, &ds);
   }
   // Removed now, alive while attached: nothing is left behind, whatever way we end.
@@ -37,6 +38,23 @@ bool PathScratch::create(std::string& error) {
     return false;
   }
   base_ = static_cast<char*>(p);
+  return true;
+}
+
+bool PathScratch::admit(uid_t euid, std::string& error) {
+  if (euid == perm_.creator || euid == perm_.owner) return true;
+  shmid_ds ds{};
+  ds.shm_perm.uid = euid;
+  ds.shm_perm.gid = perm_.gid;
+  ds.shm_perm.mode = 0400;
+  // The creator may always IPC_SET, whoever the owner is: giving the segment away is undone by
+  // the next admit().
+  if (shmctl(id_, IPC_SET, &ds) != 0) {
+    error = fmt::format("shmctl(IPC_SET, uid {}): {}", euid, std::strerror(errno));
+    return false;
+  }
+  perm_.owner = euid;
+  ++generation_;
   return true;
 }
 

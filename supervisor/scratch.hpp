@@ -12,7 +12,9 @@
 // copy-on-write mappings). What could swap or re-attach it (munmap, mremap, mmap(MAP_FIXED),
 // remap_file_pages, shmdt, shmat(SHM_REMAP), shmctl or a writable shmat of the segment) is
 // refused by the guard. The segment is marked for removal at once: it goes with the last
-// process attached to it. Slots are per thread id, so vfork children and CLONE_VM processes
+// process attached to it. Its mode is 0400: only the supervisor's user (the creator) and the
+// one user admit() last named (a tracee that dropped to another uid, about to attach) may
+// attach it; other local users cannot read the paths it holds. Slots are per thread id, so vfork children and CLONE_VM processes
 // sharing the attachment never share a slot.
 #include <sys/types.h>
 
@@ -48,6 +50,13 @@ class PathScratch {
   bool ready() const { return base_ != nullptr; }
   int id() const { return id_; }
 
+  // Before a tracee running as `euid` attaches: makes `euid` the owner unless it is the
+  // creator or the owner already. One owner at a time, so an attach of another user in flight
+  // can fail with EACCES; generation() changes with each new owner, so that failure can be told
+  // apart from a real refusal and retried. False (errno's text in `error`) if IPC_SET failed.
+  bool admit(uid_t euid, std::string& error);
+  std::uint64_t generation() const { return generation_; }
+
   // Copies `bytes` and a NUL into tid's slot `index` (0 or 1); the address in the tracee, or
   // nullopt when every slot is taken or the bytes do not fit.
   std::optional<std::uint64_t> pin(pid_t tid, std::size_t index, std::string_view bytes);
@@ -58,6 +67,12 @@ class PathScratch {
  private:
   int id_ = -1;
   char* base_ = nullptr;
+  // The permissions as last set: IPC_STAT needs the read permission admit() may give away.
+  struct Perm {
+    uid_t creator = 0, owner = 0;
+    gid_t gid = 0;
+  } perm_;
+  std::uint64_t generation_ = 0;
   std::unordered_map<pid_t, std::size_t> slot_of_;
   std::vector<std::size_t> free_;
   std::size_t next_ = 0;

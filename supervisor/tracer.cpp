@@ -84,6 +84,7 @@ struct ProcessState {
   // are then refused rather than run unpinned.
   bool scratch_mapped = false;
   bool scratch_failed = false;
+  int scratch_retries = 0;  // attaches lost to another user's admit() in this image
 };
 
 struct ThreadState {
@@ -101,6 +102,7 @@ struct ThreadState {
   // shmat of the path scratch segment injected in place of a path-checked call: the caller's
   // registers, to restart its call at the exit stop.
   std::optional<SavedRegs> scratch_regs;
+  std::uint64_t scratch_generation = 0;  // the segment's owner generation at that injection
   std::string hint;     // why the current call was refused, for the log line
   bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
@@ -124,6 +126,21 @@ pid_t read_tgid(pid_t tid) {
     in.ignore(4096, '\n');
   }
   return 0;
+}
+
+// The effective uid of `tid` (the second number of "Uid:" in /proc/PID/status), -1 if unknown.
+long effective_uid(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "Uid:") {
+      long real = -1, effective = -1;
+      in >> real >> effective;
+      return effective;
+    }
+    in.ignore(4096, '\n');
+  }
+  return -1;
 }
 
 std::string read_comm(pid_t tid) {
@@ -423,6 +440,7 @@ void Tracer::on_exec(ThreadState& t) {
     if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
     proc->trusted_pre_exec = false;
     proc->scratch_mapped = proc->scratch_failed = false;  // a new image: attachments are gone
+    proc->scratch_retries = 0;
   }
   resume(tid);
 }
@@ -508,6 +526,11 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
   if (!t.proc->scratch_mapped) {
     // Attach the segment first: this call becomes shmat(id, kAddr, SHM_RDONLY) and runs again
     // from the start once it is done (on_scratch_attached), to be decided and pinned anew.
+    // Stopped, the thread cannot change its uid before the attach runs.
+    const long euid = effective_uid(t.tid);
+    if (euid < 0) return refuse(EAGAIN, "cannot read its uid to admit it to the scratch area");
+    if (std::string why; !scratch_.admit(static_cast<uid_t>(euid), why))
+      return refuse(EAGAIN, "cannot admit it to the scratch area: " + why);
     SavedRegs regs{};
     if (!save_regs(t.tid, regs) ||
         !rewrite_syscall(t.tid, regs, SYS_shmat,
@@ -515,6 +538,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
                           SHM_RDONLY}))
       return refuse(EAGAIN, "cannot inject the scratch area's shmat");
     t.scratch_regs = regs;
+    t.scratch_generation = scratch_.generation();
     resume(t.tid);  // to the injected call's exit stop
     return false;
   }
@@ -534,11 +558,18 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
   return true;
 }
 
+// Two tracees of different users attaching at once take turns; this bounds a livelock.
+constexpr int kScratchRetries = 64;
+
 void Tracer::on_scratch_attached(ThreadState& t, const SyscallStopInfo& info) {
   const SavedRegs regs = *t.scratch_regs;
   t.scratch_regs.reset();
   if (static_cast<std::uint64_t>(info.rval) == PathScratch::kAddr) {
     t.proc->scratch_mapped = true;
+  } else if (info.rval == -EACCES && scratch_.generation() != t.scratch_generation &&
+             ++t.proc->scratch_retries <= kScratchRetries) {
+    // Another user's tracee was admitted while this attach was in flight: the call restarts
+    // and pin_paths() admits this one again.
   } else {
     t.proc->scratch_failed = true;
     opts_.log->error(fmt::format(
