@@ -82,10 +82,6 @@ constexpr NamedConstant kConstants[] = {
 };
 #undef XPLEDGE_CONSTANT
 
-// Highest syscall number probed per ABI when building the number -> rules index (libseccomp
-// 2.5 names fewer than 550 per ABI; x32 numbers also carry kX32SyscallBit).
-constexpr std::int64_t kMaxProbe = 1024;
-
 enum class CondKind : std::uint8_t { all, none, only, in, max };
 
 struct Cond {
@@ -318,11 +314,9 @@ void index_abis(PromiseCatalogue::Impl& impl,
   for (Abi abi : kAllAbis) {
     std::map<std::string, std::string> alias(impl.aliases[abi_index(abi)].begin(),
                                              impl.aliases[abi_index(abi)].end());
-    const std::int64_t base = abi == Abi::x32 ? static_cast<std::int64_t>(kX32SyscallBit) : 0;
-    for (std::int64_t n = 0; n < kMaxProbe; ++n) {
-      const std::int64_t nr = base + n;
-      std::string name = syscall_name(abi, nr);
-      if (name.rfind("syscall_", 0) == 0) continue;  // not a call libseccomp knows
+    for (const KnownSyscall& known : known_syscalls(abi)) {
+      const std::int64_t nr = known.nr;
+      std::string name = known.name;
       if (const auto a = alias.find(name); a != alias.end()) name = a->second;
       if (name.empty()) continue;  // never granted on this ABI
       CallRules cr;

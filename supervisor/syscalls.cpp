@@ -4,29 +4,43 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
+#include <mutex>
 
 namespace xpledge {
 
 namespace {
 
-// Highest number we probe when listing names; libseccomp 2.5.4 knows up to ~450, and x32 numbers
-// carry kX32SyscallBit.
+// Numbers are probed upwards until kProbeGap in a row are unknown past the last known one (the
+// widest hole today is x86-64's 335..423), and never beyond kMaxProbe; libseccomp 2.5.4 knows
+// up to ~460, x32 up to 547 (both plus kX32SyscallBit for x32).
 constexpr std::int64_t kMaxProbe = 1024;
+constexpr std::int64_t kProbeGap = 256;
+
+std::vector<KnownSyscall> probe_numbers(Abi abi) {
+  std::vector<KnownSyscall> out;
+  const std::int64_t base = abi == Abi::x32 ? static_cast<std::int64_t>(kX32SyscallBit) : 0;
+  const std::uint32_t arch = abi_scmp_arch(abi);
+  for (std::int64_t n = 0, last = 0; n < kMaxProbe && n - last <= kProbeGap; ++n) {
+    if (char* name = seccomp_syscall_resolve_num_arch(arch, static_cast<int>(base + n))) {
+      out.push_back({base + n, name});
+      std::free(name);
+      last = n;
+    }
+  }
+  return out;
+}
 
 std::vector<std::string> list_names(Abi abi) {
   std::vector<std::string> out;
-  const std::int64_t base = abi == Abi::x32 ? static_cast<std::int64_t>(kX32SyscallBit) : 0;
-  for (std::int64_t n = 0; n < kMaxProbe; ++n) {
-    char* name = seccomp_syscall_resolve_num_arch(abi_scmp_arch(abi), static_cast<int>(base + n));
-    if (name) {
-      out.emplace_back(name);
-      std::free(name);
-    }
-  }
+  for (const KnownSyscall& k : known_syscalls(abi)) out.push_back(k.name);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+std::size_t abi_slot(Abi abi) {
+  return static_cast<std::size_t>(std::find(kAllAbis.begin(), kAllAbis.end(), abi) -
+                                  kAllAbis.begin());
 }
 
 using K = ArgKind;
@@ -192,13 +206,21 @@ std::string syscall_name(Abi abi, std::int64_t nr) {
   return "syscall_" + std::to_string(nr);
 }
 
+// Per ABI and lazily: a run whose policy allows only x86-64 never probes the others.
+const std::vector<KnownSyscall>& known_syscalls(Abi abi) {
+  static std::once_flag once[kAllAbis.size()];
+  static std::vector<KnownSyscall> table[kAllAbis.size()];
+  const std::size_t i = abi_slot(abi);
+  std::call_once(once[i], [&] { table[i] = probe_numbers(abi); });
+  return table[i];
+}
+
 const std::vector<std::string>& syscall_names(Abi abi) {
-  static const std::map<Abi, std::vector<std::string>> cache = [] {
-    std::map<Abi, std::vector<std::string>> m;
-    for (Abi a : kAllAbis) m.emplace(a, list_names(a));
-    return m;
-  }();
-  return cache.at(abi);
+  static std::once_flag once[kAllAbis.size()];
+  static std::vector<std::string> names[kAllAbis.size()];
+  const std::size_t i = abi_slot(abi);
+  std::call_once(once[i], [&] { names[i] = list_names(abi); });
+  return names[i];
 }
 
 const SyscallSig* syscall_sig(std::string_view name) {

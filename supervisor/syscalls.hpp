@@ -19,6 +19,13 @@ std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name);
 std::string syscall_name(Abi abi, std::int64_t nr);
 // Every name libseccomp knows for this ABI, sorted; for "did you mean" hints.
 const std::vector<std::string>& syscall_names(Abi abi);
+// Every number libseccomp names for this ABI (x32 ones with kX32SyscallBit), ascending, with its
+// name. Built on first use per ABI: each probe is a linear search in libseccomp.
+struct KnownSyscall {
+  std::int64_t nr;
+  std::string name;
+};
+const std::vector<KnownSyscall>& known_syscalls(Abi abi);
 
 enum class ArgKind : std::uint8_t {
   none,         // not used by this call
