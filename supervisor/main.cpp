@@ -125,22 +125,31 @@ struct RunArgs {
   std::vector<std::string> cmd;
 };
 
-int do_run(const RunArgs& a) {
+// run and attach: load the policy and the log, then `go` supervises under those options.
+template <typename Go>
+int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_seccomp,
+              bool permissive, bool want_stats, Go go) {
   if (!kernel_supported()) return kExitFailure;
-  const auto policy = load_policy(a.policy);
+  const auto policy = load_policy(policy_path);
   if (!policy) return kExitFailure;
-  auto log = open_log(a.log);
+  auto log = open_log(log_args);
   if (!log) return kExitFailure;
   xpledge::TracerOptions opts;
   opts.policy = &*policy;
   opts.log = &*log;
-  opts.use_seccomp = !a.no_seccomp;
-  opts.permissive = a.permissive;
+  opts.use_seccomp = use_seccomp;
+  opts.permissive = permissive;
   xpledge::StatsObserver stats;
-  if (a.stats) opts.observers.push_back(&stats);
-  const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
-  if (a.stats) std::fputs(stats.table().c_str(), stderr);
+  if (want_stats) opts.observers.push_back(&stats);
+  const xpledge::RunResult r = go(opts);
+  if (want_stats && r.kind != xpledge::RunResult::Kind::spawn_failed)
+    std::fputs(stats.table().c_str(), stderr);
   return exit_status(r);
+}
+
+int do_run(const RunArgs& a) {
+  return supervise(a.policy, a.log, !a.no_seccomp, a.permissive, a.stats,
+                   [&](const xpledge::TracerOptions& o) { return xpledge::run_supervised(a.cmd, o); });
 }
 
 struct AttachArgs {
@@ -152,22 +161,9 @@ struct AttachArgs {
 };
 
 int do_attach(const AttachArgs& a) {
-  if (!kernel_supported()) return kExitFailure;
-  const auto policy = load_policy(a.policy);
-  if (!policy) return kExitFailure;
-  auto log = open_log(a.log);
-  if (!log) return kExitFailure;
-  xpledge::TracerOptions opts;
-  opts.policy = &*policy;
-  opts.log = &*log;
-  opts.use_seccomp = false;  // a running process cannot be given a pre-filter
-  opts.permissive = a.permissive;
-  xpledge::StatsObserver stats;
-  if (a.stats) opts.observers.push_back(&stats);
-  const xpledge::RunResult r = xpledge::attach_supervised(a.pid, opts);
-  if (a.stats && r.kind != xpledge::RunResult::Kind::spawn_failed)
-    std::fputs(stats.table().c_str(), stderr);
-  return exit_status(r);
+  // A running process cannot be given a pre-filter: attach is always pure ptrace.
+  return supervise(a.policy, a.log, false, a.permissive, a.stats,
+                   [&](const xpledge::TracerOptions& o) { return xpledge::attach_supervised(a.pid, o); });
 }
 
 int do_check(const std::string& path) {

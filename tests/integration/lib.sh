@@ -187,12 +187,16 @@ native() {
 # xp_bg OUT ERR ARGS...: start `xpledge run ARGS` in the background (no timeout wrapper, so that
 # $XP_PID is xpledge itself and signals reach it directly). SIGINT and SIGQUIT are reset to their
 # default first: a non-interactive shell starts background jobs with them ignored.
-xp_bg() {
-  local out=$1 err=$2
-  shift 2
-  XP_LAST_CMD="xpledge run $XPLEDGE_RUN_FLAGS $* (background)"
+xp_bg() { xp_sub_bg run "$@"; }
+
+# xp_sub_bg SUBCOMMAND OUT ERR ARGS...: xp_bg for another subcommand (attach) that takes run's
+# mode flags.
+xp_sub_bg() {
+  local sub=$1 out=$2 err=$3
+  shift 3
+  XP_LAST_CMD="xpledge $sub $XPLEDGE_RUN_FLAGS $* (background)"
   # shellcheck disable=SC2086
-  env --default-signal=INT,QUIT "$XPLEDGE" run $XPLEDGE_RUN_FLAGS "$@" >"$out" 2>"$err" </dev/null &
+  env --default-signal=INT,QUIT "$XPLEDGE" "$sub" $XPLEDGE_RUN_FLAGS "$@" >"$out" 2>"$err" </dev/null &
   XP_PID=$!
   _xp_bg_pids+=("$XP_PID")
 }

@@ -10,17 +10,8 @@
 POL=$POLICIES/deny_unlinkat.yaml
 pos=$(rule_pos "$POL" unlinkat) || exit 1
 
-# attach_bg OUT ERR ARGS...: `xpledge attach ARGS` in the background, SIGINT at its default (see
-# xp_bg); its pid -> $XP_PID.
-attach_bg() {
-  local out=$1 err=$2
-  shift 2
-  XP_LAST_CMD="xpledge attach $XPLEDGE_RUN_FLAGS $* (background)"
-  # shellcheck disable=SC2086
-  env --default-signal=INT,QUIT "$XPLEDGE" attach $XPLEDGE_RUN_FLAGS "$@" >"$out" 2>"$err" </dev/null &
-  XP_PID=$!
-  _xp_bg_pids+=("$XP_PID")
-}
+# attach_bg OUT ERR ARGS...: `xpledge attach ARGS` in the background; its pid -> $XP_PID.
+attach_bg() { xp_sub_bg attach "$@"; }
 
 # wait_for_count FILE ERE N SECS: fail unless FILE has at least N lines matching ERE within SECS.
 wait_for_count() {
