@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -37,7 +39,10 @@ pid_t parse_pid(std::string_view s) {
   return v;
 }
 
-Access access_of(const PathArgSpec& spec, pid_t tid, const Syscall& call, const SyscallSig& sig) {
+// `unreadable`: openat2's struct could not be read at a size the kernel takes, so it cannot be
+// pinned either; the call is then refused with EFAULT rather than left to a second read.
+Access access_of(const PathArgSpec& spec, pid_t tid, const Syscall& call, const SyscallSig& sig,
+                 std::string& open_how_bytes, bool& unreadable) {
   switch (spec.use) {
     case PathUse::read: return Access::read;
     case PathUse::write: return Access::write;
@@ -49,14 +54,33 @@ Access access_of(const PathArgSpec& spec, pid_t tid, const Syscall& call, const 
   std::uint64_t flags = call.args[static_cast<std::size_t>(spec.flags_arg)];
   if (sig.name == "openat2") {
     // openat2's flags live in struct open_how; unreadable -> treated as the widest access.
+    // Sizes the kernel accepts are read whole, to be pinned as they were judged.
     open_how how{};
-    if (!read_bytes(tid, flags, &how, sizeof how.flags)) return Access::create;
+    const std::uint64_t size = call.args[3];
+    if (size >= kMinOpenHowBytes && size <= kMaxOpenHowBytes) {
+      std::string bytes(size, '\0');
+      if (!read_bytes(tid, flags, bytes.data(), bytes.size())) {
+        unreadable = true;
+        return Access::create;
+      }
+      std::memcpy(&how.flags, bytes.data(), sizeof how.flags);
+      open_how_bytes = std::move(bytes);
+    } else if (!read_bytes(tid, flags, &how, sizeof how.flags)) {
+      return Access::create;
+    }
     flags = how.flags;
   }
   return access_from_open_flags(flags);
 }
 
 }  // namespace
+
+std::uint64_t open_how_resolve(std::string_view open_how_bytes) {
+  open_how how{};
+  if (open_how_bytes.size() < offsetof(open_how, resolve) + sizeof how.resolve) return 0;
+  std::memcpy(&how.resolve, open_how_bytes.data() + offsetof(open_how, resolve), sizeof how.resolve);
+  return how.resolve;
+}
 
 Access access_from_open_flags(std::uint64_t flags) {
   if (flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) return Access::create;
@@ -71,7 +95,13 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
   const std::string proc = "/proc/" + std::to_string(tid);
   for (const PathArgSpec& spec : sig->path_args()) {
     PathArg arg;
-    arg.access = access_of(spec, tid, call, *sig);
+    bool how_unreadable = false;
+    arg.access = access_of(spec, tid, call, *sig, arg.open_how, how_unreadable);
+    if (how_unreadable) {
+      arg.err = EFAULT;
+      out.push_back(std::move(arg));
+      continue;
+    }
     const StringRead s = read_string(tid, call.args[static_cast<std::size_t>(spec.path_arg)],
                                      PATH_MAX - 1);
     if (s.err) {
@@ -80,7 +110,10 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
       continue;
     }
     std::string base = "/";
-    if (s.value.empty() || s.value[0] != '/') {
+    // openat2 with RESOLVE_IN_ROOT: the dirfd is the root, also for absolute paths, and ".."
+    // stops there: the path is resolved under "/" and then put below the dirfd's directory.
+    const bool in_root = open_how_resolve(arg.open_how) & RESOLVE_IN_ROOT;
+    if (in_root || s.value.empty() || s.value[0] != '/') {
       const auto dirfd = spec.dirfd_arg < 0
                              ? AT_FDCWD
                              : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
@@ -92,7 +125,12 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
         continue;
       }
     }
-    arg.path = normalise_path(base, s.value);
+    if (in_root) {
+      const std::string under = normalise_path("/", s.value);
+      arg.path = base == "/" ? under : normalise_path(base, under.substr(1));
+    } else {
+      arg.path = normalise_path(base, s.value);
+    }
     arg.raw = s.value;
     out.push_back(std::move(arg));
   }

@@ -3,6 +3,8 @@
 // cwd or dirfd (from /proc), `.`/`..` normalised, with the access the call asks for.
 #include <sys/types.h>
 
+#include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "abi.hpp"
@@ -10,12 +12,21 @@
 
 namespace xpledge {
 
+// The sizes of struct open_how openat2 takes: from OPEN_HOW_SIZE_VER0 (which glibc's headers
+// lack) to a page; others get EINVAL or E2BIG from the kernel.
+inline constexpr std::uint64_t kMinOpenHowBytes = 24;
+inline constexpr std::uint64_t kMaxOpenHowBytes = 4096;
+
 // One PathArg per path argument of the call (none for calls without path arguments).
 std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call);
 
 // The process a tracee's descriptor refers to: a pidfd ("Pid:" in its fdinfo) or a directory
 // of /proc ("/proc/N", which pidfd_send_signal accepts too). 0 for anything else or on error.
 pid_t fd_target_pid(pid_t tid, int fd);
+
+// The `resolve` field (RESOLVE_* flags) of openat2's struct open_how bytes; 0 if too short.
+// Pure.
+std::uint64_t open_how_resolve(std::string_view open_how_bytes);
 
 // Access asked for by open flags: write (O_WRONLY/O_RDWR/O_TRUNC), create (O_CREAT/O_TMPFILE),
 // read otherwise. Pure.

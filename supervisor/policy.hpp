@@ -57,6 +57,11 @@ struct PathArg {
   // The bytes read from the tracee, before resolution: what the kernel must see if the call
   // runs (the tracer pins exactly these, see scratch.hpp).
   std::string raw;
+  // openat2: the struct open_how bytes its access was derived from, pinned with the path, since
+  // another thread could turn O_RDONLY into O_WRONLY after the check. Empty when the size is one
+  // the kernel refuses anyway (below OPEN_HOW_SIZE_VER0, above a page) or unreadable (the
+  // access is then the widest, create).
+  std::string open_how;
 };
 
 struct CallContext {

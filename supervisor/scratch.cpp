@@ -60,7 +60,15 @@ bool PathScratch::admit(uid_t euid, std::string& error) {
 
 std::optional<std::uint64_t> PathScratch::pin(pid_t tid, std::size_t index,
                                               std::string_view bytes) {
-  if (!base_ || index > 1 || bytes.size() >= kPathBytes) return std::nullopt;
+  if (bytes.size() >= kPathBytes) return std::nullopt;
+  const auto at = pin_bytes(tid, index, bytes);
+  if (at) base_[*at - kAddr + bytes.size()] = '\0';
+  return at;
+}
+
+std::optional<std::uint64_t> PathScratch::pin_bytes(pid_t tid, std::size_t index,
+                                                    std::string_view bytes) {
+  if (!base_ || index > 1 || bytes.size() > kPathBytes) return std::nullopt;
   auto it = slot_of_.find(tid);
   if (it == slot_of_.end()) {
     std::size_t slot;
@@ -76,7 +84,6 @@ std::optional<std::uint64_t> PathScratch::pin(pid_t tid, std::size_t index,
   }
   const std::size_t off = it->second * kSlotBytes + index * kPathBytes;
   std::memcpy(base_ + off, bytes.data(), bytes.size());
-  base_[off + bytes.size()] = '\0';
   return kAddr + off;
 }
 

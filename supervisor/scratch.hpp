@@ -60,6 +60,8 @@ class PathScratch {
   // Copies `bytes` and a NUL into tid's slot `index` (0 or 1); the address in the tracee, or
   // nullopt when every slot is taken or the bytes do not fit.
   std::optional<std::uint64_t> pin(pid_t tid, std::size_t index, std::string_view bytes);
+  // The same for binary data (openat2's struct open_how): up to kPathBytes, no NUL added.
+  std::optional<std::uint64_t> pin_bytes(pid_t tid, std::size_t index, std::string_view bytes);
   void release(pid_t tid);
 
   static bool overlaps(std::uint64_t addr, std::uint64_t len);

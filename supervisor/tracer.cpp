@@ -554,6 +554,13 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
                                                PathScratch::kSlots));
     if (!set_syscall_arg(t.tid, info.call.abi, specs[i].path_arg, *at))
       return refuse(EAGAIN, "cannot point the call at its pinned path");
+    if (!paths[i].open_how.empty()) {
+      // openat2 has one path: slot 1 is free for the struct open_how that was judged.
+      const auto how = scratch_.pin_bytes(t.tid, 1, paths[i].open_how);
+      if (!how || specs[i].flags_arg < 0 ||
+          !set_syscall_arg(t.tid, info.call.abi, specs[i].flags_arg, *how))
+        return refuse(EAGAIN, "cannot pin openat2's struct open_how");
+    }
   }
   return true;
 }

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstring>
+#include <string>
 #include <sys/ptrace.h>
 
 #include "decode.hpp"
@@ -78,4 +80,15 @@ TEST_CASE("access from open flags") {
   CHECK(access_from_open_flags(0101) == Access::create);   // O_WRONLY|O_CREAT
   CHECK(access_from_open_flags(020200000) == Access::create);  // O_TMPFILE
   CHECK(access_from_open_flags(02000000) == Access::read);  // O_CLOEXEC alone
+}
+
+TEST_CASE("openat2 resolve flags from the struct bytes") {
+  // struct open_how { u64 flags, mode, resolve; }, as the tracer read it from the tracee.
+  std::string how(24, '\0');
+  const std::uint64_t in_root = 0x10;  // RESOLVE_IN_ROOT
+  std::memcpy(how.data() + 16, &in_root, sizeof in_root);
+  CHECK(open_how_resolve(how) == in_root);
+  CHECK(open_how_resolve(std::string(64, '\0')) == 0);  // a larger struct, resolve still at 16
+  CHECK(open_how_resolve(how.substr(0, 16)) == 0);       // too short to hold it
+  CHECK(open_how_resolve("") == 0);                      // not read: no struct
 }
