@@ -114,33 +114,25 @@ ThreadState new_thread(pid_t tid, std::shared_ptr<ProcessState> proc) {
   return t;
 }
 
-pid_t read_tgid(pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "Tgid:") {
-      pid_t t = 0;
-      in >> t;
-      return t;
-    }
-    in.ignore(4096, '\n');
-  }
-  return 0;
-}
-
-// The effective uid of `tid` (the second number of "Uid:" in /proc/PID/status), -1 if unknown.
-long effective_uid(pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "Uid:") {
-      long real = -1, effective = -1;
-      in >> real >> effective;
-      return effective;
+// The `nth` number (from 0) after `key` in /proc/PID/status ("Tgid:", "TracerPid:", "Uid:"
+// real effective ...), -1 if unreadable.
+long status_field(pid_t pid, std::string_view key, int nth = 0) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string word;
+  while (in >> word) {
+    if (word == key) {
+      long v = -1;
+      for (int i = 0; i <= nth; ++i) in >> v;
+      return in ? v : -1;
     }
     in.ignore(4096, '\n');
   }
   return -1;
+}
+
+pid_t read_tgid(pid_t tid) {
+  const long tgid = status_field(tid, "Tgid:");
+  return tgid > 0 ? static_cast<pid_t>(tgid) : 0;
 }
 
 std::string read_comm(pid_t tid) {
@@ -527,7 +519,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
     // Attach the segment first: this call becomes shmat(id, kAddr, SHM_RDONLY) and runs again
     // from the start once it is done (on_scratch_attached), to be decided and pinned anew.
     // Stopped, the thread cannot change its uid before the attach runs.
-    const long euid = effective_uid(t.tid);
+    const long euid = status_field(t.tid, "Uid:", 1);
     if (euid < 0) return refuse(EAGAIN, "cannot read its uid to admit it to the scratch area");
     if (std::string why; !scratch_.admit(static_cast<uid_t>(euid), why))
       return refuse(EAGAIN, "cannot admit it to the scratch area: " + why);
@@ -866,29 +858,14 @@ std::vector<pid_t> list_tasks(pid_t tgid) {
   return out;
 }
 
-// The first number after `key` in /proc/PID/status ("TracerPid:", "Uid:"), -1 if unreadable.
-long status_number(pid_t pid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string word;
-  while (in >> word) {
-    if (word == key) {
-      long v = -1;
-      in >> v;
-      return v;
-    }
-    in.ignore(4096, '\n');
-  }
-  return -1;
-}
-
 // Why PTRACE_SEIZE of `tid` failed with EPERM, as far as we can tell from here.
 std::string seize_hint(pid_t tid, int err) {
   if (err != EPERM) return "";
   std::vector<std::string> why;
-  if (const long tracer = status_number(tid, "TracerPid:"); tracer > 0)
+  if (const long tracer = status_field(tid, "TracerPid:"); tracer > 0)
     why.push_back(fmt::format("it is already traced by pid {}", tracer));
   const uid_t me = geteuid();
-  if (const long uid = status_number(tid, "Uid:"); uid >= 0 && me != 0 && uid != me)
+  if (const long uid = status_field(tid, "Uid:"); uid >= 0 && me != 0 && uid != me)
     why.push_back(fmt::format("it belongs to uid {}, xpledge runs as uid {}", uid, me));
   int scope = 0;
   std::ifstream("/proc/sys/kernel/yama/ptrace_scope") >> scope;
@@ -978,7 +955,7 @@ bool Tracer::seize_threads(const std::shared_ptr<ProcessState>& proc, std::strin
       if (ptrace(PTRACE_SEIZE, tid, nullptr, reinterpret_cast<void*>(kAttachOptions)) != 0) {
         const int err = errno;
         if (err == ESRCH) continue;  // exited meanwhile
-        if (err == EPERM && status_number(tid, "TracerPid:") == self_pid_) continue;  // a clone
+        if (err == EPERM && status_field(tid, "TracerPid:") == self_pid_) continue;  // a clone
         error = fmt::format("cannot attach to {}{}: ptrace(PTRACE_SEIZE): {}{}", proc->tgid,
                             tid == proc->tgid ? "" : fmt::format(" (thread {})", tid),
                             std::strerror(err), seize_hint(tid, err));
