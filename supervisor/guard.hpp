@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "policy.hpp"
 
@@ -26,8 +27,16 @@ struct GuardDecision {
   bool quiet = false;
 };
 
-// Syscall names that must always stop in the supervisor, on every ABI that has them.
+// Syscall names that must stop in the supervisor, on every ABI that has them, unless
+// guard_register_limits says when they need not.
 std::span<const std::string_view> guarded_syscalls();
+
+// For a guarded x86-64 call whose guard reads nothing but its registers: the alternatives
+// (BPF-shaped) under which the guard has nothing to say, so the pre-filter may let it run
+// unseen where the policy allows it. nullopt: it always stops. clone without CLONE_UNTRACED is
+// the one today (every fork and thread would otherwise stop); the others need the caller's
+// pid, process group or fds, or are rare.
+std::optional<std::vector<std::vector<ArgTest>>> guard_register_limits(std::string_view name);
 
 // What a guard needs to know beyond the call's registers. The tracer fills the inputs that
 // guard_inputs() asks for (they cost a /proc read or a syscall), and leaves the rest at 0.

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "arg_grants.hpp"
 #include "path_match.hpp"
 #include "policy_load.hpp"
 #include "promises.hpp"
@@ -213,6 +214,47 @@ bool Policy::allows_unconditionally(Abi abi, std::int64_t nr) const {
   }
   if (p.default_action == Action::allow) return true;
   return promises_allow_unconditionally(p, abi, nr);
+}
+
+// Walks the rules for (abi, nr) in evaluation order, keeping `open`, the calls no stopping rule
+// so far matches: an allow rule grants open AND its conditions; a deny, kill or log rule narrows
+// open to the calls it does not match; what reaches the end gets promises/default. Leaving an
+// allow rule's calls in `open` is sound: they are allowed whatever a later rule says.
+ArgAlternatives Policy::register_grants(Abi abi, std::int64_t nr) const {
+  const Impl& p = *impl_;
+  if (abi != Abi::x86_64 || !abi_allowed(abi)) return {};
+  ArgAlternatives granted;
+  ArgAlternatives open{{}};
+  auto grant = [&](const ArgAlternatives& alts) {
+    for (auto& alt : conjoin(open, alts))
+      if (granted.size() < kMaxArgAlternatives) granted.push_back(std::move(alt));
+  };
+  const auto& index = p.by_nr[abi_index(abi)];
+  if (const auto it = index.find(nr); it != index.end()) {
+    for (std::size_t i : it->second) {
+      const Rule& r = p.rules[i];
+      if (r.has_path_conditions()) return {};  // only the tracer can read paths
+      if (r.action == Action::allow) {
+        ArgAlternatives match{{}};
+        for (const ArgCond& c : r.args) match = conjoin(match, permitted_by(c));
+        grant(match);
+        continue;
+      }
+      // A stopping rule fails to match when any one of its conditions fails.
+      ArgAlternatives miss;
+      for (const ArgCond& c : r.args)
+        for (auto& alt : not_stopped_by(c))
+          if (miss.size() < kMaxArgAlternatives) miss.push_back(std::move(alt));
+      open = conjoin(open, miss);
+      if (open.empty()) return granted;
+    }
+  }
+  if (p.default_action == Action::allow || promises_allow_unconditionally(p, abi, nr)) {
+    grant({{}});
+  } else if (p.promises) {
+    grant(PromiseCatalogue::builtin().register_grants(*p.promises, abi, nr));
+  }
+  return granted;
 }
 
 bool Policy::abi_allowed(Abi abi) const { return impl_->abis[abi_index(abi)]; }

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arg_grants.hpp"
 #include "guard.hpp"
 #include "promises.hpp"
 #include "scratch.hpp"
@@ -40,9 +41,9 @@ bool add_scratch_memory_allows(scmp_filter_ctx ctx, const std::string& name, int
   return rc == 0;
 }
 
-// Calls allowed only for some register arguments (stdio's mmap without PROT_EXEC): each
-// alternative becomes one ALLOW rule. Without this a narrowed process stopped at every mmap and
-// mprotect its loader and malloc make. Filled only for the x86-64 ABI, where libseccomp
+// Calls allowed only for some register arguments (stdio's mmap without PROT_EXEC; the default
+// policy's ioctl other than TIOCSTI/TIOCLINUX): each alternative becomes one ALLOW rule. Without
+// this a narrowed process stopped at every mmap and mprotect its loader and malloc make. Filled only for the x86-64 ABI, where libseccomp
 // compares all 64 bits, as cond_holds does.
 using GrantsFn = std::vector<std::vector<ArgTest>> (*)(const void* ctx, Abi abi, std::int64_t nr);
 
@@ -105,9 +106,22 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   const auto guarded = guarded_syscalls();
   const auto scratch = scratch_memory_syscalls();
   for (const std::string& name : syscall_names(abi)) {
-    if (std::find(guarded.begin(), guarded.end(), name) != guarded.end()) continue;
+    // A guarded call stops unless its guard's limits hold too (x86-64 only: clone's arguments
+    // are in another order on i386).
+    std::optional<std::vector<std::vector<ArgTest>>> guard_limits;
+    if (std::find(guarded.begin(), guarded.end(), name) != guarded.end()) {
+      if (abi != Abi::x86_64 || !(guard_limits = guard_register_limits(name))) continue;
+    }
     const auto nr = syscall_nr(abi, name);
     if (!nr) continue;
+    if (guard_limits) {
+      const int native = seccomp_syscall_resolve_name(name.c_str());
+      if (native == __NR_SCMP_ERROR) continue;
+      ArgAlternatives alts{{}};
+      if (!allows(actx, abi, *nr)) alts = grants ? grants(actx, abi, *nr) : ArgAlternatives{};
+      if (add_grant_rules(ctx, native, conjoin(alts, *guard_limits), {})) ++allowed;
+      continue;
+    }
     if (!allows(actx, abi, *nr)) {
       if (!grants || abi != Abi::x86_64) continue;
       const auto alts = grants(actx, abi, *nr);
@@ -144,7 +158,10 @@ scmp_filter_ctx abi_filter(const Policy& policy, Abi abi, std::string& error, in
   const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
     return static_cast<const Policy*>(p)->allows_unconditionally(a, nr);
   };
-  return abi_filter_with(fn, &policy, policy.abi_allowed(abi), abi, error, allowed);
+  const GrantsFn gfn = [](const void* p, Abi a, std::int64_t nr) {
+    return static_cast<const Policy*>(p)->register_grants(a, nr);
+  };
+  return abi_filter_with(fn, &policy, policy.abi_allowed(abi), abi, error, allowed, gfn);
 }
 
 template <typename MakeAbi>

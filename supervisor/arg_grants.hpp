@@ -1,0 +1,36 @@
+#pragma once
+// A policy's argument conditions as alternatives a BPF program can test, so that the seccomp
+// pre-filter lets a call run without stopping when its registers alone prove the policy allows
+// it silently (the default policy's ioctl rule made every ioctl stop).
+//
+// Every function under-approximates: a call any returned alternative accepts is one evaluate()
+// allows with no log; a region that cannot be written in this shape is left out and keeps
+// stopping. Only the x86-64 ABI, where a register is 64 bits wide and libseccomp compares all
+// of them: policy.cpp's cond_matches also reads the low half alone, and so do these.
+#include <cstdint>
+#include <vector>
+
+#include "arg_test.hpp"
+#include "policy.hpp"
+
+namespace xpledge {
+
+// A disjunction of conjunctions; a conjunction tests each argument at most once (libseccomp
+// takes one comparison per argument and rule). {} is "never", {{}} is "always".
+using ArgAlternatives = std::vector<std::vector<ArgTest>>;
+
+// Past this many alternatives for one syscall the rest is dropped (still sound: those calls
+// stop). Keeps the BPF program far from the kernel's 4096-instruction limit.
+inline constexpr std::size_t kMaxArgAlternatives = 96;
+
+// Calls a rule with this condition stops (deny, kill, log) does NOT match.
+ArgAlternatives not_stopped_by(const ArgCond& c);
+// Calls an allow rule with this condition matches.
+ArgAlternatives permitted_by(const ArgCond& c);
+// Both hold; an argument tested twice is merged when both tests are masks, else dropped.
+ArgAlternatives conjoin(const ArgAlternatives& a, const ArgAlternatives& b);
+// The low 32 bits of the argument in [lo, hi] (hi <= 0xffffffff), whatever the upper half:
+// aligned power-of-two blocks, each one masked compare.
+std::vector<ArgTest> low_range(unsigned arg, std::uint64_t lo, std::uint64_t hi);
+
+}  // namespace xpledge
