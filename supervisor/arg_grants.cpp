@@ -129,6 +129,13 @@ ArgAlternatives permitted_by(const ArgCond& c) {
   return {};
 }
 
+void append_alternatives(ArgAlternatives& out, ArgAlternatives more) {
+  for (auto& alt : more) {
+    if (out.size() >= kMaxArgAlternatives) return;
+    out.push_back(std::move(alt));
+  }
+}
+
 ArgAlternatives conjoin(const ArgAlternatives& a, const ArgAlternatives& b) {
   ArgAlternatives out;
   for (const auto& x : a)

@@ -15,10 +15,6 @@
 
 namespace xpledge {
 
-// A disjunction of conjunctions; a conjunction tests each argument at most once (libseccomp
-// takes one comparison per argument and rule). {} is "never", {{}} is "always".
-using ArgAlternatives = std::vector<std::vector<ArgTest>>;
-
 // Past this many alternatives for one syscall the rest is dropped (still sound: those calls
 // stop). Keeps the BPF program far from the kernel's 4096-instruction limit.
 inline constexpr std::size_t kMaxArgAlternatives = 96;
@@ -27,6 +23,8 @@ inline constexpr std::size_t kMaxArgAlternatives = 96;
 ArgAlternatives not_stopped_by(const ArgCond& c);
 // Calls an allow rule with this condition matches.
 ArgAlternatives permitted_by(const ArgCond& c);
+// `more` added to `out` up to kMaxArgAlternatives (what does not fit is dropped: it stops).
+void append_alternatives(ArgAlternatives& out, ArgAlternatives more);
 // Both hold; an argument tested twice is merged when both tests are masks, else dropped.
 ArgAlternatives conjoin(const ArgAlternatives& a, const ArgAlternatives& b);
 // The low 32 bits of the argument in [lo, hi] (hi <= 0xffffffff), whatever the upper half:

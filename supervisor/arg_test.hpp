@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace xpledge {
 
@@ -12,5 +13,9 @@ struct ArgTest {
   std::uint64_t value = 0;
   bool operator==(const ArgTest&) const = default;
 };
+
+// A disjunction of conjunctions of ArgTest; a conjunction tests each argument at most once
+// (libseccomp takes one comparison per argument and rule). {} is "never", {{}} is "always".
+using ArgAlternatives = std::vector<std::vector<ArgTest>>;
 
 }  // namespace xpledge

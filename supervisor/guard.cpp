@@ -138,10 +138,10 @@ bool is_guarded(const Syscall& c) {
 std::span<const std::string_view> guarded_syscalls() { return kGuarded; }
 std::span<const std::string_view> scratch_memory_syscalls() { return kScratchMemory; }
 
-std::optional<std::vector<std::vector<ArgTest>>> guard_register_limits(std::string_view name) {
+std::optional<ArgAlternatives> guard_register_limits(std::string_view name) {
   // guard_check's clone case: only CLONE_UNTRACED (flags are argument 0 on x86-64) needs us.
   // The new child is still followed: PTRACE_O_TRACECLONE/FORK report it without a seccomp stop.
-  if (name == "clone") return std::vector<std::vector<ArgTest>>{{{0, false, CLONE_UNTRACED, 0}}};
+  if (name == "clone") return ArgAlternatives{{{0, false, CLONE_UNTRACED, 0}}};
   return std::nullopt;
 }
 

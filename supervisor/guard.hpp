@@ -36,7 +36,7 @@ std::span<const std::string_view> guarded_syscalls();
 // unseen where the policy allows it. nullopt: it always stops. clone without CLONE_UNTRACED is
 // the one today (every fork and thread would otherwise stop); the others need the caller's
 // pid, process group or fds, or are rare.
-std::optional<std::vector<std::vector<ArgTest>>> guard_register_limits(std::string_view name);
+std::optional<ArgAlternatives> guard_register_limits(std::string_view name);
 
 // What a guard needs to know beyond the call's registers. The tracer fills the inputs that
 // guard_inputs() asks for (they cost a /proc read or a syscall), and leaves the rest at 0.

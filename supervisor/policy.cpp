@@ -226,8 +226,7 @@ ArgAlternatives Policy::register_grants(Abi abi, std::int64_t nr) const {
   ArgAlternatives granted;
   ArgAlternatives open{{}};
   auto grant = [&](const ArgAlternatives& alts) {
-    for (auto& alt : conjoin(open, alts))
-      if (granted.size() < kMaxArgAlternatives) granted.push_back(std::move(alt));
+    append_alternatives(granted, conjoin(open, alts));
   };
   const auto& index = p.by_nr[abi_index(abi)];
   if (const auto it = index.find(nr); it != index.end()) {
@@ -242,9 +241,7 @@ ArgAlternatives Policy::register_grants(Abi abi, std::int64_t nr) const {
       }
       // A stopping rule fails to match when any one of its conditions fails.
       ArgAlternatives miss;
-      for (const ArgCond& c : r.args)
-        for (auto& alt : not_stopped_by(c))
-          if (miss.size() < kMaxArgAlternatives) miss.push_back(std::move(alt));
+      for (const ArgCond& c : r.args) append_alternatives(miss, not_stopped_by(c));
       open = conjoin(open, miss);
       if (open.empty()) return granted;
     }

@@ -86,7 +86,7 @@ class Policy {
   bool allows_unconditionally(Abi abi, std::int64_t nr) const;
   // For a call that is not: register-only conditions (BPF-shaped, see arg_grants.hpp) under
   // which evaluate() allows it silently. Sound, not complete; empty for other ABIs.
-  std::vector<std::vector<ArgTest>> register_grants(Abi abi, std::int64_t nr) const;
+  ArgAlternatives register_grants(Abi abi, std::int64_t nr) const;
   bool abi_allowed(Abi abi) const;
   int default_errno() const;
   const std::string& source() const;  // file the policy was loaded from

@@ -42,10 +42,11 @@ bool add_scratch_memory_allows(scmp_filter_ctx ctx, const std::string& name, int
 }
 
 // Calls allowed only for some register arguments (stdio's mmap without PROT_EXEC; the default
-// policy's ioctl other than TIOCSTI/TIOCLINUX): each alternative becomes one ALLOW rule. Without
-// this a narrowed process stopped at every mmap and mprotect its loader and malloc make. Filled only for the x86-64 ABI, where libseccomp
-// compares all 64 bits, as cond_holds does.
-using GrantsFn = std::vector<std::vector<ArgTest>> (*)(const void* ctx, Abi abi, std::int64_t nr);
+// policy's ioctl other than TIOCSTI/TIOCLINUX; clone without CLONE_UNTRACED): each alternative
+// becomes one ALLOW rule. Without this a narrowed process stopped at every mmap and mprotect its
+// loader and malloc make. Filled only for the x86-64 ABI, where libseccomp compares all 64
+// bits, as cond_holds does.
+using GrantsFn = ArgAlternatives (*)(const void* ctx, Abi abi, std::int64_t nr);
 
 scmp_arg_cmp to_cmp(const ArgTest& t) {
   if (t.at_most) return {t.arg, SCMP_CMP_LE, t.value, 0};
@@ -54,7 +55,7 @@ scmp_arg_cmp to_cmp(const ArgTest& t) {
 
 // One rule per alternative, each also with `extra` (the scratch-area limits); an alternative
 // that tests an argument `extra` tests too is skipped (one comparison per argument in a rule).
-bool add_grant_rules(scmp_filter_ctx ctx, int nr, const std::vector<std::vector<ArgTest>>& alts,
+bool add_grant_rules(scmp_filter_ctx ctx, int nr, const ArgAlternatives& alts,
                      const std::vector<scmp_arg_cmp>& extra) {
   bool any = false;
   for (const auto& alt : alts) {
@@ -108,7 +109,7 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   for (const std::string& name : syscall_names(abi)) {
     // A guarded call stops unless its guard's limits hold too (x86-64 only: clone's arguments
     // are in another order on i386).
-    std::optional<std::vector<std::vector<ArgTest>>> guard_limits;
+    std::optional<ArgAlternatives> guard_limits;
     if (std::find(guarded.begin(), guarded.end(), name) != guarded.end()) {
       if (abi != Abi::x86_64 || !(guard_limits = guard_register_limits(name))) continue;
     }

@@ -577,9 +577,9 @@ bool PromiseCatalogue::allows_unconditionally(const PromiseSet& set, Abi abi,
   });
 }
 
-std::vector<std::vector<ArgTest>> PromiseCatalogue::register_grants(const PromiseSet& set, Abi abi,
+ArgAlternatives PromiseCatalogue::register_grants(const PromiseSet& set, Abi abi,
                                                                     std::int64_t nr) const {
-  std::vector<std::vector<ArgTest>> out;
+  ArgAlternatives out;
   const CallRules* cr = impl_->find(abi, nr);
   if (!cr || cr->always) return out;
   for (const auto i : cr->rules) {

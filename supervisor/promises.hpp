@@ -72,7 +72,7 @@ class PromiseCatalogue {
   // means none. Entries that limit paths or open classes, or accept the caller's own pid, are
   // left out, so those calls keep stopping; calls allowed whatever their arguments are
   // allows_unconditionally's, not listed here.
-  std::vector<std::vector<ArgTest>> register_grants(const PromiseSet& set, Abi abi,
+  ArgAlternatives register_grants(const PromiseSet& set, Abi abi,
                                                     std::int64_t nr) const;
   // Does an entry of the set for (abi, nr) limit paths? Then the tracer resolves
   // CallContext::paths before check(); without them such entries do not apply.
