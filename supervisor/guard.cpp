@@ -67,27 +67,25 @@ std::optional<GuardDecision> scratch_guard(const std::string& name, const Syscal
   const auto deny = GuardDecision{GuardAction::deny, EPERM, &kScratch};
   const auto a = c.args;
   const bool ours = ctx.scratch_id >= 0;
+  if (!ours) return std::nullopt;  // no segment: nothing is pinned, nothing to protect
   if (name == "shmat") {
-    if (ours && static_cast<std::int32_t>(a[0]) == ctx.scratch_id && !(a[2] & SHM_RDONLY))
-      return deny;
-    if (ctx.scratch_mapped && (a[2] & SHM_REMAP) && a[1] != 0 && a[1] < PathScratch::kEnd)
+    if (static_cast<std::int32_t>(a[0]) == ctx.scratch_id && !(a[2] & SHM_RDONLY)) return deny;
+    if ((a[2] & SHM_REMAP) && a[1] != 0 && a[1] < PathScratch::kEnd)
       return deny;  // the segment's size is unknown here: any remap below the area's end
   } else if (name == "shmdt") {
-    if (ctx.scratch_mapped && in_scratch(a[0])) return deny;
+    if (in_scratch(a[0])) return deny;
   } else if (name == "shmctl") {
-    if (ours && static_cast<std::int32_t>(a[0]) == ctx.scratch_id && !shmctl_reads(a[1]))
+    if (static_cast<std::int32_t>(a[0]) == ctx.scratch_id && !shmctl_reads(a[1]))
       return deny;
   } else if (name == "ipc") {
     const std::uint64_t call = a[0] & 0xffff;
-    if ((call == kIpcShmat && ours && static_cast<std::int32_t>(a[1]) == ctx.scratch_id &&
+    if ((call == kIpcShmat && static_cast<std::int32_t>(a[1]) == ctx.scratch_id &&
          !(a[2] & SHM_RDONLY)) ||
-        (call == kIpcShmat && ctx.scratch_mapped && (a[2] & SHM_REMAP)) ||
-        (call == kIpcShmdt && ctx.scratch_mapped && in_scratch(a[4])) ||
-        (call == kIpcShmctl && ours && static_cast<std::int32_t>(a[1]) == ctx.scratch_id &&
+        (call == kIpcShmat && (a[2] & SHM_REMAP)) ||
+        (call == kIpcShmdt && in_scratch(a[4])) ||
+        (call == kIpcShmctl && static_cast<std::int32_t>(a[1]) == ctx.scratch_id &&
          !shmctl_reads(a[2])))
       return deny;
-  } else if (!ctx.scratch_mapped) {
-    return std::nullopt;
   } else if (name == "munmap" || name == "remap_file_pages") {
     if (PathScratch::overlaps(a[0], a[1])) return deny;
   } else if (name == "mmap" || name == "mmap2") {

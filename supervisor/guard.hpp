@@ -38,18 +38,31 @@ std::span<const std::string_view> guarded_syscalls();
 // pid, process group or fds, or are rare.
 std::optional<ArgAlternatives> guard_register_limits(std::string_view name);
 
-// What a guard needs to know beyond the call's registers. The tracer fills the inputs that
-// guard_inputs() asks for (they cost a /proc read or a syscall), and leaves the rest at 0.
+// What a guard needs to know beyond the call's registers. Every field is a constructor
+// argument, with no default: one that could be left unset would disarm its guard silently (the
+// scratch fields once were, and scratch_guard never objected: issue 15). The tracer gathers them in one
+// place (Tracer::guard_context); the inputs that cost a /proc read or a syscall only when
+// guard_inputs() asks for them, 0 otherwise.
 struct GuardContext {
-  pid_t supervisor = 0;        // our pid
-  pid_t supervisor_pgid = 0;   // our process group
-  pid_t caller_pgid = 0;       // kInputCallerPgid: the calling process's group
-  pid_t fd_target = 0;         // kInputFdTarget: the process the call's pidfd (or /proc/PID
-                               // directory fd) refers to; 0 if it refers to none or is unknown
-  int scratch_id = -1;         // the path scratch segment (scratch.hpp), -1 if none
-  bool scratch_mapped = false; // the caller's image has it attached at PathScratch::kAddr
+  GuardContext(pid_t supervisor_, pid_t supervisor_pgid_, pid_t caller_pgid_, pid_t fd_target_,
+               int scratch_id_)
+      : supervisor(supervisor_),
+        supervisor_pgid(supervisor_pgid_),
+        caller_pgid(caller_pgid_),
+        fd_target(fd_target_),
+        scratch_id(scratch_id_) {}
+  pid_t supervisor;       // our pid
+  pid_t supervisor_pgid;  // our process group
+  pid_t caller_pgid;      // kInputCallerPgid: the calling process's group
+  pid_t fd_target;        // kInputFdTarget: the process the call's pidfd (or /proc/PID
+                          // directory fd) refers to; 0 if it refers to none or is unknown
+  // The path scratch segment (scratch.hpp), -1 if there is none. While there is one, its
+  // address range is reserved in every tracee, attached there or not: whether it is attached
+  // is the supervisor's belief about an address space, which the tracee can make wrong
+  // (madvise(MADV_DONTFORK) before a fork; a CLONE_VM child attaching for its parent); the
+  // range is not.
+  int scratch_id;
 };
-
 // Memory calls that could unmap, move or replace the path scratch area. The pre-filter lets
 // them run unseen unless they name an address below PathScratch::kEnd (mmap: unless MAP_FIXED).
 std::span<const std::string_view> scratch_memory_syscalls();

@@ -4,7 +4,9 @@
 #include <sys/shm.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -98,6 +100,70 @@ bool PathScratch::overlaps(std::uint64_t addr, std::uint64_t len) {
   const std::uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
   // A zero length still names the page at addr for calls that round up.
   return addr < kEnd && (end > kAddr || (len == 0 && addr >= kAddr));
+}
+
+namespace {
+
+// One line of /proc/PID/maps: "start-end perms offset dev inode [path]".
+struct MapsLine {
+  std::uint64_t start = 0, end = 0;
+  char perms[5] = {};
+  unsigned long inode = 0;
+  bool sysv = false;  // a System V shared memory segment ("/SYSV<key> (deleted)")
+};
+
+bool parse_maps_line(const std::string& line, MapsLine& out) {
+  unsigned long long start = 0, end = 0;
+  unsigned long inode = 0;
+  char perms[5] = {};
+  int path_at = 0;
+  if (std::sscanf(line.c_str(), "%llx-%llx %4s %*s %*s %lu %n", &start, &end, perms, &inode,
+                  &path_at) < 4)
+    return false;
+  out.start = start;
+  out.end = end;
+  std::memcpy(out.perms, perms, sizeof perms);
+  out.inode = inode;
+  out.sysv = path_at > 0 && line.compare(static_cast<std::size_t>(path_at), 5, "/SYSV") == 0;
+  return true;
+}
+
+}  // namespace
+
+PathScratch::Seen PathScratch::classify_maps(std::string_view maps, int id) {
+  Seen seen = Seen::free;
+  std::size_t pos = 0;
+  while (pos < maps.size()) {
+    const std::size_t nl = maps.find('\n', pos);
+    const std::string line(maps.substr(pos, nl == std::string_view::npos ? nl : nl - pos));
+    pos = nl == std::string_view::npos ? maps.size() : nl + 1;
+    MapsLine m;
+    if (!parse_maps_line(line, m)) return Seen::other;  // not what the kernel writes: fail closed
+    if (m.start >= kEnd) break;
+    if (m.end <= kAddr) continue;
+    // Something overlaps the range: it must be exactly our segment, read-only and shared (the
+    // inode of a System V segment's file is its id), and the only mapping there.
+    const bool exact = m.start == kAddr && m.end == kEnd && m.sysv &&
+                       m.inode == static_cast<unsigned long>(id) && m.perms[0] == 'r' &&
+                       m.perms[1] == '-' && m.perms[3] == 's';
+    if (!exact || seen == Seen::ours) return Seen::other;
+    seen = Seen::ours;
+  }
+  return seen;
+}
+
+PathScratch::Seen PathScratch::seen_in(pid_t pid) const {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  if (!in) return Seen::other;
+  std::string text, line;
+  while (std::getline(in, line)) {
+    text += line;
+    text += '\n';
+    unsigned long long start = 0;
+    if (std::sscanf(line.c_str(), "%llx-", &start) == 1 && start >= kEnd) break;
+  }
+  if (in.bad()) return Seen::other;
+  return classify_maps(text, id_);
 }
 
 }  // namespace xpledge

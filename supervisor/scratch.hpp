@@ -66,6 +66,17 @@ class PathScratch {
 
   static bool overlaps(std::uint64_t addr, std::uint64_t len);
 
+  // What a tracee's address space holds at [kAddr, kEnd): this segment attached read-only over
+  // the whole range, nothing, or anything else. The supervisor's belief that an image has the
+  // area is state the kernel need not share (a fork child loses it to madvise(MADV_DONTFORK); a
+  // CLONE_VM child attaches it for its parent): before it pins into an address space it has not
+  // seen attach the area itself, it looks.
+  enum class Seen : std::uint8_t { ours, free, other };
+  // From the text of /proc/PID/maps (pure; lines sorted by address, as the kernel writes them).
+  static Seen classify_maps(std::string_view maps, int id);
+  // Reads /proc/PID/maps up to kEnd; `other` if it cannot be read (fail closed).
+  Seen seen_in(pid_t pid) const;
+
  private:
   int id_ = -1;
   char* base_ = nullptr;

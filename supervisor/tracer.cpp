@@ -1,6 +1,7 @@
 #include "tracer.hpp"
 
 #include <dirent.h>
+#include <linux/kcmp.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -74,17 +75,28 @@ void forward_signal(int sig, siginfo_t* info, void*) {
   if (g_child_pid > 0) kill(g_child_pid, sig);
 }
 
+// One address space (mm): where the path scratch area is attached. Shared by the threads of a
+// process and by the processes a CLONE_VM clone makes (vfork, posix_spawn): one of them
+// attaching the area attaches it for all. A fork child gets a copy, whose mapping the kernel
+// copied unless the program said otherwise (madvise(MADV_DONTFORK)): what a copy believes is
+// checked against /proc/PID/maps before anything is pinned there. exec gets a new one.
+struct AddressSpace {
+  enum class Scratch : std::uint8_t {
+    absent,     // not attached: the next path-checked call attaches it
+    inherited,  // a fork child's copy of a parent that had it: to be verified
+    mapped,     // attached read-only at PathScratch::kAddr (attached or verified by us)
+    failed,     // cannot be attached: path-checked calls are refused (EAGAIN), never unpinned
+  };
+  Scratch scratch = Scratch::absent;
+  int scratch_retries = 0;  // attaches lost to another user's admit() in this image
+};
+
 struct ProcessState {
   pid_t tgid = 0;
   // Until our own exec of CMD completes the process runs xpledge's code: nothing is checked.
   bool trusted_pre_exec = false;
   PledgeState pledge;
-  // The path scratch segment is attached read-only in this image (copied at fork, which
-  // inherits the attachment; gone at exec). Failed: the attach did not work; path-checked calls
-  // are then refused rather than run unpinned.
-  bool scratch_mapped = false;
-  bool scratch_failed = false;
-  int scratch_retries = 0;  // attaches lost to another user's admit() in this image
+  std::shared_ptr<AddressSpace> mm = std::make_shared<AddressSpace>();
 };
 
 struct ThreadState {
@@ -135,6 +147,13 @@ pid_t read_tgid(pid_t tid) {
   return tgid > 0 ? static_cast<pid_t>(tgid) : 0;
 }
 
+// Whether two processes share one address space (a CLONE_VM clone: vfork, posix_spawn). kcmp
+// needs CONFIG_KCMP; without it the answer is "no", which is safe: the child's copy is then
+// verified against its maps, and an attach that finds the area already there takes it.
+bool shares_address_space(pid_t a, pid_t b) {
+  return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
+}
+
 std::string read_comm(pid_t tid) {
   std::ifstream in("/proc/" + std::to_string(tid) + "/comm");
   std::string comm;
@@ -165,7 +184,9 @@ class Tracer {
   void enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v, bool seccomp_stop,
                const std::vector<PathArg>& paths);
   void release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc);
+  GuardContext guard_context(const ThreadState& t, const Syscall& call) const;
   Verdict apply_guard(ThreadState& t, const Syscall& call, const Verdict& v);
+  bool verify_scratch(ThreadState& t);
   bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const std::vector<PathArg>& paths,
                  bool seccomp_stop);
   void on_scratch_attached(ThreadState& t, const SyscallStopInfo& info);
@@ -380,9 +401,15 @@ void Tracer::on_new_child(ThreadState& parent) {
     const pid_t tgid = read_tgid(child);
     std::shared_ptr<ProcessState> proc = parent.proc;
     if (tgid != parent.proc->tgid) {
-      // A new process inherits its parent's state (pledge promises), as a copy.
+      // A new process inherits its parent's state (pledge promises), as a copy; its address
+      // space is its parent's (CLONE_VM) or a copy to be verified.
       proc = std::make_shared<ProcessState>(*parent.proc);
       proc->tgid = child;
+      if (!shares_address_space(parent.proc->tgid, child)) {
+        proc->mm = std::make_shared<AddressSpace>();
+        if (parent.proc->mm->scratch != AddressSpace::Scratch::absent)
+          proc->mm->scratch = AddressSpace::Scratch::inherited;
+      }
     }
     auto it = threads_.find(child);
     if (it != threads_.end() && it->second.embryo) {
@@ -431,8 +458,8 @@ void Tracer::on_exec(ThreadState& t) {
     }
     if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
     proc->trusted_pre_exec = false;
-    proc->scratch_mapped = proc->scratch_failed = false;  // a new image: attachments are gone
-    proc->scratch_retries = 0;
+    // A new image: a new address space, whoever shared the old one (a vfork parent keeps it).
+    proc->mm = std::make_shared<AddressSpace>();
   }
   resume(tid);
 }
@@ -514,8 +541,11 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
     enforce(t, info, Verdict{Action::deny, err, &kScratchRule}, seccomp_stop, paths);
     return false;
   };
-  if (t.proc->scratch_failed) return refuse(EAGAIN, "");
-  if (!t.proc->scratch_mapped) {
+  using Scratch = AddressSpace::Scratch;
+  if (t.proc->mm->scratch == Scratch::inherited && !verify_scratch(t))
+    return refuse(EAGAIN, "");
+  if (t.proc->mm->scratch == Scratch::failed) return refuse(EAGAIN, "");
+  if (t.proc->mm->scratch != Scratch::mapped) {
     // Attach the segment first: this call becomes shmat(id, kAddr, SHM_RDONLY) and runs again
     // from the start once it is done (on_scratch_attached), to be decided and pinned anew.
     // Stopped, the thread cannot change its uid before the attach runs.
@@ -563,20 +593,42 @@ constexpr int kScratchRetries = 64;
 void Tracer::on_scratch_attached(ThreadState& t, const SyscallStopInfo& info) {
   const SavedRegs regs = *t.scratch_regs;
   t.scratch_regs.reset();
+  AddressSpace& mm = *t.proc->mm;
   if (static_cast<std::uint64_t>(info.rval) == PathScratch::kAddr) {
-    t.proc->scratch_mapped = true;
+    mm.scratch = AddressSpace::Scratch::mapped;
   } else if (info.rval == -EACCES && scratch_.generation() != t.scratch_generation &&
-             ++t.proc->scratch_retries <= kScratchRetries) {
+             ++mm.scratch_retries <= kScratchRetries) {
     // Another user's tracee was admitted while this attach was in flight: the call restarts
     // and pin_paths() admits this one again.
+  } else if (info.rval == -EINVAL && scratch_.seen_in(t.tid) == PathScratch::Seen::ours) {
+    // Something is at kAddr already, and it is the area: another process sharing this address
+    // space attached it (a CLONE_VM clone we could not tell from a fork).
+    mm.scratch = AddressSpace::Scratch::mapped;
   } else {
-    t.proc->scratch_failed = true;
+    mm.scratch = AddressSpace::Scratch::failed;
     opts_.log->error(fmt::format(
         "pid {}: cannot attach the path scratch area at {:#x} ({}): its path-checked calls are "
         "refused with EAGAIN", t.proc->tgid, PathScratch::kAddr,
         info.rval < 0 ? std::strerror(static_cast<int>(-info.rval)) : "another address"));
   }
   restore_regs_and_restart(t.tid, regs);
+}
+
+// An inherited attachment, checked before the first pin in this address space: ours -> mapped;
+// nothing there -> absent (attached anew); anything else -> failed. False if failed.
+bool Tracer::verify_scratch(ThreadState& t) {
+  AddressSpace& mm = *t.proc->mm;
+  switch (scratch_.seen_in(t.tid)) {
+    case PathScratch::Seen::ours: mm.scratch = AddressSpace::Scratch::mapped; return true;
+    case PathScratch::Seen::free: mm.scratch = AddressSpace::Scratch::absent; return true;
+    case PathScratch::Seen::other: break;
+  }
+  mm.scratch = AddressSpace::Scratch::failed;
+  opts_.log->error(fmt::format(
+      "pid {}: something other than the path scratch area is mapped at {:#x} (inherited from its "
+      "parent): its path-checked calls are refused with EAGAIN", t.proc->tgid,
+      PathScratch::kAddr));
+  return false;
 }
 
 std::string Tracer::explain(const CallContext& ctx) {
@@ -711,13 +763,20 @@ bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set) {
   return true;
 }
 
-Verdict Tracer::apply_guard(ThreadState& t, const Syscall& call, const Verdict& v) {
-  GuardContext ctx{self_pid_, self_pgid_, 0, 0};
+// The one place that gathers a guard's inputs.
+GuardContext Tracer::guard_context(const ThreadState& t, const Syscall& call) const {
   const unsigned inputs = guard_inputs(call);
-  if (inputs & kInputCallerPgid) ctx.caller_pgid = getpgid(t.tid);
-  if (inputs & kInputFdTarget)
-    ctx.fd_target = fd_target_pid(t.tid, static_cast<int>(static_cast<std::int32_t>(call.args[0])));
-  const auto g = guard_check(call, ctx, v);
+  const pid_t caller_pgid = (inputs & kInputCallerPgid) ? getpgid(t.tid) : 0;
+  const pid_t fd_target =
+      (inputs & kInputFdTarget)
+          ? fd_target_pid(t.tid, static_cast<int>(static_cast<std::int32_t>(call.args[0])))
+          : 0;
+  return GuardContext{self_pid_, self_pgid_, caller_pgid, fd_target,
+                      scratch_.ready() ? scratch_.id() : -1};
+}
+
+Verdict Tracer::apply_guard(ThreadState& t, const Syscall& call, const Verdict& v) {
+  const auto g = guard_check(call, guard_context(t, call), v);
   if (!g) return v;
   if (g->action == GuardAction::strip_untraced) {
     // The child must stay traced: clear the flag and let the policy's verdict stand.

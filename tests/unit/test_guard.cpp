@@ -24,7 +24,7 @@ std::uint64_t neg(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
 std::optional<GuardDecision> check(const Syscall& c, pid_t caller_pgid = 0, pid_t fd_target = 0) {
   static const RuleRef kDefault{"default", 0, {}};
-  return guard_check(c, GuardContext{kSup, kSupGroup, caller_pgid, fd_target},
+  return guard_check(c, GuardContext{kSup, kSupGroup, caller_pgid, fd_target, -1},
                      Verdict{Action::allow, 0, &kDefault});
 }
 bool refused(const std::optional<GuardDecision>& d) {
@@ -73,18 +73,19 @@ TEST_CASE("guard: untraced children and listeners") {
 TEST_CASE("guard: the path scratch area") {
   static const RuleRef kDefault{"default", 0, {}};
   const Verdict allow{Action::allow, 0, &kDefault};
-  GuardContext mapped{kSup, kSupGroup, 0, 0, 7, true};
-  GuardContext unmapped{kSup, kSupGroup, 0, 0, 7, false};
+  // The range is reserved whenever there is a segment (id 7), attached in the caller or not.
+  const GuardContext mapped{kSup, kSupGroup, 0, 0, 7};
+  const GuardContext none{kSup, kSupGroup, 0, 0, -1};
   const auto in = PathScratch::kAddr + 4096, below = PathScratch::kAddr - 8192;
   const auto g = [&](const Syscall& c, const GuardContext& ctx) {
     const auto d = guard_check(c, ctx, allow);
     return d && d->action == GuardAction::deny && d->rule->list == "guard:path-scratch";
   };
-  // Unmapping, moving or replacing it: refused once the image has it attached.
+  // Unmapping, moving or replacing it: refused.
   CHECK(g(call("munmap", {in, 4096}), mapped));
   CHECK(g(call("munmap", {below, 16384}), mapped));  // overlaps its first page
   CHECK_FALSE(g(call("munmap", {below, 4096}), mapped));
-  CHECK_FALSE(g(call("munmap", {in, 4096}), unmapped));
+  CHECK_FALSE(g(call("munmap", {in, 4096}), none));  // no segment: nothing to protect
   CHECK(g(call("mmap", {in, 4096, 3, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS}), mapped));
   CHECK_FALSE(g(call("mmap", {in, 4096, 3, MAP_PRIVATE | MAP_ANONYMOUS}), mapped));  // a hint
   CHECK(g(call("mremap", {in, 4096, 8192, 0, 0}), mapped));
@@ -93,13 +94,36 @@ TEST_CASE("guard: the path scratch area") {
   CHECK(g(call("shmdt", {PathScratch::kAddr}), mapped));
   CHECK(g(call("shmat", {9, in, SHM_REMAP}), mapped));
   // The segment itself: read-only attaches and reads only, mapped or not.
-  CHECK(g(call("shmat", {7, 0, 0}), unmapped));
-  CHECK_FALSE(g(call("shmat", {7, 0, SHM_RDONLY}), unmapped));
-  CHECK_FALSE(g(call("shmat", {8, 0, 0}), unmapped));
-  CHECK(g(call("shmctl", {7, IPC_SET, 0}), unmapped));
-  CHECK(g(call("shmctl", {7, IPC_RMID, 0}), unmapped));
-  CHECK_FALSE(g(call("shmctl", {7, IPC_STAT, 0}), unmapped));
-  CHECK_FALSE(g(call("shmctl", {8, IPC_SET, 0}), unmapped));
+  CHECK(g(call("shmat", {7, 0, 0}), mapped));
+  CHECK_FALSE(g(call("shmat", {7, 0, SHM_RDONLY}), mapped));
+  CHECK_FALSE(g(call("shmat", {8, 0, 0}), mapped));
+  CHECK(g(call("shmctl", {7, IPC_SET, 0}), mapped));
+  CHECK(g(call("shmctl", {7, IPC_RMID, 0}), mapped));
+  CHECK_FALSE(g(call("shmctl", {7, IPC_STAT, 0}), mapped));
+  CHECK_FALSE(g(call("shmctl", {8, IPC_SET, 0}), mapped));
+}
+
+TEST_CASE("path scratch: what /proc/PID/maps says is at the area") {
+  using Seen = PathScratch::Seen;
+  const std::string before = "00400000-00401000 r-xp 00000000 08:01 123 /bin/victim\n";
+  const std::string after = "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n";
+  const std::string ours = "7d000000-7f000000 r--s 00000000 00:01 7 /SYSV00000000 (deleted)\n";
+  CHECK(PathScratch::classify_maps(before + ours + after, 7) == Seen::ours);
+  CHECK(PathScratch::classify_maps(before + after, 7) == Seen::free);
+  CHECK(PathScratch::classify_maps("", 7) == Seen::free);
+  // Another segment, a writable attach, anonymous memory, part of the range, two mappings.
+  CHECK(PathScratch::classify_maps(ours, 8) == Seen::other);
+  CHECK(PathScratch::classify_maps(
+            "7d000000-7f000000 rw-s 00000000 00:01 7 /SYSV00000000 (deleted)\n", 7) ==
+        Seen::other);
+  CHECK(PathScratch::classify_maps("7d000000-7f000000 rw-p 00000000 00:00 0 \n", 7) ==
+        Seen::other);
+  CHECK(PathScratch::classify_maps(
+            "7d000000-7e000000 r--s 00000000 00:01 7 /SYSV00000000 (deleted)\n", 7) ==
+        Seen::other);
+  CHECK(PathScratch::classify_maps("7c000000-7d001000 rw-p 00000000 00:00 0 \n" + ours, 7) ==
+        Seen::other);
+  CHECK(PathScratch::classify_maps("garbage\n", 7) == Seen::other);
 }
 
 TEST_CASE("path scratch: range checks") {
