@@ -184,6 +184,7 @@ class Tracer {
   void enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v, bool seccomp_stop,
                const std::vector<PathArg>& paths);
   void release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc);
+  void reap_orphan_embryos();
   GuardContext guard_context(const ThreadState& t, const Syscall& call) const;
   Verdict apply_guard(ThreadState& t, const Syscall& call, const Verdict& v);
   bool verify_scratch(ThreadState& t);
@@ -429,6 +430,30 @@ void Tracer::release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>&
   if (!t.awaiting_initial_stop) resume(t.tid);  // it already stopped and was held
 }
 
+// A held embryo waits for its parent's fork event to learn whose state it inherits. The event
+// never comes when the parent was killed between the kernel creating the child and reporting it
+// (exit_group from a sibling thread): the child would be held, and we would wait, for ever. Such
+// a child is killed, not released: with nobody to inherit from it could only start unpledged,
+// and its parent may have been pledged. (Natively it would run on; its parent never learnt its
+// pid.) An embryo is an orphan when the process that made it is gone: its parent pid is none of
+// ours (it was re-parented), or no tracee but embryos is left (a CLONE_PARENT child, whose
+// parent pid is its creator's parent, is caught by this one).
+void Tracer::reap_orphan_embryos() {
+  std::vector<pid_t> embryos;
+  std::unordered_set<pid_t> live;  // thread groups that can still report a fork event
+  for (const auto& [tid, t] : threads_) {
+    if (t.embryo) embryos.push_back(tid);
+    else if (t.proc) live.insert(t.proc->tgid);
+  }
+  for (const pid_t tid : embryos) {
+    const long ppid = status_field(tid, "PPid:");
+    if (!live.empty() && ppid > 0 && (live.contains(static_cast<pid_t>(ppid)) || ppid == self_pid_))
+      continue;  // its parent (or its creator's parent) may still report it
+    opts_.log->warn(fmt::format("pid {}: its parent died before reporting it: killed", tid));
+    kill(tid, SIGKILL);
+  }
+}
+
 void Tracer::on_exec(ThreadState& t) {
   unsigned long former = 0;
   ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &former);
@@ -465,8 +490,13 @@ void Tracer::on_exec(ThreadState& t) {
 }
 
 void Tracer::on_gone(pid_t tid, const Stop& stop) {
+  const bool was_embryo = [&] {
+    const auto it = threads_.find(tid);
+    return it != threads_.end() && it->second.embryo;
+  }();
   threads_.erase(tid);
   scratch_.release(tid);
+  if (!was_embryo) reap_orphan_embryos();
   if (tid == main_pid_) {
     result_.kind = stop.kind == StopKind::exited ? RunResult::Kind::exited
                                                  : RunResult::Kind::signaled;
