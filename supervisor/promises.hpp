@@ -22,6 +22,7 @@ class PromiseSet {
   bool has(std::size_t id) const { return bits_.test(id); }
   void add(std::size_t id) { bits_.set(id); }
   bool subset_of(const PromiseSet& o) const { return (bits_ & ~o.bits_).none(); }
+  PromiseSet operator&(const PromiseSet& o) const { PromiseSet s; s.bits_ = bits_ & o.bits_; return s; }
   bool operator==(const PromiseSet&) const = default;
 
  private:

@@ -96,6 +96,27 @@ void PathScratch::release(pid_t tid) {
   }
 }
 
+std::optional<std::uint64_t> PathScratch::pin_program(std::string_view program) {
+  constexpr std::size_t kInsn = 8, kHeader = 16;  // sizeof(sock_filter), sizeof(sock_fprog)
+  if (!base_ || program.empty() || program.size() % kInsn != 0 || program.size() / kInsn > 0xffff)
+    return std::nullopt;
+  if (const auto it = programs_.find(std::string(program)); it != programs_.end())
+    return it->second;
+  const std::size_t need = (kHeader + program.size() + 15) & ~std::size_t{15};
+  if (program_used_ + need > kProgramBytes) return std::nullopt;
+  const std::size_t off = kSlots * kSlotBytes + program_used_;
+  const std::uint64_t fprog = kAddr + off, filter = fprog + kHeader;
+  // struct sock_fprog on x86-64: unsigned short len, 6 bytes of padding, the filter's address.
+  const auto len = static_cast<std::uint16_t>(program.size() / kInsn);
+  std::memset(base_ + off, 0, kHeader);
+  std::memcpy(base_ + off, &len, sizeof len);
+  std::memcpy(base_ + off + 8, &filter, sizeof filter);
+  std::memcpy(base_ + off + kHeader, program.data(), program.size());
+  program_used_ += need;
+  programs_.emplace(std::string(program), fprog);
+  return fprog;
+}
+
 bool PathScratch::overlaps(std::uint64_t addr, std::uint64_t len) {
   const std::uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
   // A zero length still names the page at addr for calls that round up.

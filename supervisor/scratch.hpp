@@ -37,7 +37,11 @@ class PathScratch {
   static constexpr std::size_t kPathBytes = 4096;               // PATH_MAX, NUL included
   static constexpr std::size_t kSlotBytes = 2 * kPathBytes;     // rename & co. take two paths
   static constexpr std::size_t kSlots = 4096;                   // threads with a pinned call
-  static constexpr std::size_t kSize = kSlots * kSlotBytes;     // 32 MiB, touched pages only
+  // After the slots: the pledge filters' BPF programs, each with its struct sock_fprog, written
+  // once per distinct program and never changed, so that the kernel's copy in an injected
+  // seccomp() reads what we wrote (issue 15: on the tracee's stack a sibling thread rewrote it).
+  static constexpr std::size_t kProgramBytes = 2 << 20;
+  static constexpr std::size_t kSize = kSlots * kSlotBytes + kProgramBytes;  // touched pages only
   static constexpr std::uint64_t kEnd = kAddr + kSize;
 
   PathScratch() = default;
@@ -64,6 +68,11 @@ class PathScratch {
   std::optional<std::uint64_t> pin_bytes(pid_t tid, std::size_t index, std::string_view bytes);
   void release(pid_t tid);
 
+  // A seccomp program (raw struct sock_filter bytes) in the program region: the tracee address
+  // of its struct sock_fprog, the same in every tracee. Written the first time it is asked for;
+  // nullopt when the region is full or it is not a whole number of instructions.
+  std::optional<std::uint64_t> pin_program(std::string_view program);
+
   static bool overlaps(std::uint64_t addr, std::uint64_t len);
 
   // What a tracee's address space holds at [kAddr, kEnd): this segment attached read-only over
@@ -89,6 +98,8 @@ class PathScratch {
   std::unordered_map<pid_t, std::size_t> slot_of_;
   std::vector<std::size_t> free_;
   std::size_t next_ = 0;
+  std::unordered_map<std::string, std::uint64_t> programs_;  // program bytes -> its fprog
+  std::size_t program_used_ = 0;
 };
 
 }  // namespace xpledge

@@ -97,6 +97,16 @@ struct ProcessState {
   bool trusted_pre_exec = false;
   PledgeState pledge;
   std::shared_ptr<AddressSpace> mm = std::make_shared<AddressSpace>();
+  // Seccomp mode: the intersection of the pledge filters stacked in the kernel for this process
+  // (they survive fork and exec); nullopt: none. Calls outside it stop.
+  std::optional<PromiseSet> kernel_allows;
+  // An injected pledge filter is verified by the calling thread's Seccomp_filters count, which
+  // another thread's seccomp(TSYNC) would also raise: while one is in flight (filter_injector)
+  // or a tracee's own seccomp() runs (seccomp_running), the other threads' seccomp() and
+  // xpledge() wait at their stop (parked), and are decided when it is done.
+  pid_t filter_injector = 0;
+  int seccomp_running = 0;
+  std::vector<pid_t> parked;
 };
 
 struct ThreadState {
@@ -107,10 +117,20 @@ struct ThreadState {
   // A call skipped at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
   std::optional<std::int64_t> pending_return;
   std::int64_t skipped_nr = -1;
-  // xpledge() turned into seccomp(SET_MODE_FILTER, TSYNC): caller's registers and the state to
-  // commit once the kernel accepted the filter.
+  // A pledge filter injected as seccomp(SET_MODE_FILTER, TSYNC) in place of the call (xpledge(),
+  // or the first call after an exec with execpromises): the caller's registers; the state to
+  // commit once the kernel really installed it; the Seccomp_filters count before; the promises
+  // it narrows the kernel to.
   std::optional<SavedRegs> injected;
   std::optional<PledgeState> pending_pledge;
+  long filters_before = -1;
+  std::optional<PromiseSet> injected_set;
+  // Seccomp mode, after an exec into execpromises narrower than the filters in the kernel: the
+  // filter to stack before the new image's first call runs (it is resumed with PTRACE_SYSCALL
+  // until then, so that call stops).
+  std::optional<PromiseSet> exec_filter;
+  bool watch_seccomp = false;   // its own seccomp() is running (ProcessState::seccomp_running)
+  bool parked_at_seccomp_stop = false;
   // shmat of the path scratch segment injected in place of a path-checked call: the caller's
   // registers, to restart its call at the exit stop.
   std::optional<SavedRegs> scratch_regs;
@@ -145,6 +165,17 @@ long status_field(pid_t pid, std::string_view key, int nth = 0) {
 pid_t read_tgid(pid_t tid) {
   const long tgid = status_field(tid, "Tgid:");
   return tgid > 0 ? static_cast<pid_t>(tgid) : 0;
+}
+
+// seccomp(2) on any ABI: what installs filters for other threads too (TSYNC).
+bool is_seccomp_call(const Syscall& call) {
+  static const auto numbers = [] {
+    std::array<std::int64_t, kAllAbis.size()> n{};
+    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
+      n[i] = syscall_nr(kAllAbis[i], "seccomp").value_or(-2);
+    return n;
+  }();
+  return call.nr == numbers[static_cast<std::size_t>(call.abi)];
 }
 
 // Whether two processes share one address space (a CLONE_VM clone: vfork, posix_spawn). kcmp
@@ -193,7 +224,13 @@ class Tracer {
   void on_scratch_attached(ThreadState& t, const SyscallStopInfo& info);
   Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
   void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
-  bool inject_pledge_filter(ThreadState& t, const PromiseSet& set);
+  bool inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
+  void on_filter_injected(ThreadState& t, const SyscallStopInfo& info);
+  void on_exec_filter(ThreadState& t, const SyscallStopInfo& info);
+  bool park_if_filters_busy(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
+  void unpark(const std::shared_ptr<ProcessState>& proc);
+  enum class Area : std::uint8_t { ready, attaching, unavailable };
+  Area attach_scratch(ThreadState& t, std::string& why);
   static PromiseArg read_promise_arg(pid_t tid, std::uint64_t addr);
   static const PromiseCatalogue& catalogue();
 
@@ -482,6 +519,12 @@ void Tracer::on_exec(ThreadState& t) {
       }
     }
     if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
+    // The filters stacked for the old promises stay (they survive exec): in seccomp mode a call
+    // they allow would run unseen in the new image. Stack one for the execpromises before its
+    // first call, unless the kernel already traces everything outside them.
+    const auto& now = proc->pledge.promises;
+    if (opts_.use_seccomp && now && !(proc->kernel_allows && proc->kernel_allows->subset_of(*now)))
+      threads_[tid].exec_filter = *now;
     proc->trusted_pre_exec = false;
     // A new image: a new address space, whoever shared the old one (a vfork parent keeps it).
     proc->mm = std::make_shared<AddressSpace>();
@@ -494,6 +537,14 @@ void Tracer::on_gone(pid_t tid, const Stop& stop) {
     const auto it = threads_.find(tid);
     return it != threads_.end() && it->second.embryo;
   }();
+  if (const auto it = threads_.find(tid); it != threads_.end() && it->second.proc) {
+    // Killed inside a seccomp() of its own or an injected one: the others need not wait.
+    const auto proc = it->second.proc;
+    if (it->second.watch_seccomp) --proc->seccomp_running;
+    if (proc->filter_injector == tid) proc->filter_injector = 0;
+    threads_.erase(it);
+    unpark(proc);
+  }
   threads_.erase(tid);
   scratch_.release(tid);
   if (!was_embryo) reap_orphan_embryos();
@@ -518,6 +569,17 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     resume(t.tid);
     return;
   }
+  if (t.injected || t.scratch_regs) {
+    // Our own injected call stopping again (the tracee's own filter said SECCOMP_RET_TRACE):
+    // let it run; its exit stop tells what it did.
+    resume(t.tid);
+    return;
+  }
+  if (t.exec_filter) {
+    on_exec_filter(t, info);
+    return;
+  }
+  if (opts_.use_seccomp && park_if_filters_busy(t, info, seccomp_stop)) return;
   if (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge) {
     on_xpledge(t, info, seccomp_stop);
     return;
@@ -571,28 +633,11 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
     enforce(t, info, Verdict{Action::deny, err, &kScratchRule}, seccomp_stop, paths);
     return false;
   };
-  using Scratch = AddressSpace::Scratch;
-  if (t.proc->mm->scratch == Scratch::inherited && !verify_scratch(t))
-    return refuse(EAGAIN, "");
-  if (t.proc->mm->scratch == Scratch::failed) return refuse(EAGAIN, "");
-  if (t.proc->mm->scratch != Scratch::mapped) {
-    // Attach the segment first: this call becomes shmat(id, kAddr, SHM_RDONLY) and runs again
-    // from the start once it is done (on_scratch_attached), to be decided and pinned anew.
-    // Stopped, the thread cannot change its uid before the attach runs.
-    const long euid = status_field(t.tid, "Uid:", 1);
-    if (euid < 0) return refuse(EAGAIN, "cannot read its uid to admit it to the scratch area");
-    if (std::string why; !scratch_.admit(static_cast<uid_t>(euid), why))
-      return refuse(EAGAIN, "cannot admit it to the scratch area: " + why);
-    SavedRegs regs{};
-    if (!save_regs(t.tid, regs) ||
-        !rewrite_syscall(t.tid, regs, SYS_shmat,
-                         {static_cast<std::uint64_t>(scratch_.id()), PathScratch::kAddr,
-                          SHM_RDONLY}))
-      return refuse(EAGAIN, "cannot inject the scratch area's shmat");
-    t.scratch_regs = regs;
-    t.scratch_generation = scratch_.generation();
-    resume(t.tid);  // to the injected call's exit stop
-    return false;
+  std::string why;
+  switch (attach_scratch(t, why)) {
+    case Area::ready: break;
+    case Area::attaching: return false;
+    case Area::unavailable: return refuse(EAGAIN, why);
   }
   const SyscallSig* sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
   if (!sig) return true;
@@ -615,6 +660,43 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
     }
   }
   return true;
+}
+
+// Whether the scratch area is attached in t's address space, and if not, attaches it: the
+// current call becomes shmat(id, kAddr, SHM_RDONLY) and runs again from the start once it is
+// done (on_scratch_attached), to be decided anew (`attaching`: t was resumed). Stopped, the
+// thread cannot change its uid before the attach runs. `unavailable`: refuse the call with
+// EAGAIN (`why` says why, empty if it was said already).
+Tracer::Area Tracer::attach_scratch(ThreadState& t, std::string& why) {
+  using Scratch = AddressSpace::Scratch;
+  if (!scratch_.ready()) {
+    why = "there is no path scratch area (System V shared memory is unavailable)";
+    return Area::unavailable;
+  }
+  if (t.proc->mm->scratch == Scratch::inherited && !verify_scratch(t)) return Area::unavailable;
+  if (t.proc->mm->scratch == Scratch::failed) return Area::unavailable;
+  if (t.proc->mm->scratch == Scratch::mapped) return Area::ready;
+  const long euid = status_field(t.tid, "Uid:", 1);
+  if (euid < 0) {
+    why = "cannot read its uid to admit it to the scratch area";
+    return Area::unavailable;
+  }
+  if (std::string err; !scratch_.admit(static_cast<uid_t>(euid), err)) {
+    why = "cannot admit it to the scratch area: " + err;
+    return Area::unavailable;
+  }
+  SavedRegs regs{};
+  if (!save_regs(t.tid, regs) ||
+      !rewrite_syscall(t.tid, regs, SYS_shmat,
+                       {static_cast<std::uint64_t>(scratch_.id()), PathScratch::kAddr,
+                        SHM_RDONLY})) {
+    why = "cannot inject the scratch area's shmat";
+    return Area::unavailable;
+  }
+  t.scratch_regs = regs;
+  t.scratch_generation = scratch_.generation();
+  resume(t.tid);  // to the injected call's exit stop
+  return Area::attaching;
 }
 
 // Two tracees of different users attaching at once take turns; this bounds a livelock.
@@ -740,7 +822,10 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
   opts_.log->info(fmt::format("pid {} pledged promises={} execpromises={}", t.proc->tgid,
                               next.promises ? fmt::format("\"{}\"", catalogue().format(*next.promises)) : "unchanged",
                               next.execpromises ? fmt::format("\"{}\"", catalogue().format(*next.execpromises)) : "unset"));
-  const bool narrowed = next.promises && next.promises != t.proc->pledge.promises;
+  // A filter is stacked unless the kernel already traces every call outside the new promises.
+  const auto& in_kernel = t.proc->kernel_allows;
+  const bool narrowed =
+      next.promises && !(in_kernel && in_kernel->subset_of(*next.promises));
   if (!seccomp_stop || !narrowed) {
     // Every call stops anyway (pure-ptrace mode), or nothing to narrow in the kernel.
     t.proc->pledge = next;
@@ -750,47 +835,148 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
     resume(tid);
     return;
   }
-  if (!inject_pledge_filter(t, *next.promises)) {
-    // Could not narrow in the kernel: refuse rather than pretend; state unchanged.
-    skip_syscall(tid);
-    set_return_value(tid, -ENOMEM);
-    resume(tid);
+  // The program must be read by the kernel from the read-only scratch area: attach it first
+  // (the xpledge() call restarts and comes back here).
+  std::string why;
+  switch (attach_scratch(t, why)) {
+    case Area::ready: break;
+    case Area::attaching: return;
+    case Area::unavailable:
+      if (why.empty()) why = "no path scratch area in this process";
+      break;
+  }
+  if (why.empty() && inject_pledge_filter(t, *next.promises, why)) {
+    t.pending_pledge = next;
+    resume(tid);  // to the exit stop of the injected seccomp()
     return;
   }
-  t.pending_pledge = next;
-  resume(tid);  // to the exit stop of the injected seccomp()
+  // Could not narrow in the kernel: refuse rather than pretend; state unchanged.
+  opts_.log->error(fmt::format("pid {}: cannot install the pledge filter ({}): xpledge fails "
+                               "with ENOMEM", tid, why));
+  skip_syscall(tid);
+  set_return_value(tid, -ENOMEM);
+  resume(tid);
 }
 
-bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set) {
-  std::string error;
-  const std::vector<unsigned char> prog = build_pledge_filter(catalogue(), set, error);
-  SavedRegs regs{};
-  if (prog.empty() || !save_regs(t.tid, regs)) {
-    opts_.log->error(fmt::format("pid {}: cannot build the pledge filter: {}", t.tid, error));
+// Turns t's current call into seccomp(SET_MODE_FILTER, TSYNC, fprog) for `set`. The program
+// and its struct sock_fprog are in the read-only scratch area (attached in t's address space:
+// the caller checked), where no thread or process of the sandbox can change them before the
+// kernel copies them; the thread's Seccomp_filters count is read first, to check at the exit
+// stop that a filter really was installed (a filter of the tracee's own could answer the call).
+bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why) {
+  const std::vector<unsigned char> prog = build_pledge_filter(catalogue(), set, why);
+  if (prog.empty()) return false;
+  const auto fprog = scratch_.pin_program(
+      std::string_view(reinterpret_cast<const char*>(prog.data()), prog.size()));
+  if (!fprog) {
+    why = "no room for its program in the scratch area";
     return false;
   }
-  // Scratch space well below the caller's stack pointer (past the 128-byte red zone); the
-  // caller's frame is untouched and the bytes are dead once seccomp() has copied them.
-  struct {
-    std::uint16_t len;
-    std::uint64_t filter;
-  } __attribute__((packed, aligned(8))) fprog{};
-  const std::uint64_t prog_addr = (saved_stack_pointer(regs) - 4096 - prog.size()) & ~0xfULL;
-  const std::uint64_t fprog_addr = prog_addr - 32;
-  fprog.len = static_cast<std::uint16_t>(prog.size() / 8);
-  fprog.filter = prog_addr;
-  unsigned char raw[16] = {};
-  std::memcpy(raw, &fprog.len, 2);
-  std::memcpy(raw + 8, &fprog.filter, 8);
-  if (!write_bytes(t.tid, prog_addr, prog.data(), prog.size()) ||
-      !write_bytes(t.tid, fprog_addr, raw, sizeof raw) ||
+  const long before = status_field(t.tid, "Seccomp_filters:");
+  if (before < 0) {
+    why = "this kernel does not report Seccomp_filters (Linux 5.9+) to verify it";
+    return false;
+  }
+  SavedRegs regs{};
+  if (!save_regs(t.tid, regs) ||
       !rewrite_syscall(t.tid, regs, SYS_seccomp,
-                       {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog_addr})) {
-    opts_.log->error(fmt::format("pid {}: cannot inject the pledge filter", t.tid));
+                       {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, *fprog})) {
+    why = "cannot rewrite the call";
     return false;
   }
   t.injected = regs;
+  t.filters_before = before;
+  t.injected_set = set;
+  t.proc->filter_injector = t.tid;
   return true;
+}
+
+// The exit stop of an injected pledge filter: installed for real, or not.
+void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info) {
+  const SavedRegs regs = *t.injected;
+  t.injected.reset();
+  const auto proc = t.proc;
+  proc->filter_injector = 0;
+  const long after = status_field(t.tid, "Seccomp_filters:");
+  const bool installed = info.rval == 0 && after == t.filters_before + 1;
+  if (installed)
+    proc->kernel_allows = proc->kernel_allows ? *proc->kernel_allows & *t.injected_set
+                                              : *t.injected_set;
+  const bool after_exec = !t.pending_pledge;
+  if (!installed) {
+    // TSYNC names a thread it could not synchronise (rval > 0); seccomp() failed; or it
+    // "succeeded" without a new filter: the tracee's own filter answered it.
+    opts_.log->error(fmt::format(
+        "pid {}: the pledge filter was not installed (seccomp returned {}, filters {} -> {}){}",
+        t.tid, info.rval, t.filters_before, after,
+        after_exec ? ": the new image cannot run under its execpromises; killed"
+                   : ": promises unchanged, xpledge fails with EPERM"));
+  }
+  if (after_exec) {
+    // The first call of an image that got execpromises: it runs now, under the new filter.
+    t.exec_filter.reset();
+    restore_regs_and_restart(t.tid, regs);
+    if (!installed) kill(proc->tgid, SIGKILL);
+  } else {
+    if (installed) proc->pledge = *t.pending_pledge;
+    t.pending_pledge.reset();
+    restore_regs(t.tid, regs, installed ? 0 : -EPERM);
+  }
+  t.injected_set.reset();
+  unpark(proc);
+}
+
+// The first call of a new image whose execpromises need a filter of their own: the filter is
+// stacked first (attaching the scratch area if need be), then the call restarts. An i386 call
+// cannot carry an injected x86-64 one: it is refused (EAGAIN) until an x86-64 call comes.
+void Tracer::on_exec_filter(ThreadState& t, const SyscallStopInfo& info) {
+  static const RuleRef kExecFilter{"pledge:exec-filter", 0, {}};
+  if (info.abi != Abi::x86_64) {
+    enforce(t, info, Verdict{Action::deny, EAGAIN, &kExecFilter}, info.op == SyscallOp::seccomp, {});
+    return;
+  }
+  std::string why;
+  switch (attach_scratch(t, why)) {
+    case Area::ready: break;
+    case Area::attaching: return;
+    case Area::unavailable:
+      if (why.empty()) why = "no path scratch area in this process";
+      break;
+  }
+  if (why.empty() && inject_pledge_filter(t, *t.exec_filter, why)) {
+    resume(t.tid);
+    return;
+  }
+  opts_.log->error(fmt::format("pid {}: cannot install the execpromises filter ({}): killed",
+                               t.tid, why));
+  t.exec_filter.reset();
+  skip_syscall(t.tid);
+  kill(t.proc->tgid, SIGKILL);
+  resume(t.tid);
+}
+
+// Seccomp mode: a seccomp() or xpledge() call that must wait for the process's filter traffic
+// (see ProcessState::filter_injector): held at its stop, true. xpledge waits for a tracee's own
+// seccomp() too, since the count it is verified by would count that one.
+bool Tracer::park_if_filters_busy(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  ProcessState& p = *t.proc;
+  const bool is_xpledge = info.abi == Abi::x86_64 && info.call.nr == kSysXpledge;
+  if (!is_xpledge && !is_seccomp_call(info.call)) return false;
+  if (p.filter_injector == 0 && !(is_xpledge && p.seccomp_running > 0)) return false;
+  t.parked_at_seccomp_stop = seccomp_stop;
+  p.parked.push_back(t.tid);
+  return true;
+}
+
+void Tracer::unpark(const std::shared_ptr<ProcessState>& proc) {
+  if (proc->filter_injector != 0 || proc->seccomp_running > 0 || proc->parked.empty()) return;
+  std::vector<pid_t> parked;
+  parked.swap(proc->parked);
+  for (const pid_t tid : parked) {
+    auto it = threads_.find(tid);
+    if (it == threads_.end() || it->second.proc != proc) continue;  // gone meanwhile
+    on_syscall(it->second, it->second.parked_at_seccomp_stop);
+  }
 }
 
 // The one place that gathers a guard's inputs.
@@ -822,6 +1008,11 @@ Verdict Tracer::apply_guard(ThreadState& t, const Syscall& call, const Verdict& 
 void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v,
                      bool seccomp_stop, const std::vector<PathArg>& paths) {
   const pid_t tid = t.tid;
+  if ((v.action == Action::allow || v.action == Action::log) && opts_.use_seccomp && t.proc &&
+      is_seccomp_call(info.call)) {
+    ++t.proc->seccomp_running;  // until its exit stop (resume() asks for it)
+    t.watch_seccomp = true;
+  }
   switch (v.action) {
     case Action::allow: break;
     case Action::log: log_event(t, info.call, v, paths); break;
@@ -852,20 +1043,13 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     on_scratch_attached(t, info);
     return;
   }
+  if (t.watch_seccomp) {
+    t.watch_seccomp = false;
+    --t.proc->seccomp_running;
+    unpark(t.proc);
+  }
   if (t.injected) {
-    const SavedRegs regs = *t.injected;
-    t.injected.reset();
-    std::int64_t result = 0;
-    if (info.rval == 0 && t.pending_pledge) {
-      t.proc->pledge = *t.pending_pledge;
-    } else {
-      // TSYNC names a thread it could not synchronise (rval > 0), or seccomp() failed.
-      opts_.log->error(fmt::format("pid {}: the kernel refused the pledge filter ({}): promises "
-                                   "unchanged", t.tid, info.rval));
-      result = -EPERM;
-    }
-    t.pending_pledge.reset();
-    restore_regs(t.tid, regs, result);
+    on_filter_injected(t, info);
     return;
   }
   if (!t.pending_return) return;
@@ -887,7 +1071,8 @@ void Tracer::resume(pid_t tid, int sig) {
   const auto it = threads_.find(tid);
   const bool need_exit =
       it != threads_.end() &&
-      (it->second.pending_return || it->second.injected || it->second.scratch_regs);
+      (it->second.pending_return || it->second.injected || it->second.scratch_regs ||
+       it->second.exec_filter || it->second.watch_seccomp);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
 }

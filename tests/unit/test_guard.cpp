@@ -89,7 +89,7 @@ TEST_CASE("guard: the path scratch area") {
   CHECK(g(call("mmap", {in, 4096, 3, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS}), mapped));
   CHECK_FALSE(g(call("mmap", {in, 4096, 3, MAP_PRIVATE | MAP_ANONYMOUS}), mapped));  // a hint
   CHECK(g(call("mremap", {in, 4096, 8192, 0, 0}), mapped));
-  CHECK(g(call("mremap", {0x7f0000000000, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, in}), mapped));
+  CHECK(g(call("mremap", {0x7f2000000000, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, in}), mapped));
   CHECK(g(call("remap_file_pages", {in, 4096}), mapped));
   CHECK(g(call("shmdt", {PathScratch::kAddr}), mapped));
   CHECK(g(call("shmat", {9, in, SHM_REMAP}), mapped));
@@ -107,16 +107,16 @@ TEST_CASE("path scratch: what /proc/PID/maps says is at the area") {
   using Seen = PathScratch::Seen;
   const std::string before = "00400000-00401000 r-xp 00000000 08:01 123 /bin/victim\n";
   const std::string after = "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n";
-  const std::string ours = "7d000000-7f000000 r--s 00000000 00:01 7 /SYSV00000000 (deleted)\n";
+  const std::string ours = "7d000000-7f200000 r--s 00000000 00:01 7 /SYSV00000000 (deleted)\n";
   CHECK(PathScratch::classify_maps(before + ours + after, 7) == Seen::ours);
   CHECK(PathScratch::classify_maps(before + after, 7) == Seen::free);
   CHECK(PathScratch::classify_maps("", 7) == Seen::free);
   // Another segment, a writable attach, anonymous memory, part of the range, two mappings.
   CHECK(PathScratch::classify_maps(ours, 8) == Seen::other);
   CHECK(PathScratch::classify_maps(
-            "7d000000-7f000000 rw-s 00000000 00:01 7 /SYSV00000000 (deleted)\n", 7) ==
+            "7d000000-7f200000 rw-s 00000000 00:01 7 /SYSV00000000 (deleted)\n", 7) ==
         Seen::other);
-  CHECK(PathScratch::classify_maps("7d000000-7f000000 rw-p 00000000 00:00 0 \n", 7) ==
+  CHECK(PathScratch::classify_maps("7d000000-7f200000 rw-p 00000000 00:00 0 \n", 7) ==
         Seen::other);
   CHECK(PathScratch::classify_maps(
             "7d000000-7e000000 r--s 00000000 00:01 7 /SYSV00000000 (deleted)\n", 7) ==

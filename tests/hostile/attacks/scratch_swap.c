@@ -19,7 +19,7 @@
 
 // supervisor/scratch.hpp
 #define SCRATCH_ADDR 0x7d000000UL
-#define SCRATCH_SIZE (4096UL * 8192UL)
+#define SCRATCH_SIZE (4096UL * 8192UL + (2UL << 20))
 
 static const char *g_dir;
 static char g_allowed[4096], g_forbidden[4096];
