@@ -127,4 +127,16 @@ bool restore_regs_and_restart(pid_t tid, const SavedRegs& regs) {
   return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
 }
 
+bool reissue_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
+                     const std::array<std::uint64_t, 3>& args) {
+  user_regs_struct r{};
+  std::memcpy(&r, base.raw, sizeof r);
+  r.rax = r.orig_rax = static_cast<std::uint64_t>(nr);
+  r.rip -= 2;
+  r.rdi = args[0];
+  r.rsi = args[1];
+  r.rdx = args[2];
+  return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
+}
+
 }  // namespace xpledge

@@ -48,5 +48,9 @@ bool restore_regs(pid_t tid, const SavedRegs& regs, std::int64_t rax);
 // 2-byte syscall instruction (syscall, int $0x80 and sysenter are all 2 bytes, which the
 // kernel's own restarts rely on), so that the caller's call runs again when resumed.
 bool restore_regs_and_restart(pid_t tid, const SavedRegs& regs);
+// At the exit stop of an injected call: run x86-64 syscall `nr` with `args` next, from the same
+// syscall instruction (a chain of injected calls), the caller's other registers as in `base`.
+bool reissue_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
+                     const std::array<std::uint64_t, 3>& args);
 
 }  // namespace xpledge

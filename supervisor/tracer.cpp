@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <linux/kcmp.h>
+#include <linux/landlock.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -107,6 +108,12 @@ struct ProcessState {
   pid_t filter_injector = 0;
   int seccomp_running = 0;
   std::vector<pid_t> parked;
+  // Narrowings committed, each with its nested Landlock domain (ThreadState::nest_level), and
+  // the seccomp filters we stacked and verified (the pre-filter, pledge filters): a thread
+  // with more has filters of its own, which could answer our injected calls.
+  int nest_level = 0;
+  long our_filters = 0;
+  int nest_chains = 0;  // threads inside a nesting chain (checked by the same count: parked too)
 };
 
 struct ThreadState {
@@ -130,6 +137,20 @@ struct ThreadState {
   // until then, so that call stops).
   std::optional<PromiseSet> exec_filter;
   bool watch_seccomp = false;   // its own seccomp() is running (ProcessState::seccomp_running)
+  // Nesting: the thread's Landlock domains for narrowings (below its process's level: it must
+  // nest before its next call runs), and the chain of injected calls that makes one:
+  // landlock_create_ruleset, landlock_restrict_self, close; then its own call restarts.
+  int nest_level = 0;
+  struct NestChain {
+    SavedRegs saved;
+    int step = 0;
+    long fd = -1;
+    long restricted = -1;
+    bool for_xpledge = false;  // the caller of a narrowing xpledge(), not a thread catching up
+  };
+  std::optional<NestChain> nest;
+  bool nest_failed = false;  // the last chain did not nest it (xpledge then fails)
+  std::optional<int> pending_nest_level;  // the process's level once the pending pledge commits
   bool parked_at_seccomp_stop = false;
   // shmat of the path scratch segment injected in place of a path-checked call: the caller's
   // registers, to restart its call at the exit stop.
@@ -231,6 +252,10 @@ class Tracer {
   void unpark(const std::shared_ptr<ProcessState>& proc);
   enum class Area : std::uint8_t { ready, attaching, unavailable };
   Area attach_scratch(ThreadState& t, std::string& why);
+  bool landlock_nesting() const { return confine_.landlock_abi > 0; }
+  void start_nest(ThreadState& t, bool for_xpledge);
+  void on_nest_step(ThreadState& t, const SyscallStopInfo& info);
+  bool multithreaded(const std::shared_ptr<ProcessState>& proc) const;
   static PromiseArg read_promise_arg(pid_t tid, std::uint64_t addr);
   static const PromiseCatalogue& catalogue();
 
@@ -256,6 +281,7 @@ class Tracer {
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
   PathScratch scratch_;
+  ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)
 };
 
 pid_t Tracer::spawn(const std::vector<std::string>& argv,
@@ -266,7 +292,7 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     return -1;
   }
   const pid_t self = getpid();
-  const ConfinePlan confine = probe_confinement();
+  const ConfinePlan confine = confine_ = probe_confinement();
   opts_.log->info(describe(confine));
   const pid_t pid = fork();
   if (pid < 0) {
@@ -332,6 +358,7 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
   auto proc = std::make_shared<ProcessState>();
   proc->tgid = pid;
   proc->trusted_pre_exec = true;
+  proc->our_filters = filter ? 1 : 0;
   threads_[pid] = new_thread(pid, proc);
   (void)!write(sync[1], "x", 1);
   close(sync[1]);
@@ -450,11 +477,15 @@ void Tracer::on_new_child(ThreadState& parent) {
       }
     }
     auto it = threads_.find(child);
+    // The kernel copies the creator's Landlock domain to the new task.
+    const int nest_level = parent.nest_level;
     if (it != threads_.end() && it->second.embryo) {
+      it->second.nest_level = nest_level;
       release_embryo(it->second, proc);
     } else if (it == threads_.end()) {
       ThreadState t = new_thread(child, proc);
       t.awaiting_initial_stop = true;
+      t.nest_level = nest_level;
       threads_.emplace(child, std::move(t));
     }
   }
@@ -541,6 +572,7 @@ void Tracer::on_gone(pid_t tid, const Stop& stop) {
     // Killed inside a seccomp() of its own or an injected one: the others need not wait.
     const auto proc = it->second.proc;
     if (it->second.watch_seccomp) --proc->seccomp_running;
+    if (it->second.nest) --proc->nest_chains;
     if (proc->filter_injector == tid) proc->filter_injector = 0;
     threads_.erase(it);
     unpark(proc);
@@ -569,7 +601,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     resume(t.tid);
     return;
   }
-  if (t.injected || t.scratch_regs) {
+  if (t.injected || t.scratch_regs || t.nest) {
     // Our own injected call stopping again (the tracee's own filter said SECCOMP_RET_TRACE):
     // let it run; its exit stop tells what it did.
     resume(t.tid);
@@ -577,6 +609,22 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
   }
   if (t.exec_filter) {
     on_exec_filter(t, info);
+    return;
+  }
+  if (t.nest_level < t.proc->nest_level && landlock_nesting()) {
+    // Its process narrowed while it ran: it joins the nested domain before this call runs (an
+    // i386 call cannot carry the injected x86-64 ones: refused until an x86-64 call comes).
+    if (info.abi == Abi::x86_64) {
+      if (t.proc->filter_injector != 0 || t.proc->seccomp_running > 0) {
+        t.parked_at_seccomp_stop = seccomp_stop;  // its filter count would not be ours alone
+        t.proc->parked.push_back(t.tid);
+        return;
+      }
+      start_nest(t, false);
+    } else {
+      static const RuleRef kNest{"pledge:nest", 0, {}};
+      enforce(t, info, Verdict{Action::deny, EAGAIN, &kNest}, seccomp_stop, {});
+    }
     return;
   }
   if (opts_.use_seccomp && park_if_filters_busy(t, info, seccomp_stop)) return;
@@ -819,6 +867,20 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
     enforce(t, info, Verdict{Action::deny, out.err, &kXpledge}, seccomp_stop, {});
     return;
   }
+  // A narrowing puts every thread of the process into a nested Landlock domain first, so that it
+  // cannot reach into the processes it leaves outside (its unpledged parent...): this thread
+  // now (the call restarts when it is in), the others before their next call.
+  const bool narrows = next.promises && next.promises != t.proc->pledge.promises;
+  if (t.nest_failed) {
+    t.nest_failed = false;
+    t.hint = "cannot nest its Landlock domain";
+    enforce(t, info, Verdict{Action::deny, EPERM, &kXpledge}, seccomp_stop, {});
+    return;
+  }
+  if (narrows && landlock_nesting() && t.nest_level <= t.proc->nest_level) {
+    start_nest(t, true);
+    return;
+  }
   opts_.log->info(fmt::format("pid {} pledged promises={} execpromises={}", t.proc->tgid,
                               next.promises ? fmt::format("\"{}\"", catalogue().format(*next.promises)) : "unchanged",
                               next.execpromises ? fmt::format("\"{}\"", catalogue().format(*next.execpromises)) : "unset"));
@@ -826,9 +888,13 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
   const auto& in_kernel = t.proc->kernel_allows;
   const bool narrowed =
       next.promises && !(in_kernel && in_kernel->subset_of(*next.promises));
+  // Threads behind this level nest at their next call, once the pledge is committed (not before:
+  // the filter being stacked would change their count while they check it).
+  const int commit_level = narrows && landlock_nesting() ? t.nest_level : t.proc->nest_level;
   if (!seccomp_stop || !narrowed) {
     // Every call stops anyway (pure-ptrace mode), or nothing to narrow in the kernel.
     t.proc->pledge = next;
+    t.proc->nest_level = commit_level;
     skip_syscall(tid);
     if (seccomp_stop) set_return_value(tid, 0);
     else { t.pending_return = 0; t.skipped_nr = kSysXpledge; }
@@ -845,8 +911,13 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
       if (why.empty()) why = "no path scratch area in this process";
       break;
   }
-  if (why.empty() && inject_pledge_filter(t, *next.promises, why)) {
+  // Other threads must stop at their next call to nest: until then the kernel lets nothing run
+  // unseen in this process (an empty promise set; filters cannot be removed, so it stays).
+  const PromiseSet in_filter =
+      narrows && landlock_nesting() && multithreaded(t.proc) ? PromiseSet{} : *next.promises;
+  if (why.empty() && inject_pledge_filter(t, in_filter, why)) {
     t.pending_pledge = next;
+    t.pending_nest_level = commit_level;
     resume(tid);  // to the exit stop of the injected seccomp()
     return;
   }
@@ -899,9 +970,11 @@ void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info) {
   proc->filter_injector = 0;
   const long after = status_field(t.tid, "Seccomp_filters:");
   const bool installed = info.rval == 0 && after == t.filters_before + 1;
-  if (installed)
+  if (installed) {
     proc->kernel_allows = proc->kernel_allows ? *proc->kernel_allows & *t.injected_set
                                               : *t.injected_set;
+    ++proc->our_filters;
+  }
   const bool after_exec = !t.pending_pledge;
   if (!installed) {
     // TSYNC names a thread it could not synchronise (rval > 0); seccomp() failed; or it
@@ -918,8 +991,12 @@ void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info) {
     restore_regs_and_restart(t.tid, regs);
     if (!installed) kill(proc->tgid, SIGKILL);
   } else {
-    if (installed) proc->pledge = *t.pending_pledge;
+    if (installed) {
+      proc->pledge = *t.pending_pledge;
+      if (t.pending_nest_level) proc->nest_level = *t.pending_nest_level;
+    }
     t.pending_pledge.reset();
+    t.pending_nest_level.reset();
     restore_regs(t.tid, regs, installed ? 0 : -EPERM);
   }
   t.injected_set.reset();
@@ -962,14 +1039,17 @@ bool Tracer::park_if_filters_busy(ThreadState& t, const SyscallStopInfo& info, b
   ProcessState& p = *t.proc;
   const bool is_xpledge = info.abi == Abi::x86_64 && info.call.nr == kSysXpledge;
   if (!is_xpledge && !is_seccomp_call(info.call)) return false;
-  if (p.filter_injector == 0 && !(is_xpledge && p.seccomp_running > 0)) return false;
+  if (p.filter_injector == 0 && p.nest_chains == 0 && !(is_xpledge && p.seccomp_running > 0))
+    return false;
   t.parked_at_seccomp_stop = seccomp_stop;
   p.parked.push_back(t.tid);
   return true;
 }
 
 void Tracer::unpark(const std::shared_ptr<ProcessState>& proc) {
-  if (proc->filter_injector != 0 || proc->seccomp_running > 0 || proc->parked.empty()) return;
+  if (proc->filter_injector != 0 || proc->seccomp_running > 0 || proc->nest_chains > 0 ||
+      proc->parked.empty())
+    return;
   std::vector<pid_t> parked;
   parked.swap(proc->parked);
   for (const pid_t tid : parked) {
@@ -977,6 +1057,80 @@ void Tracer::unpark(const std::shared_ptr<ProcessState>& proc) {
     if (it == threads_.end() || it->second.proc != proc) continue;  // gone meanwhile
     on_syscall(it->second, it->second.parked_at_seccomp_stop);
   }
+}
+
+bool Tracer::multithreaded(const std::shared_ptr<ProcessState>& proc) const {
+  int n = 0;
+  for (const auto& [tid, t] : threads_) n += t.proc == proc;
+  return n > 1;
+}
+
+// Starts the nesting chain in place of t's current call (an entry or seccomp stop). The ruleset
+// attribute (one handled right, as in the sandbox's own domain: any domain gets the kernel's
+// ptrace scoping, whatever it handles) goes below the red zone: whatever a sibling might write
+// there, the result is a domain or an error, never less confinement.
+void Tracer::start_nest(ThreadState& t, bool for_xpledge) {
+  ThreadState::NestChain chain;
+  chain.for_xpledge = for_xpledge;
+  if (!save_regs(t.tid, chain.saved)) return;  // vanished
+  const std::uint64_t attr_addr = (saved_stack_pointer(chain.saved) - 4096 - 64) & ~0xfULL;
+  const std::uint64_t handled = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
+  if (!write_bytes(t.tid, attr_addr, &handled, sizeof handled) ||
+      !rewrite_syscall(t.tid, chain.saved, SYS_landlock_create_ruleset,
+                       {attr_addr, sizeof handled, 0})) {
+    opts_.log->error(fmt::format("pid {}: cannot inject its Landlock nesting", t.tid));
+    t.nest_failed = true;
+    skip_syscall(t.tid);
+    t.nest = chain;
+    t.nest->step = 3;  // straight to the end: restart the call
+    ++t.proc->nest_chains;
+    resume(t.tid);
+    return;
+  }
+  t.nest = chain;
+  ++t.proc->nest_chains;
+  resume(t.tid);
+}
+
+// One exit stop of the chain. The chain's result is believed only if the thread has no seccomp
+// filter we did not stack: one of its own could answer landlock_restrict_self with 0.
+void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
+  auto& c = *t.nest;
+  const auto next = [&](std::int64_t nr, std::uint64_t a0) {
+    if (!reissue_syscall(t.tid, c.saved, nr, {a0, 0, 0})) t.nest.reset();
+  };
+  switch (c.step++) {
+    case 0:
+      c.fd = info.rval;
+      if (c.fd >= 0) return next(SYS_landlock_restrict_self, static_cast<std::uint64_t>(c.fd));
+      c.step = 3;  // fall through to the end
+      break;
+    case 1:
+      c.restricted = info.rval;
+      return next(SYS_close, static_cast<std::uint64_t>(c.fd));
+    default: break;
+  }
+  const long filters = status_field(t.tid, "Seccomp_filters:");
+  const bool nested = c.restricted == 0 && filters == t.proc->our_filters;
+  const ThreadState::NestChain done = c;
+  t.nest.reset();
+  --t.proc->nest_chains;
+  if (nested) {
+    // One layer is enough to catch up: from it the thread reaches only what it creates itself,
+    // and a narrowing it makes later nests it again. The xpledge caller is one narrowing ahead
+    // until it commits.
+    t.nest_level = t.proc->nest_level + (done.for_xpledge ? 1 : 0);
+  } else {
+    opts_.log->error(fmt::format(
+        "pid {}: cannot nest its Landlock domain (create_ruleset {}, restrict_self {}, seccomp "
+        "filters {} of which {} ours){}", t.tid, done.fd, done.restricted, filters,
+        t.proc->our_filters,
+        done.for_xpledge ? ": xpledge fails with EPERM" : ": its process narrowed, so it is killed"));
+    if (!done.for_xpledge) kill(t.proc->tgid, SIGKILL);
+    else t.nest_failed = true;
+  }
+  restore_regs_and_restart(t.tid, done.saved);
+  unpark(t.proc);
 }
 
 // The one place that gathers a guard's inputs.
@@ -1043,6 +1197,10 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     on_scratch_attached(t, info);
     return;
   }
+  if (t.nest) {
+    on_nest_step(t, info);
+    return;
+  }
   if (t.watch_seccomp) {
     t.watch_seccomp = false;
     --t.proc->seccomp_running;
@@ -1072,7 +1230,7 @@ void Tracer::resume(pid_t tid, int sig) {
   const bool need_exit =
       it != threads_.end() &&
       (it->second.pending_return || it->second.injected || it->second.scratch_regs ||
-       it->second.exec_filter || it->second.watch_seccomp);
+       it->second.exec_filter || it->second.watch_seccomp || it->second.nest);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
 }
