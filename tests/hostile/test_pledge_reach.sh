@@ -14,4 +14,18 @@ hx -p "$POLICIES/allow_all.yaml" -- "$A/pledge_reach"
 note "$(cat "$T/out")"
 assert_held
 assert_ok child thread-blocked thread-spin
+
+# Landlock nests 16 domains: the sandbox's own and 15 narrowings; the 16th fails closed (EPERM,
+# logged), it does not narrow the promises without the domain.
+steps=()
+cur="chown cpath dns dpath exec fattr flock id inet proc prot_exec recvfd rpath sendfd settime stdio tmppath tty unix unveil vminfo wpath"
+for w in $cur; do
+  [ "$w" = stdio ] && continue
+  cur=$(echo " $cur " | sed "s/ $w / /")
+  steps+=("pledge:$cur")
+done
+hx -- "$VICTIMS/../pledge_victims/pledge_steps" "${steps[@]:0:16}"
+[ "$(grep -c '^pledge:.* = ok$' "$T/out")" -eq 15 ] || fail "expected 15 narrowings to succeed"
+[ "$(grep -c '^pledge:.* = EPERM$' "$T/out")" -eq 1 ] || fail "expected the 16th narrowing to fail"
+assert_logged "error: pid [0-9]+: cannot nest its Landlock domain .*restrict_self -7"
 exit 0
