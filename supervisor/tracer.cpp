@@ -885,9 +885,13 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
                               next.promises ? fmt::format("\"{}\"", catalogue().format(*next.promises)) : "unchanged",
                               next.execpromises ? fmt::format("\"{}\"", catalogue().format(*next.execpromises)) : "unset"));
   // A filter is stacked unless the kernel already traces every call outside the new promises.
+  // Other threads must stop at their next call to nest: until then the kernel may let nothing
+  // run unseen in the process (an empty promise set; filters cannot be removed, so it stays).
+  const bool stop_all = narrows && landlock_nesting() && multithreaded(t.proc);
+  const PromiseSet in_filter = stop_all || !next.promises ? PromiseSet{} : *next.promises;
   const auto& in_kernel = t.proc->kernel_allows;
   const bool narrowed =
-      next.promises && !(in_kernel && in_kernel->subset_of(*next.promises));
+      next.promises && !(in_kernel && in_kernel->subset_of(in_filter));
   // Threads behind this level nest at their next call, once the pledge is committed (not before:
   // the filter being stacked would change their count while they check it).
   const int commit_level = narrows && landlock_nesting() ? t.nest_level : t.proc->nest_level;
@@ -911,10 +915,6 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
       if (why.empty()) why = "no path scratch area in this process";
       break;
   }
-  // Other threads must stop at their next call to nest: until then the kernel lets nothing run
-  // unseen in this process (an empty promise set; filters cannot be removed, so it stays).
-  const PromiseSet in_filter =
-      narrows && landlock_nesting() && multithreaded(t.proc) ? PromiseSet{} : *next.promises;
   if (why.empty() && inject_pledge_filter(t, in_filter, why)) {
     t.pending_pledge = next;
     t.pending_nest_level = commit_level;
