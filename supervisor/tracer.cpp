@@ -470,6 +470,11 @@ void Tracer::on_new_child(ThreadState& parent) {
       // space is its parent's (CLONE_VM) or a copy to be verified.
       proc = std::make_shared<ProcessState>(*parent.proc);
       proc->tgid = child;
+      // What other threads of the parent are doing is not the child's: it has one thread.
+      proc->filter_injector = 0;
+      proc->seccomp_running = 0;
+      proc->nest_chains = 0;
+      proc->parked.clear();
       if (!shares_address_space(parent.proc->tgid, child)) {
         proc->mm = std::make_shared<AddressSpace>();
         if (parent.proc->mm->scratch != AddressSpace::Scratch::absent)
