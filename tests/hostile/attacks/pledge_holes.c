@@ -9,6 +9,9 @@
 //   fake-race: as fake, but the program's filter fakes only seccomp() calls whose program lies
 //     where the supervisor's does, while a sibling thread stacks real filters with TSYNC as fast
 //     as it can, so that the caller's filter count rises anyway (20 tries);
+//   fork-busy: a thread keeps installing seccomp filters of its own while the main thread forks
+//     children that pledge: a child must not inherit its parent's in-flight seccomp traffic
+//     (its xpledge would wait for ever);
 //   swap: a sibling thread scans the caller's stack for the injected struct sock_fprog and
 //     points it at an allow-all program before the kernel copies it (50 tries).
 #include "attack.h"
@@ -130,6 +133,33 @@ static void variant_fake_race(void) {
     ok("fake-race", "20 tries: every pledge refused (%d) or enforced", refused);
 }
 
+static void *filter_loop(void *arg) {
+  struct sock_fprog allow = {1, (struct sock_filter[]){BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}};
+  for (int i = 0; i < 2000 && !atomic_load((_Atomic int *)arg); i++)
+    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &allow);
+  return NULL;
+}
+
+static void variant_fork_busy(void) {
+  static _Atomic int stop;
+  pthread_t t;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return setup_error("fork-busy", "no_new_privs");
+  if (pthread_create(&t, NULL, filter_loop, (void *)&stop) != 0)
+    return setup_error("fork-busy", "pthread_create");
+  int done = 0;
+  for (int i = 0; i < 50; i++) {
+    pid_t pid = fork();
+    if (pid < 0) break;
+    if (pid == 0) _exit(xpledge("stdio", NULL) == 0 || errno == EPERM ? 0 : 1);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    done += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  }
+  atomic_store(&stop, 1);
+  pthread_join(t, NULL);
+  ok("fork-busy", "%d of 50 children pledged (or were refused) and exited", done);
+}
+
 // swap: the caller publishes where its stack is; the sibling rewrites what looks like the
 // injected fprog (a length, padding, then a pointer just above it) below that.
 static _Atomic uintptr_t g_sp;
@@ -202,7 +232,7 @@ int main(int argc, char **argv) {
   ssize_t n = readlink("/proc/self/exe", g_self, sizeof g_self - 1);
   if (n <= 0) return setup_error("self", "readlink: %s", errname(errno)), finish();
   g_self[n] = 0;
-  static const char *all[] = {"exec", "fake", "fake-race", "swap", NULL};
+  static const char *all[] = {"exec", "fake", "fake-race", "fork-busy", "swap", NULL};
   const char **names = argc > 2 ? (const char **)argv + 2 : all;
   for (int i = 0; names[i]; i++) {
     pid_t pid = fork();
@@ -211,6 +241,7 @@ int main(int argc, char **argv) {
       if (strcmp(names[i], "exec") == 0) variant_exec();
       else if (strcmp(names[i], "fake") == 0) variant_fake();
       else if (strcmp(names[i], "fake-race") == 0) variant_fake_race();
+      else if (strcmp(names[i], "fork-busy") == 0) variant_fork_busy();
       else if (strcmp(names[i], "swap") == 0) variant_swap();
       else setup_error(names[i], "unknown variant");
       _exit(finish());
