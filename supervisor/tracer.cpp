@@ -252,6 +252,7 @@ class Tracer {
   void unpark(const std::shared_ptr<ProcessState>& proc);
   enum class Area : std::uint8_t { ready, attaching, unavailable };
   Area attach_scratch(ThreadState& t, std::string& why);
+  Area stack_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
   bool landlock_nesting() const { return confine_.landlock_abi > 0; }
   void start_nest(ThreadState& t, bool for_xpledge);
   void on_nest_step(ThreadState& t, const SyscallStopInfo& info);
@@ -910,17 +911,10 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
     resume(tid);
     return;
   }
-  // The program must be read by the kernel from the read-only scratch area: attach it first
-  // (the xpledge() call restarts and comes back here).
   std::string why;
-  switch (attach_scratch(t, why)) {
-    case Area::ready: break;
-    case Area::attaching: return;
-    case Area::unavailable:
-      if (why.empty()) why = "no path scratch area in this process";
-      break;
-  }
-  if (why.empty() && inject_pledge_filter(t, in_filter, why)) {
+  const Area area = stack_pledge_filter(t, in_filter, why);
+  if (area == Area::attaching) return;
+  if (area == Area::ready) {
     t.pending_pledge = next;
     t.pending_nest_level = commit_level;
     resume(tid);  // to the exit stop of the injected seccomp()
@@ -932,6 +926,19 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
   skip_syscall(tid);
   set_return_value(tid, -ENOMEM);
   resume(tid);
+}
+
+// The kernel must read the program from the read-only scratch area: attaches it first if need
+// be (`attaching`: the call restarts and comes back), then injects the filter (`ready`: t is to
+// be resumed to its exit stop). `unavailable`: neither worked, `why` says why.
+Tracer::Area Tracer::stack_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why) {
+  const Area area = attach_scratch(t, why);
+  if (area == Area::attaching) return area;
+  if (area == Area::unavailable) {
+    if (why.empty()) why = "no path scratch area in this process";
+    return area;
+  }
+  return inject_pledge_filter(t, set, why) ? Area::ready : Area::unavailable;
 }
 
 // Turns t's current call into seccomp(SET_MODE_FILTER, TSYNC, fprog) for `set`. The program
@@ -1018,14 +1025,9 @@ void Tracer::on_exec_filter(ThreadState& t, const SyscallStopInfo& info) {
     return;
   }
   std::string why;
-  switch (attach_scratch(t, why)) {
-    case Area::ready: break;
-    case Area::attaching: return;
-    case Area::unavailable:
-      if (why.empty()) why = "no path scratch area in this process";
-      break;
-  }
-  if (why.empty() && inject_pledge_filter(t, *t.exec_filter, why)) {
+  const Area area = stack_pledge_filter(t, *t.exec_filter, why);
+  if (area == Area::attaching) return;
+  if (area == Area::ready) {
     resume(t.tid);
     return;
   }

@@ -155,4 +155,28 @@ ATTACK_FN int became_stopped(pid_t pid, int ms) {
   return 0;
 }
 
+// run_variants(NAMES, FN): FN(name) for each name in the NULL-terminated NAMES, each in its own
+// forked process (an attack that works leaves that process in any state); a variant that dies
+// or exits 1 or 2 counts as a set-up error, a bypass, a set-up error. Returns finish().
+#include <sys/wait.h>
+ATTACK_FN int run_variants(const char **names, void (*fn)(const char *name)) {
+  for (int i = 0; names[i]; i++) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      setup_error(names[i], "fork: %s", errname(errno));
+      break;
+    }
+    if (pid == 0) {
+      fn(names[i]);
+      _exit(finish());
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st)) setup_error(names[i], "the variant died: status %#x", st);
+    else if (WEXITSTATUS(st) == 1) g_bypass = 1;
+    else if (WEXITSTATUS(st) == 2) g_setup_error = 1;
+  }
+  return finish();
+}
+
 #endif

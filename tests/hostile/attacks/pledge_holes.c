@@ -219,6 +219,15 @@ static void variant_swap(void) {
     ok("swap", "50 tries, socket() refused after every pledge (%d pledges refused)", refused);
 }
 
+static void variant(const char *name) {
+  if (strcmp(name, "exec") == 0) variant_exec();
+  else if (strcmp(name, "fake") == 0) variant_fake();
+  else if (strcmp(name, "fake-race") == 0) variant_fake_race();
+  else if (strcmp(name, "fork-busy") == 0) variant_fork_busy();
+  else if (strcmp(name, "swap") == 0) variant_swap();
+  else setup_error(name, "unknown variant");
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     say(2, "usage: pledge_holes DIR [VARIANT...]\n");
@@ -234,23 +243,5 @@ int main(int argc, char **argv) {
   g_self[n] = 0;
   static const char *all[] = {"exec", "fake", "fake-race", "fork-busy", "swap", NULL};
   const char **names = argc > 2 ? (const char **)argv + 2 : all;
-  for (int i = 0; names[i]; i++) {
-    pid_t pid = fork();
-    if (pid < 0) return setup_error(names[i], "fork: %s", errname(errno)), finish();
-    if (pid == 0) {
-      if (strcmp(names[i], "exec") == 0) variant_exec();
-      else if (strcmp(names[i], "fake") == 0) variant_fake();
-      else if (strcmp(names[i], "fake-race") == 0) variant_fake_race();
-      else if (strcmp(names[i], "fork-busy") == 0) variant_fork_busy();
-      else if (strcmp(names[i], "swap") == 0) variant_swap();
-      else setup_error(names[i], "unknown variant");
-      _exit(finish());
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    if (!WIFEXITED(st)) setup_error(names[i], "the variant died: status %#x", st);
-    else if (WEXITSTATUS(st) == 1) g_bypass = 1;
-    else if (WEXITSTATUS(st) == 2) g_setup_error = 1;
-  }
-  return finish();
+  return run_variants(names, variant);
 }

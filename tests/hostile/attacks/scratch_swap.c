@@ -134,22 +134,5 @@ int main(int argc, char **argv) {
   static const char *all[] = {"munmap", "shmdt", "mmap-fixed", "shmat-remap", "mremap-away",
                               "mremap-onto", "dontfork", NULL};
   const char **names = argc > 2 ? (const char **)argv + 2 : all;
-  for (int i = 0; names[i]; i++) {
-    pid_t pid = fork();
-    if (pid < 0) return setup_error(names[i], "fork: %s", errname(errno)), finish();
-    if (pid == 0) {
-      variant(names[i]);
-      _exit(finish());
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    if (!WIFEXITED(st)) {
-      setup_error(names[i], "the variant died: status %#x", st);
-    } else if (WEXITSTATUS(st) == 1) {
-      g_bypass = 1;
-    } else if (WEXITSTATUS(st) == 2) {
-      g_setup_error = 1;
-    }
-  }
-  return finish();
+  return run_variants(names, variant);
 }
