@@ -231,6 +231,11 @@ class Tracer {
   void on_new_child(ThreadState& parent);
   void on_exec(ThreadState& t);
   void on_gone(pid_t tid, const Stop& stop);
+  // What is held for a tid that has ended: its path scratch slot, its kept memory file.
+  void release_tid(pid_t tid) {
+    scratch_.release(tid);
+    forget_tracee_memory(tid);
+  }
   void on_syscall(ThreadState& t, bool seccomp_stop);
   void on_syscall_exit(ThreadState& t, const SyscallStopInfo& info);
   void enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v, bool seccomp_stop,
@@ -464,6 +469,7 @@ void Tracer::on_new_child(ThreadState& parent) {
   const pid_t parent_tid = parent.tid;
   if (ptrace(PTRACE_GETEVENTMSG, parent_tid, nullptr, &msg) == 0 && msg != 0) {
     const auto child = static_cast<pid_t>(msg);
+    forget_tracee_memory(child);  // a reused tid: nothing kept for its last owner is its
     const pid_t tgid = read_tgid(child);
     std::shared_ptr<ProcessState> proc = parent.proc;
     if (tgid != parent.proc->tgid) {
@@ -540,7 +546,7 @@ void Tracer::on_exec(ThreadState& t) {
     if (old != threads_.end()) {
       ThreadState moved = std::move(old->second);
       moved.tid = tid;
-      scratch_.release(static_cast<pid_t>(former));
+      release_tid(static_cast<pid_t>(former));
       threads_.erase(old);
       threads_[tid] = std::move(moved);
       proc = threads_[tid].proc;
@@ -549,7 +555,7 @@ void Tracer::on_exec(ThreadState& t) {
   if (proc) {
     for (auto it = threads_.begin(); it != threads_.end();) {
       if (it->first != tid && it->second.proc == proc) {
-        scratch_.release(it->first);  // swept away by the exec: no exit event will come
+        release_tid(it->first);  // swept away by the exec: no exit event will come
         it = threads_.erase(it);
       } else {
         ++it;
@@ -566,6 +572,7 @@ void Tracer::on_exec(ThreadState& t) {
     // A new image: a new address space, whoever shared the old one (a vfork parent keeps it).
     proc->mm = std::make_shared<AddressSpace>();
   }
+  forget_tracee_memory(tid);  // the memory file kept for it reads the old image
   resume(tid);
 }
 
@@ -584,7 +591,7 @@ void Tracer::on_gone(pid_t tid, const Stop& stop) {
     unpark(proc);
   }
   threads_.erase(tid);
-  scratch_.release(tid);
+  release_tid(tid);
   if (!was_embryo) reap_orphan_embryos();
   if (tid == main_pid_) {
     result_.kind = stop.kind == StopKind::exited ? RunResult::Kind::exited
