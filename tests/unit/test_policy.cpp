@@ -319,6 +319,28 @@ TEST_CASE("default policy: loads, denies the dangerous, allows the ordinary") {
   CHECK_FALSE(p.abi_allowed(Abi::i386));
 }
 
+// Issue 23: the calls newer than libseccomp, each placed with its older twin.
+TEST_CASE("default policy: the calls newer than libseccomp are classified") {
+  const Policy p = load_default_policy();
+  for (const char* name : {"open_tree_attr", "open_tree", "lsm_set_self_attr"}) {
+    CAPTURE(name);
+    const Verdict v = eval(p, Abi::x86_64, name);
+    CHECK(v.action == Action::deny);
+    CHECK(v.err == EPERM);
+    CHECK(v.rule->list == "deny");
+  }
+  for (const char* name : {"mseal", "setxattrat", "getxattrat", "listxattrat", "removexattrat",
+                           "file_getattr", "file_setattr", "statmount", "listmount", "listns",
+                           "lsm_get_self_attr", "lsm_list_modules", "uprobe", "uretprobe"}) {
+    CAPTURE(name);
+    CHECK(eval(p, Abi::x86_64, name).action == Action::allow);
+    CHECK(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, name)));
+  }
+  const Verdict unknown = p.evaluate(CallContext{Syscall{Abi::x86_64, 999, {}}, {}});
+  CHECK(unknown.action == Action::deny);
+  CHECK(unknown.err == ENOSYS);
+}
+
 // ---- unknown numbers and the calls newer than libseccomp ---------------------------------------
 
 TEST_CASE("unknown numbers: ENOSYS under every policy unless `unknown: allow`") {
