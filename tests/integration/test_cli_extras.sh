@@ -27,6 +27,20 @@ xp_cmd --version
 assert_exit 0
 assert_line "$T/out" "xpledge 0.1.0"
 
+# --- check: how unknown syscalls are treated, and whether the kernel is ahead (issue 23) ---------
+xp_cmd check
+assert_exit 0
+assert_contains "$T/out" '^unknown syscalls: deny \(errno ENOSYS, logged once per number\); named: libseccomp [0-9.]+ \+ Linux [0-9.]+ supplement$'
+assert_contains "$T/out" '^kernel: tables named by libseccomp [0-9.]+ \+ the Linux [0-9.]+ supplement; the running kernel implements '
+printf 'version: 1\ndefault: deny\nunknown: allow\n' >"$T/unknown-allow.yaml"
+xp_cmd check "$T/unknown-allow.yaml"
+assert_exit 0
+assert_contains "$T/out" '^unknown syscalls: allow \(unknown: allow\)'
+printf 'version: 1\ndefault: deny\nunknown: sometimes\n' >"$T/unknown-bad.yaml"
+xp_cmd check "$T/unknown-bad.yaml"
+assert_exit 125
+assert_contains "$T/err" "unknown-bad.yaml:3:10: error: 'unknown' must be allow or deny; got 'sometimes'"
+
 # Every subcommand, with its own subcommands ("import oci").
 all=()
 for s in $(subcommands); do
