@@ -61,6 +61,13 @@ xp_cmd check "$T/oci.yaml"
 assert_exit 0
 assert_contains "$T/out" 'clone3, errno ENOSYS'
 assert_contains "$T/out" 'personality if arg0 eq 0'
+# A name the tables cannot map in a rule that denies: nothing is imported (fail closed).
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mseal", "frobnicate_at"], "action": "SCMP_ACT_ERRNO"}]}\n' >"$T/deny-unknown.json"
+xp_cmd import oci "$T/deny-unknown.json"
+assert_exit 125
+assert_contains "$T/err" "^xpledge: error: 1 name\\(s\\) in rules that deny or kill are not system calls this build knows"
+assert_contains "$T/err" "deny-unknown.json:1:50: syscalls\\[0\\] \\(mseal, ...\\): 'frobnicate_at'"
+[ ! -s "$T/out" ] || fail "import oci wrote a policy although it failed"
 xp_cmd import oci --caps CAP_SYS_ADMIN "$FIXTURES/oci/small.json"
 assert_exit 0
 assert_contains "$T/out" '^  - mount$'
