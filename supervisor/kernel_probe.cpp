@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include "syscalls.hpp"
 
@@ -39,22 +40,33 @@ long raw_call(Abi abi, std::int64_t nr) {
   return ret;
 }
 
-// The child's exit code: the errno (1..255), 0 for a result, signals and hangs as they come.
-std::string run_in_child(Abi abi, std::int64_t nr, bool& enosys) {
-  enosys = false;
+// Runs `body` (which ends with _exit) in a throw-away child under an alarm: its wait status,
+// or nullopt when fork failed (errno set).
+template <typename Body>
+std::optional<int> in_child(Body body) {
   const pid_t pid = fork();
-  if (pid < 0) return std::string("fork failed: ") + std::strerror(errno);
+  if (pid < 0) return std::nullopt;
   if (pid == 0) {
     alarm(kAlarm);
-    errno = 0;
-    const long r = raw_call(abi, nr);
-    _exit(r == -1 ? (errno & 0xff) : 0);
+    body();
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status)) {
-    const int code = WEXITSTATUS(status);
+  return status;
+}
+
+// The child exits with the errno (1..255), 0 for a result; signals and hangs as they come.
+std::string run_in_child(Abi abi, std::int64_t nr, bool& enosys) {
+  enosys = false;
+  const auto status = in_child([&] {
+    errno = 0;
+    const long r = raw_call(abi, nr);
+    _exit(r == -1 ? (errno & 0xff) : 0);
+  });
+  if (!status) return std::string("fork failed: ") + std::strerror(errno);
+  if (WIFEXITED(*status)) {
+    const int code = WEXITSTATUS(*status);
     if (code == ENOSYS) {
       enosys = true;
       return "ENOSYS";
@@ -63,9 +75,9 @@ std::string run_in_child(Abi abi, std::int64_t nr, bool& enosys) {
     const char* name = strerrorname_np(code);
     return "errno " + (name ? std::string(name) : std::to_string(code));
   }
-  if (WIFSIGNALED(status)) {
-    if (WTERMSIG(status) == SIGALRM) return "hung";
-    return "killed by " + signal_label(WTERMSIG(status));
+  if (WIFSIGNALED(*status)) {
+    if (WTERMSIG(*status) == SIGALRM) return "hung";
+    return "killed by " + signal_label(WTERMSIG(*status));
   }
   return "stopped";
 }
@@ -74,25 +86,19 @@ std::string run_in_child(Abi abi, std::int64_t nr, bool& enosys) {
 bool abi_reachable(Abi abi, std::string& why) {
   if (abi == Abi::x86_64) return true;
   const std::int64_t getpid_nr = *syscall_nr(abi, "getpid");
-  const pid_t pid = fork();
-  if (pid < 0) {
+  const auto status = in_child([&] {
+    const long r = abi == Abi::i386 ? raw_call(abi, getpid_nr) : syscall(getpid_nr);
+    _exit(r == static_cast<long>(getpid()) ? 0 : 1);
+  });
+  if (!status) {
     why = std::string("fork failed: ") + std::strerror(errno);
     return false;
   }
-  if (pid == 0) {
-    alarm(kAlarm);
-    const long r = abi == Abi::i386 ? raw_call(abi, getpid_nr) : syscall(getpid_nr);
-    _exit(r == static_cast<long>(getpid()) ? 0 : 1);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0) return true;
   why = abi == Abi::i386
             ? "int $0x80 does not reach the 32-bit entry (no IA32 emulation in this kernel)"
             : "the kernel refuses x32 calls (no CONFIG_X86_X32_ABI)";
-  if (WIFSIGNALED(status))
-    why += "; the check was killed by " + signal_label(WTERMSIG(status));
+  if (WIFSIGNALED(*status)) why += "; the check was killed by " + signal_label(WTERMSIG(*status));
   return false;
 }
 

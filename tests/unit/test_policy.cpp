@@ -36,6 +36,11 @@ Verdict eval(const Policy& p, Abi abi, const char* name, std::array<std::uint64_
   return p.evaluate(CallContext{Syscall{abi, nr_of(abi, name), args}, {}});
 }
 
+// A call by raw number (one the tables may not name), no arguments.
+Verdict eval_nr(const Policy& p, std::int64_t nr, Abi abi = Abi::x86_64) {
+  return p.evaluate(CallContext{Syscall{abi, nr, {}}, {}});
+}
+
 Verdict eval_paths(const Policy& p, const char* name, std::vector<PathArg> paths) {
   return p.evaluate(CallContext{Syscall{Abi::x86_64, nr_of(Abi::x86_64, name), {}}, paths});
 }
@@ -336,7 +341,7 @@ TEST_CASE("default policy: the calls newer than libseccomp are classified") {
     CHECK(eval(p, Abi::x86_64, name).action == Action::allow);
     CHECK(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, name)));
   }
-  const Verdict unknown = p.evaluate(CallContext{Syscall{Abi::x86_64, 999, {}}, {}});
+  const Verdict unknown = eval_nr(p, 999);
   CHECK(unknown.action == Action::deny);
   CHECK(unknown.err == ENOSYS);
 }
@@ -349,7 +354,7 @@ TEST_CASE("unknown numbers: ENOSYS under every policy unless `unknown: allow`") 
     const Policy p = load_policy_string(
         std::string("version: 1\ndefault: ") + def + "\nerrno: EUCLEAN\n", "u.yaml");
     for (std::int64_t nr : {400L, 999L, 10001L, -5L}) {
-      const Verdict v = p.evaluate(CallContext{Syscall{Abi::x86_64, nr, {}}, {}});
+      const Verdict v = eval_nr(p, nr);
       CHECK(v.action == Action::deny);
       CHECK(v.err == ENOSYS);
       CHECK(v.rule->list == "unknown");
@@ -361,14 +366,13 @@ TEST_CASE("unknown numbers: ENOSYS under every policy unless `unknown: allow`") 
   }
   const Policy open = load_policy_string(
       "version: 1\ndefault: allow\nunknown: allow\n", "u.yaml");
-  const Verdict v = open.evaluate(CallContext{Syscall{Abi::x86_64, 999, {}}, {}});
+  const Verdict v = eval_nr(open, 999);
   CHECK(v.action == Action::allow);
   CHECK(v.rule->list == "default");
   const Policy explicit_deny = load_policy_string(
       "version: 1\ndefault: allow\nunknown: deny\n", "u.yaml");
-  CHECK(explicit_deny.evaluate(CallContext{Syscall{Abi::x86_64, 999, {}}, {}}).err == ENOSYS);
-  CHECK(explicit_deny.evaluate(CallContext{Syscall{Abi::x86_64, 999, {}}, {}}).rule->describe() ==
-        "unknown@u.yaml:3:10");
+  CHECK(eval_nr(explicit_deny, 999).err == ENOSYS);
+  CHECK(eval_nr(explicit_deny, 999).rule->describe() == "unknown@u.yaml:3:10");
 }
 
 TEST_CASE("malformed: unknown: takes allow or deny, top level only") {
