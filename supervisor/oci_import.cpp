@@ -157,7 +157,8 @@ class Importer {
   std::set<Abi> abis_;
   std::map<std::string, std::vector<Entry>> lists_;  // "allow", "deny", "kill", "log"
   std::vector<std::string> notes_;
-  std::set<std::string> unknown_names_;
+  std::set<std::string> unknown_names_;     // in rules that allow or log: left out, warned
+  std::vector<std::string> unmappable_denials_;  // in rules that deny or kill: an error
 };
 
 void Importer::read_default(const YAML::Node& root) {
@@ -402,7 +403,10 @@ void Importer::read_entry(const YAML::Node& e, std::size_t i) {
     out.label += ": " + one_line(c.Scalar());
   for (const auto& n : names) {
     if (!name_known(n)) {
-      unknown_names_.insert(n);
+      // Leaving a name out of an allow rule only refuses more; out of a deny rule it could let
+      // through a call the profile meant to stop: that fails the import (issue 23).
+      if (list == "allow" || list == "log") unknown_names_.insert(n);
+      else unmappable_denials_.push_back(where(name_, e) + ": " + label + ": '" + n + "'");
       continue;
     }
     for (const auto& conds : alternatives) out.rules.push_back({n, conds, err});
@@ -440,12 +444,22 @@ std::string Importer::run(std::string_view json) {
     throw OciImportError(name_ + ":" + std::to_string(e.mark.line + 1) + ":" +
                          std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+  const std::string tables = "libseccomp " + libseccomp_version() + " + the Linux " +
+                           std::string(syscall_tables_release()) + " supplement";
+  if (!unmappable_denials_.empty()) {
+    std::string list;
+    for (const auto& d : unmappable_denials_) list += "\n  " + d;
+    throw OciImportError(
+        std::to_string(unmappable_denials_.size()) +
+        " name(s) in rules that deny or kill are not system calls this build knows (" + tables +
+        "); importing without them could let those calls run, so nothing is imported:" + list);
+  }
   if (!unknown_names_.empty()) {
     std::string list;
     for (const auto& n : unknown_names_) list += (list.empty() ? "" : " ") + n;
     warn(std::to_string(unknown_names_.size()) +
-         " names are not system calls on x86_64, i386 or x32 (libseccomp does not know them); "
-         "left out: " + list);
+         " names in rules that allow are not system calls on x86_64, i386 or x32 (" + tables +
+         "); left out: " + list);
   }
   if (kernel_assumed_)
     warn("no kernel version given: every minKernel condition counted as met");

@@ -1,6 +1,7 @@
 #include "policy.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -168,9 +169,20 @@ std::string_view arg_op_name(ArgOp op) {
 
 void Policy::Impl::index_rules() {
   for (auto& m : by_nr) m.clear();
-  for (std::size_t i = 0; i < rules.size(); ++i)
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const Rule& r = rules[i];
     for (Abi abi : kAllAbis)
-      if (const auto nr = rules[i].nr[abi_index(abi)]) by_nr[abi_index(abi)][*nr].push_back(i);
+      if (const auto nr = r.nr[abi_index(abi)]) by_nr[abi_index(abi)][*nr].push_back(i);
+    // A path rule on setxattr also governs lsetxattr and setxattrat: the same operation on the
+    // same path, so a program cannot step around it by picking a sibling. Argument conditions
+    // are positional and the siblings' positions differ: those rules stay on their own call.
+    if (!r.has_path_conditions() || !r.args.empty()) continue;
+    for (std::string_view sibling : path_family(r.syscall)) {
+      if (sibling == r.syscall) continue;
+      for (Abi abi : kAllAbis)
+        if (const auto nr = syscall_nr(abi, sibling)) by_nr[abi_index(abi)][*nr].push_back(i);
+    }
+  }
 }
 
 Policy::Policy(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -178,6 +190,8 @@ Policy::Policy(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 Verdict Policy::evaluate(const CallContext& ctx) const {
   const Impl& p = *impl_;
   if (!abi_allowed(ctx.call.abi)) return {Action::deny, p.err, &p.abi_ref};
+  if (!p.allow_unknown && !syscall_known(ctx.call.abi, ctx.call.nr))
+    return {Action::deny, ENOSYS, &p.unknown_ref};
   const auto& index = p.by_nr[abi_index(ctx.call.abi)];
   if (const auto it = index.find(ctx.call.nr); it != index.end()) {
     for (std::size_t i : it->second) {
@@ -202,6 +216,7 @@ bool Policy::needs_paths(Abi abi, std::int64_t nr) const {
 bool Policy::allows_unconditionally(Abi abi, std::int64_t nr) const {
   const Impl& p = *impl_;
   if (!abi_allowed(abi)) return false;
+  if (!p.allow_unknown && !syscall_known(abi, nr)) return false;
   const auto& index = p.by_nr[abi_index(abi)];
   if (const auto it = index.find(nr); it != index.end()) {
     for (std::size_t i : it->second) {
@@ -223,6 +238,7 @@ bool Policy::allows_unconditionally(Abi abi, std::int64_t nr) const {
 ArgAlternatives Policy::register_grants(Abi abi, std::int64_t nr) const {
   const Impl& p = *impl_;
   if (abi != Abi::x86_64 || !abi_allowed(abi)) return {};
+  if (!p.allow_unknown && !syscall_known(abi, nr)) return {};
   ArgAlternatives granted;
   ArgAlternatives open{{}};
   auto grant = [&](const ArgAlternatives& alts) {
@@ -337,6 +353,11 @@ std::string describe_policy(const Policy& policy) {
   out += "\npromises: ";
   out += p.promises ? PromiseCatalogue::builtin().format(*p.promises) : std::string("(none)");
   out += "\npledge violation: " + std::string(action_name(p.pledge_violation)) + "\n";
+  out += "unknown syscalls: ";
+  out += p.allow_unknown ? std::string("allow (unknown: allow)")
+                         : std::string("deny (errno ENOSYS, logged once per number)");
+  out += "; named: libseccomp " + libseccomp_version() + " + Linux " +
+         std::string(syscall_tables_release()) + " supplement\n";
   for (Abi abi : kAllAbis) {
     out += "\n";
     if (policy.abi_allowed(abi))

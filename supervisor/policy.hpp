@@ -137,11 +137,16 @@ struct Policy::Impl {
   RuleRef default_ref{"default", 0, {}};
   RuleRef abi_ref{"abi", 0, {}};
   RuleRef promises_ref{"promises", 0, {}};
+  // A number this build does not name (syscalls.hpp) is refused with ENOSYS, as by a kernel
+  // that lacks it, unless the policy says `unknown: allow`.
+  bool allow_unknown = false;
+  RuleRef unknown_ref{"unknown", 0, {}};
   std::shared_ptr<const PromiseSet> promises;    // null: no `promises:` key
   Action pledge_violation = Action::deny;
   // Evaluation order: kill list, deny, log, allow; each in file order (includes expanded).
   std::vector<Rule> rules;
-  // Per ABI: syscall number -> indices into `rules`, ascending. Filled by index_rules().
+  // Per ABI: syscall number -> indices into `rules`, ascending. Filled by index_rules(); a rule
+  // with path conditions (and no args) is indexed under every call of its path_family() too.
   std::array<std::unordered_map<std::int64_t, std::vector<std::size_t>>, kAllAbis.size()> by_nr;
 
   void index_rules();

@@ -295,10 +295,12 @@ std::size_t list_slot(Action a) {
                                   kListOrder.begin());
 }
 
-constexpr std::string_view kTopKeys[] = {"version", "default", "errno", "abis",  "promises",
-                                         "pledge",  "include", "allow", "deny",  "kill", "log"};
+constexpr std::string_view kTopKeys[] = {"version", "default", "errno", "abis", "unknown",
+                                         "promises", "pledge", "include", "allow", "deny",
+                                         "kill", "log"};
 // Keys only the top-level policy may set; an included file contributes rules only.
-constexpr std::string_view kTopOnlyKeys[] = {"default", "errno", "abis", "promises", "pledge"};
+constexpr std::string_view kTopOnlyKeys[] = {"default", "errno", "abis", "unknown", "promises",
+                                             "pledge"};
 constexpr std::string_view kRuleKeys[] = {"syscall", "path", "access", "args", "errno"};
 constexpr std::string_view kArgKeys[] = {"index", "op", "value"};
 constexpr std::string_view kPledgeKeys[] = {"violation"};
@@ -328,6 +330,7 @@ class Loader {
   void read_version(const KeyMap& m, const YAML::Node& root);
   void read_default(const KeyMap& m, const YAML::Node& root, Policy::Impl& p);
   void read_abis(const KeyMap& m, Policy::Impl& p);
+  void read_unknown(const KeyMap& m, Policy::Impl& p);
   void read_promises(const KeyMap& m, Policy::Impl& p);
   void read_pledge(const KeyMap& m, Policy::Impl& p);
   std::optional<int> read_errno_value(const YAML::Node& n);
@@ -505,6 +508,19 @@ void Loader::read_abis(const KeyMap& m, Policy::Impl& p) {
     }
     p.abis[abi_index(*abi_from_name(s))] = true;
   }
+}
+
+// `unknown: allow | deny`: what a syscall number this build does not name gets (ENOSYS unless
+// allowed explicitly; see syscalls.hpp).
+void Loader::read_unknown(const KeyMap& m, Policy::Impl& p) {
+  const auto it = m.find("unknown");
+  if (it == m.end()) return;
+  const YAML::Node& n = it->second.value;
+  if (!expect(n, YAML::NodeType::Scalar, "'unknown'")) return;
+  p.unknown_ref.pos = pos_of(n);
+  if (n.Scalar() == "allow") p.allow_unknown = true;
+  else if (n.Scalar() == "deny") p.allow_unknown = false;
+  else error(pos_of(n), "'unknown' must be allow or deny; got " + squote(n.Scalar()));
 }
 
 void Loader::read_promises(const KeyMap& m, Policy::Impl& p) {
@@ -808,7 +824,7 @@ Policy Loader::load(std::string_view yaml, const std::string& file) {
   impl->source = file;
   impl->err = EPERM;
   impl->abis[abi_index(Abi::x86_64)] = true;
-  for (RuleRef* ref : {&impl->default_ref, &impl->abi_ref, &impl->promises_ref})
+  for (RuleRef* ref : {&impl->default_ref, &impl->abi_ref, &impl->promises_ref, &impl->unknown_ref})
     ref->pos = {file, 0, 0};
 
   std::error_code ec;
@@ -824,6 +840,7 @@ Policy Loader::load(std::string_view yaml, const std::string& file) {
       if (const auto it = keys->find("errno"); it != keys->end())
         if (const auto e = read_errno_value(it->second.value)) impl->err = *e;
       read_abis(*keys, *impl);
+      read_unknown(*keys, *impl);
       read_promises(*keys, *impl);
       read_pledge(*keys, *impl);
       Lists lists;

@@ -85,6 +85,19 @@ std::vector<std::vector<scmp_arg_cmp>> scratch_limits(const std::string& name) {
   return {{SCMP_A0(SCMP_CMP_GE, end)}};
 }
 
+// The number a rule for `name` (numbered `nr` on `abi`) is added with. libseccomp takes the
+// *native* number (or its pseudo-number for calls x86-64 lacks) and translates it by name to
+// each arch of the context; the ABI's own number would be read as an x86-64 one (i386 open = 5
+// = x86-64 fstat). A call only our supplement names (syscalls.hpp) has no libseccomp name: on
+// x86-64 its own number is used as is (libseccomp does not translate the native arch); on
+// i386/x32 it has none, and the call keeps stopping in the supervisor: the safe direction.
+int rule_number(Abi abi, const std::string& name, std::int64_t nr) {
+  const int native = seccomp_syscall_resolve_name(name.c_str());
+  if (native != __NR_SCMP_ERROR) return native;
+  if (abi == Abi::x86_64) return static_cast<int>(nr);
+  return __NR_SCMP_ERROR;
+}
+
 scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, Abi abi,
                                 std::string& error, int& allowed, GrantsFn grants = nullptr) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(0));
@@ -116,7 +129,7 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
     const auto nr = syscall_nr(abi, name);
     if (!nr) continue;
     if (guard_limits) {
-      const int native = seccomp_syscall_resolve_name(name.c_str());
+      const int native = rule_number(abi, name, *nr);
       if (native == __NR_SCMP_ERROR) continue;
       ArgAlternatives alts{{}};
       if (!allows(actx, abi, *nr)) alts = grants ? grants(actx, abi, *nr) : ArgAlternatives{};
@@ -127,7 +140,7 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
       if (!grants || abi != Abi::x86_64) continue;
       const auto alts = grants(actx, abi, *nr);
       if (alts.empty()) continue;
-      const int native = seccomp_syscall_resolve_name(name.c_str());
+      const int native = rule_number(abi, name, *nr);
       if (native == __NR_SCMP_ERROR) continue;
       bool any = false;
       if (std::find(scratch.begin(), scratch.end(), name) != scratch.end()) {
@@ -140,10 +153,7 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
     }
     // A call libseccomp cannot filter on this arch (it answers EFAULT/EDOM for some i386
     // multiplexed ones) simply keeps stopping: the safe direction.
-    // libseccomp takes the *native* number (or its pseudo-number for calls x86-64 lacks) and
-    // translates it by name to each arch of the context; the ABI's own number would be read as
-    // an x86-64 one (i386 open = 5 = x86-64 fstat).
-    const int native = seccomp_syscall_resolve_name(name.c_str());
+    const int native = rule_number(abi, name, *nr);
     if (native == __NR_SCMP_ERROR) continue;
     if (std::find(scratch.begin(), scratch.end(), name) != scratch.end()) {
       // On i386 every address is below the path scratch area's end: those always stop.

@@ -538,7 +538,12 @@ PromiseCheck PromiseCatalogue::check(const PromiseSet& set, const CallContext& c
                                      std::int64_t caller_tgid) const {
   PromiseCheck out;
   const CallRules* cr = impl_->find(ctx.call.abi, ctx.call.nr);
-  if (!cr) return out;
+  if (!cr) {
+    // A number this build does not name: ENOSYS, as the policy answers it (policy.cpp), not a
+    // violation (which may kill): a program probing a newer kernel's call falls back.
+    if (!syscall_known(ctx.call.abi, ctx.call.nr)) out.fixed_errno = ENOSYS;
+    return out;
+  }
   if (cr->always) {
     out.allowed = true;
     return out;

@@ -8,6 +8,8 @@
 
 namespace xpledge {
 
+#include "syscall_supplement.inc"
+
 namespace {
 
 // Numbers are probed upwards until kProbeGap in a row are unknown past the last known one (the
@@ -16,6 +18,8 @@ namespace {
 constexpr std::int64_t kMaxProbe = 1024;
 constexpr std::int64_t kProbeGap = 256;
 
+// libseccomp's numbers, then the supplement's where libseccomp has no name for the number (it
+// never names a number the supplement gives another name: a unit test checks both ways).
 std::vector<KnownSyscall> probe_numbers(Abi abi) {
   std::vector<KnownSyscall> out;
   const std::int64_t base = abi == Abi::x32 ? static_cast<std::int64_t>(kX32SyscallBit) : 0;
@@ -27,8 +31,30 @@ std::vector<KnownSyscall> probe_numbers(Abi abi) {
       last = n;
     }
   }
+  for (const SupplementSyscall& s : kSupplement) {
+    const auto nr = s.nr(abi);
+    const bool named = std::any_of(out.begin(), out.end(), [&](const KnownSyscall& k) {
+      return k.nr == nr || k.name == s.name;
+    });
+    if (nr && !named) out.push_back({*nr, std::string(s.name)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const KnownSyscall& a, const KnownSyscall& b) { return a.nr < b.nr; });
   return out;
 }
+
+const SupplementSyscall* supplement_by_name(std::string_view name) {
+  for (const SupplementSyscall& s : kSupplement)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+constexpr std::string_view kPathFamilies[][3] = {
+    {"getxattr", "lgetxattr", "getxattrat"},
+    {"listxattr", "llistxattr", "listxattrat"},
+    {"removexattr", "lremovexattr", "removexattrat"},
+    {"setxattr", "lsetxattr", "setxattrat"},
+};
 
 std::vector<std::string> list_names(Abi abi) {
   std::vector<std::string> out;
@@ -89,6 +115,8 @@ constexpr SyscallSig kSigs[] = {
     S("fchmodat", {K::dirfd, K::path, K::mode, N, N, N}, P(1, 0, U::write)),
     S("fchownat", {K::dirfd, K::path, K::num, K::num, K::at_flags, N}, P(1, 0, U::write)),
     S("fcntl", {K::fd, K::num, K::hex, N, N, N}),
+    S("file_getattr", {K::dirfd, K::path, K::hex, K::num, K::at_flags, N}, P(1, 0, U::read)),
+    S("file_setattr", {K::dirfd, K::path, K::hex, K::num, K::at_flags, N}, P(1, 0, U::write)),
     S("fork", {N, N, N, N, N, N}),
     S("fstatat64", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::read)),
     S("getegid", {N, N, N, N, N, N}),
@@ -100,6 +128,7 @@ constexpr SyscallSig kSigs[] = {
     S("gettid", {N, N, N, N, N, N}),
     S("getuid", {N, N, N, N, N, N}),
     S("getxattr", {K::path, K::str, K::hex, K::num, N, N}, P(0, -1, U::read)),
+    S("getxattrat", {K::dirfd, K::path, K::at_flags, K::str, K::hex, K::num}, P(1, 0, U::read)),
     S("inotify_init", {N, N, N, N, N, N}),
     S("ioctl", {K::fd, K::hex, K::hex, N, N, N}),
     S("kill", {K::pid, K::signal, N, N, N, N}),
@@ -110,10 +139,16 @@ constexpr SyscallSig kSigs[] = {
     S("linkat", {K::dirfd, K::path, K::dirfd, K::path, K::at_flags, N}, P(1, 0, U::read),
       P(3, 2, U::create)),
     S("listen", {K::fd, K::num, N, N, N, N}),
+    S("listmount", {K::hex, K::hex, K::num, K::hex, N, N}),
+    S("listns", {K::hex, K::hex, K::num, K::hex, N, N}),
     S("listxattr", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
+    S("listxattrat", {K::dirfd, K::path, K::at_flags, K::hex, K::num, N}, P(1, 0, U::read)),
     S("llistxattr", {K::path, K::hex, K::num, N, N, N}, P(0, -1, U::read)),
     S("lremovexattr", {K::path, K::str, N, N, N, N}, P(0, -1, U::write)),
     S("lsetxattr", {K::path, K::str, K::hex, K::num, K::num, N}, P(0, -1, U::write)),
+    S("lsm_get_self_attr", {K::num, K::hex, K::hex, K::hex, N, N}),
+    S("lsm_list_modules", {K::hex, K::hex, K::hex, N, N, N}),
+    S("lsm_set_self_attr", {K::num, K::hex, K::num, K::hex, N, N}),
     S("lstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("lstat64", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("mkdir", {K::path, K::mode, N, N, N, N}, P(0, -1, U::create)),
@@ -124,11 +159,14 @@ constexpr SyscallSig kSigs[] = {
     S("mount", {K::path, K::path, K::str, K::hex, K::hex, N}, P(0, -1, U::read),
       P(1, -1, U::write)),
     S("mprotect", {K::hex, K::num, K::prot, N, N, N}),
+    S("mseal", {K::hex, K::num, K::hex, N, N, N}),
     S("munlockall", {N, N, N, N, N, N}),
     S("newfstatat", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::read)),
     S("oldlstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("oldstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("open", {K::path, K::open_flags, K::mode, N, N, N}, P(0, -1, U::open, 1)),
+    S("open_tree", {K::dirfd, K::path, K::hex, N, N, N}, P(1, 0, U::read)),
+    S("open_tree_attr", {K::dirfd, K::path, K::hex, K::hex, K::num, N}, P(1, 0, U::read)),
     S("openat", {K::dirfd, K::path, K::open_flags, K::mode, N, N}, P(1, 0, U::open, 2)),
     // openat2's flags live in a struct in memory; the tracer reads them into args[2].
     S("openat2", {K::dirfd, K::path, K::hex, K::num, N, N}, P(1, 0, U::open, 2)),
@@ -147,6 +185,7 @@ constexpr SyscallSig kSigs[] = {
     S("readlinkat", {K::dirfd, K::path, K::hex, K::num, N, N}, P(1, 0, U::read)),
     S("recvfrom", {K::fd, K::hex, K::num, K::hex, K::hex, K::hex}),
     S("removexattr", {K::path, K::str, N, N, N, N}, P(0, -1, U::write)),
+    S("removexattrat", {K::dirfd, K::path, K::at_flags, K::str, N, N}, P(1, 0, U::write)),
     S("rename", {K::path, K::path, N, N, N, N}, P(0, -1, U::create), P(1, -1, U::create)),
     S("renameat", {K::dirfd, K::path, K::dirfd, K::path, N, N}, P(1, 0, U::create),
       P(3, 2, U::create)),
@@ -158,11 +197,13 @@ constexpr SyscallSig kSigs[] = {
     S("setpgid", {K::pid, K::pid, N, N, N, N}),
     S("setsid", {N, N, N, N, N, N}),
     S("setxattr", {K::path, K::str, K::hex, K::num, K::num, N}, P(0, -1, U::write)),
+    S("setxattrat", {K::dirfd, K::path, K::at_flags, K::str, K::hex, K::num}, P(1, 0, U::write)),
     S("socket", {K::af, K::sock_type, K::num, N, N, N}),
     S("stat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("stat64", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("statfs", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("statfs64", {K::path, K::num, K::hex, N, N, N}, P(0, -1, U::read)),
+    S("statmount", {K::hex, K::hex, K::num, K::hex, N, N}),
     S("statx", {K::dirfd, K::path, K::at_flags, K::hex, K::hex, N}, P(1, 0, U::read)),
     S("swapoff", {K::path, N, N, N, N, N}, P(0, -1, U::write)),
     S("swapon", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
@@ -176,6 +217,8 @@ constexpr SyscallSig kSigs[] = {
     S("umount2", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
     S("unlink", {K::path, N, N, N, N, N}, P(0, -1, U::create)),
     S("unlinkat", {K::dirfd, K::path, K::at_flags, N, N, N}, P(1, 0, U::create)),
+    S("uprobe", {N, N, N, N, N, N}),
+    S("uretprobe", {N, N, N, N, N, N}),
     S("uselib", {K::path, N, N, N, N, N}, P(0, -1, U::exec)),
     S("utime", {K::path, K::hex, N, N, N, N}, P(0, -1, U::write)),
     S("utimensat", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::write)),
@@ -187,7 +230,23 @@ constexpr SyscallSig kSigs[] = {
 
 }  // namespace
 
-std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name) {
+std::optional<std::int64_t> SupplementSyscall::nr(Abi abi) const {
+  const std::int64_t n = abi == Abi::x86_64 ? x86_64 : abi == Abi::i386 ? i386 : x32;
+  if (n < 0) return std::nullopt;
+  return n;
+}
+
+std::span<const SupplementSyscall> syscall_supplement() { return kSupplement; }
+
+std::string_view syscall_tables_release() { return kSupplementRelease; }
+
+std::string libseccomp_version() {
+  const scmp_version* v = seccomp_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+         std::to_string(v->micro);
+}
+
+std::optional<std::int64_t> libseccomp_syscall_nr(Abi abi, std::string_view name) {
   const std::string n(name);
   const int nr = seccomp_syscall_resolve_name_arch(abi_scmp_arch(abi), n.c_str());
   // Negative numbers are libseccomp's pseudo-syscalls (socketcall sub-calls etc.), not real ones.
@@ -195,15 +254,39 @@ std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name) {
   return nr;
 }
 
+std::optional<std::string> libseccomp_syscall_name(Abi abi, std::int64_t nr) {
+  if (nr < 0 || nr > 0x7fffffff) return std::nullopt;
+  char* name = seccomp_syscall_resolve_num_arch(abi_scmp_arch(abi), static_cast<int>(nr));
+  if (!name) return std::nullopt;
+  std::string out(name);
+  std::free(name);
+  return out;
+}
+
+std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name) {
+  if (const auto nr = libseccomp_syscall_nr(abi, name)) return nr;
+  if (const SupplementSyscall* s = supplement_by_name(name)) return s->nr(abi);
+  return std::nullopt;
+}
+
 std::string syscall_name(Abi abi, std::int64_t nr) {
-  if (nr >= 0 && nr <= 0x7fffffff) {
-    if (char* name = seccomp_syscall_resolve_num_arch(abi_scmp_arch(abi), static_cast<int>(nr))) {
-      std::string out(name);
-      std::free(name);
-      return out;
-    }
-  }
+  if (auto name = libseccomp_syscall_name(abi, nr)) return std::move(*name);
+  for (const SupplementSyscall& s : kSupplement)
+    if (s.nr(abi) == nr) return std::string(s.name);
   return "syscall_" + std::to_string(nr);
+}
+
+bool syscall_known(Abi abi, std::int64_t nr) {
+  const auto& known = known_syscalls(abi);
+  const auto it = std::lower_bound(known.begin(), known.end(), nr,
+                                   [](const KnownSyscall& k, std::int64_t n) { return k.nr < n; });
+  return it != known.end() && it->nr == nr;
+}
+
+std::span<const std::string_view> path_family(std::string_view name) {
+  for (const auto& family : kPathFamilies)
+    if (std::find(std::begin(family), std::end(family), name) != std::end(family)) return family;
+  return {};
 }
 
 // Per ABI and lazily: a run whose policy allows only x86-64 never probes the others.

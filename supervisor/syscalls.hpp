@@ -1,6 +1,7 @@
 #pragma once
-// Syscall names and numbers per ABI (from libseccomp), and our own table of what libseccomp does
-// not know: which arguments are paths, dirfds, flag words. Used by the evaluator (path rules),
+// Syscall names and numbers per ABI: libseccomp's, plus a supplement generated from the kernel's
+// own tables (scripts/gen-syscall-supplement) for the calls libseccomp does not know yet. And our
+// own table of what libseccomp never knows: which arguments are paths, dirfds, flag words. Used by the evaluator (path rules),
 // the audit log (strace-like decoding) and the tracer (which arguments to read).
 #include <array>
 #include <cstdint>
@@ -14,18 +15,44 @@
 
 namespace xpledge {
 
+// libseccomp first; the supplement only where libseccomp knows nothing.
 std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name);
-// "openat", or "syscall_462" for a number libseccomp does not name.
+// "openat", or "syscall_999" for a number neither libseccomp nor the supplement names.
 std::string syscall_name(Abi abi, std::int64_t nr);
-// Every name libseccomp knows for this ABI, sorted; for "did you mean" hints.
+// Does this build name (abi, nr)? A number it does not is refused with ENOSYS (policy.cpp).
+bool syscall_known(Abi abi, std::int64_t nr);
+// Every name known for this ABI, sorted; for "did you mean" hints.
 const std::vector<std::string>& syscall_names(Abi abi);
-// Every number libseccomp names for this ABI (x32 ones with kX32SyscallBit), ascending, with its
-// name. Built on first use per ABI: each probe is a linear search in libseccomp.
+// Every number named for this ABI (x32 ones with kX32SyscallBit), ascending, with its name.
+// Built on first use per ABI: each libseccomp probe is a linear search.
 struct KnownSyscall {
   std::int64_t nr;
   std::string name;
 };
 const std::vector<KnownSyscall>& known_syscalls(Abi abi);
+
+// One row of the generated supplement (supervisor/syscall_supplement.inc): numbers per ABI,
+// -1 where that ABI lacks the call.
+struct SupplementSyscall {
+  std::string_view name;
+  std::int64_t x86_64;
+  std::int64_t i386;
+  std::int64_t x32;
+  std::optional<std::int64_t> nr(Abi abi) const;
+};
+std::span<const SupplementSyscall> syscall_supplement();
+// The kernel release the supplement was generated from ("6.19").
+std::string_view syscall_tables_release();
+// The libseccomp linked at run time ("2.5.4").
+std::string libseccomp_version();
+// libseccomp's own answers, without the supplement (for the agreement test and the probe).
+std::optional<std::int64_t> libseccomp_syscall_nr(Abi abi, std::string_view name);
+std::optional<std::string> libseccomp_syscall_name(Abi abi, std::int64_t nr);
+
+// Calls that do the same thing to a path and differ only in how it is named (symlink following,
+// a dirfd + AT_ flags in the *at form): setxattr, lsetxattr and setxattrat. A rule with path
+// conditions on one member applies to every member (policy.cpp); empty for other calls.
+std::span<const std::string_view> path_family(std::string_view name);
 
 enum class ArgKind : std::uint8_t {
   none,         // not used by this call

@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -268,6 +269,7 @@ class Tracer {
   void resume(pid_t tid, int sig = 0);
   void log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
                  const std::vector<PathArg>& paths, bool permissive = false);
+  void warn_unknown_once(ThreadState& t, const Syscall& call);
   void notify(const ThreadState& t, const Syscall& call, const Verdict& v,
               const std::vector<PathArg>& paths);
   std::string explain(const CallContext& ctx);
@@ -288,6 +290,8 @@ class Tracer {
   std::unordered_map<pid_t, ThreadState> threads_;
   PathScratch scratch_;
   ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)
+  // (ABI, number) pairs refused as unknown so far: each is logged once per run.
+  std::set<std::pair<Abi, std::int64_t>> unknown_seen_;
 };
 
 pid_t Tracer::spawn(const std::vector<std::string>& argv,
@@ -669,6 +673,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
   }
+  if (v.rule && v.rule->list == "unknown") warn_unknown_once(t, info.call);
   notify(t, info.call, v, paths);
   if (opts_.permissive && !guarded && (v.action == Action::deny || v.action == Action::kill)) {
     // Observe, do not enforce: the call runs; the record says what would have happened.
@@ -1247,6 +1252,21 @@ void Tracer::resume(pid_t tid, int sig) {
        it->second.exec_filter || it->second.watch_seccomp || it->second.nest);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+}
+
+// A number this build does not name (policy rule `unknown`): answered ENOSYS like any denial,
+// but logged once per number per run with a warning instead of a record per call: a program
+// probing for a newer kernel's call may retry it in a loop.
+void Tracer::warn_unknown_once(ThreadState& t, const Syscall& call) {
+  t.quiet = !opts_.permissive;  // permissive runs record every call they let through
+  if (!unknown_seen_.emplace(call.abi, call.nr).second) return;
+  const pid_t tid = t.tid;
+  const std::string text =
+      decode_call(call, [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); });
+  opts_.log->warn(fmt::format(
+      "pid {} comm={}: {} = -1 ENOSYS: not a system call this build knows (libseccomp {} + "
+      "Linux {} tables); logged once per number (policy `unknown: allow` lets such calls run)",
+      tid, read_comm(tid), text, libseccomp_version(), syscall_tables_release()));
 }
 
 void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict& v,

@@ -27,6 +27,20 @@ xp_cmd --version
 assert_exit 0
 assert_line "$T/out" "xpledge 0.1.0"
 
+# --- check: how unknown syscalls are treated, and whether the kernel is ahead (issue 23) ---------
+xp_cmd check
+assert_exit 0
+assert_contains "$T/out" '^unknown syscalls: deny \(errno ENOSYS, logged once per number\); named: libseccomp [0-9.]+ \+ Linux [0-9.]+ supplement$'
+assert_contains "$T/out" '^kernel: tables named by libseccomp [0-9.]+ \+ the Linux [0-9.]+ supplement; the running kernel implements '
+printf 'version: 1\ndefault: deny\nunknown: allow\n' >"$T/unknown-allow.yaml"
+xp_cmd check "$T/unknown-allow.yaml"
+assert_exit 0
+assert_contains "$T/out" '^unknown syscalls: allow \(unknown: allow\)'
+printf 'version: 1\ndefault: deny\nunknown: sometimes\n' >"$T/unknown-bad.yaml"
+xp_cmd check "$T/unknown-bad.yaml"
+assert_exit 125
+assert_contains "$T/err" "unknown-bad.yaml:3:10: error: 'unknown' must be allow or deny; got 'sometimes'"
+
 # Every subcommand, with its own subcommands ("import oci").
 all=()
 for s in $(subcommands); do
@@ -47,6 +61,13 @@ xp_cmd check "$T/oci.yaml"
 assert_exit 0
 assert_contains "$T/out" 'clone3, errno ENOSYS'
 assert_contains "$T/out" 'personality if arg0 eq 0'
+# A name the tables cannot map in a rule that denies: nothing is imported (fail closed).
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mseal", "frobnicate_at"], "action": "SCMP_ACT_ERRNO"}]}\n' >"$T/deny-unknown.json"
+xp_cmd import oci "$T/deny-unknown.json"
+assert_exit 125
+assert_contains "$T/err" "^xpledge: error: 1 name\\(s\\) in rules that deny or kill are not system calls this build knows"
+assert_contains "$T/err" "deny-unknown.json:1:50: syscalls\\[0\\] \\(mseal, ...\\): 'frobnicate_at'"
+[ ! -s "$T/out" ] || fail "import oci wrote a policy although it failed"
 xp_cmd import oci --caps CAP_SYS_ADMIN "$FIXTURES/oci/small.json"
 assert_exit 0
 assert_contains "$T/out" '^  - mount$'

@@ -130,6 +130,7 @@ TEST_CASE("the fixture profile imports, loads, and decides like the runtime") {
   CHECK(has_warning(r.warnings, "SCMP_ACT_NOTIFY"));
   CHECK(has_warning(r.warnings, "kills the thread"));
   CHECK(has_warning(r.warnings, "left out: arm_fadvise64_64 not_a_syscall"));
+  CHECK(has_warning(r.warnings, "names in rules that allow are not system calls"));
   CHECK(has_warning(r.warnings, "2 entries not imported"));
   CHECK(eval(p, "bpf").action == Action::deny);  // NOTIFY dropped: the default
   CHECK(r.yaml.find("not_a_syscall") != std::string::npos);  // named in a comment
@@ -226,6 +227,49 @@ TEST_CASE("what cannot be imported is a warning, not a wrong rule") {
     CHECK(eval(r.policy, n).action == Action::deny);
   // Warnings carry the position in the JSON file.
   CHECK(has_warning(r.warnings, "p.json:4:5: 'flags'"));
+}
+
+// Issue 23: the names of current moby and podman default profiles that are newer than
+// libseccomp 2.5.4 map through the supplement; an unmappable name fails a deny rule closed and
+// is only a warning in an allow rule.
+TEST_CASE("names newer than libseccomp: mapped; unmappable in a deny rule is an error") {
+  const Imported r = import_text(R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+      {"names": ["mseal", "listmount", "statmount", "open_tree_attr", "setxattrat"],
+       "action": "SCMP_ACT_ERRNO", "errnoRet": 117},
+      {"names": ["lsm_get_self_attr", "file_getattr", "uretprobe", "not_a_syscall"],
+       "action": "SCMP_ACT_LOG"}
+    ]})");
+  for (const char* n : {"mseal", "listmount", "statmount", "open_tree_attr", "setxattrat"}) {
+    CAPTURE(n);
+    const Verdict v = eval(r.policy, n);
+    CHECK(v.action == Action::deny);
+    CHECK(v.err == EUCLEAN);
+  }
+  CHECK(eval(r.policy, "file_getattr").action == Action::log);
+  CHECK(has_warning(r.warnings, "names in rules that allow are not system calls"));
+  CHECK(has_warning(r.warnings, "left out: not_a_syscall"));
+  CHECK_FALSE(has_warning(r.warnings, "mseal"));
+
+  std::vector<std::string> w;
+  const OciImportOptions o{{}, "6.1"};
+  for (const char* action : {"SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP"}) {
+    CAPTURE(action);
+    const std::string json = std::string(R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+      {"names": ["mseal", "frobnicate_at"], "action": ")") + action + R"("}
+    ]})";
+    CHECK_THROWS_WITH_AS(
+        import_oci_profile_text(json, "p.json", o, w),
+        doctest::Contains("1 name(s) in rules that deny or kill are not system calls this build "
+                          "knows"),
+        OciImportError);
+    CHECK_THROWS_WITH_AS(import_oci_profile_text(json, "p.json", o, w),
+                         doctest::Contains("p.json:4:7: syscalls[0] (mseal, ...): 'frobnicate_at'"),
+                         OciImportError);
+  }
 }
 
 TEST_CASE("profiles that cannot be converted at all") {

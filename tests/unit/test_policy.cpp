@@ -36,6 +36,11 @@ Verdict eval(const Policy& p, Abi abi, const char* name, std::array<std::uint64_
   return p.evaluate(CallContext{Syscall{abi, nr_of(abi, name), args}, {}});
 }
 
+// A call by raw number (one the tables may not name), no arguments.
+Verdict eval_nr(const Policy& p, std::int64_t nr, Abi abi = Abi::x86_64) {
+  return p.evaluate(CallContext{Syscall{abi, nr, {}}, {}});
+}
+
 Verdict eval_paths(const Policy& p, const char* name, std::vector<PathArg> paths) {
   return p.evaluate(CallContext{Syscall{Abi::x86_64, nr_of(Abi::x86_64, name), {}}, paths});
 }
@@ -317,6 +322,115 @@ TEST_CASE("default policy: loads, denies the dangerous, allows the ordinary") {
   CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "ptrace")));
   CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "clone")));
   CHECK_FALSE(p.abi_allowed(Abi::i386));
+}
+
+// Issue 23: the calls newer than libseccomp, each placed with its older twin.
+TEST_CASE("default policy: the calls newer than libseccomp are classified") {
+  const Policy p = load_default_policy();
+  for (const char* name : {"open_tree_attr", "open_tree", "lsm_set_self_attr"}) {
+    CAPTURE(name);
+    const Verdict v = eval(p, Abi::x86_64, name);
+    CHECK(v.action == Action::deny);
+    CHECK(v.err == EPERM);
+    CHECK(v.rule->list == "deny");
+  }
+  for (const char* name : {"mseal", "setxattrat", "getxattrat", "listxattrat", "removexattrat",
+                           "file_getattr", "file_setattr", "statmount", "listmount", "listns",
+                           "lsm_get_self_attr", "lsm_list_modules", "uprobe", "uretprobe"}) {
+    CAPTURE(name);
+    CHECK(eval(p, Abi::x86_64, name).action == Action::allow);
+    CHECK(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, name)));
+  }
+  const Verdict unknown = eval_nr(p, 999);
+  CHECK(unknown.action == Action::deny);
+  CHECK(unknown.err == ENOSYS);
+}
+
+// ---- unknown numbers and the calls newer than libseccomp ---------------------------------------
+
+TEST_CASE("unknown numbers: ENOSYS under every policy unless `unknown: allow`") {
+  for (const char* def : {"allow", "deny", "kill"}) {
+    CAPTURE(def);
+    const Policy p = load_policy_string(
+        std::string("version: 1\ndefault: ") + def + "\nerrno: EUCLEAN\n", "u.yaml");
+    for (std::int64_t nr : {400L, 999L, 10001L, -5L}) {
+      const Verdict v = eval_nr(p, nr);
+      CHECK(v.action == Action::deny);
+      CHECK(v.err == ENOSYS);
+      CHECK(v.rule->list == "unknown");
+      CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr));
+      CHECK(p.register_grants(Abi::x86_64, nr).empty());
+    }
+    // Named calls keep their verdicts; the supplement's names are named.
+    CHECK(eval(p, Abi::x86_64, "mseal").rule->list == "default");
+  }
+  const Policy open = load_policy_string(
+      "version: 1\ndefault: allow\nunknown: allow\n", "u.yaml");
+  const Verdict v = eval_nr(open, 999);
+  CHECK(v.action == Action::allow);
+  CHECK(v.rule->list == "default");
+  const Policy explicit_deny = load_policy_string(
+      "version: 1\ndefault: allow\nunknown: deny\n", "u.yaml");
+  CHECK(eval_nr(explicit_deny, 999).err == ENOSYS);
+  CHECK(eval_nr(explicit_deny, 999).rule->describe() == "unknown@u.yaml:3:10");
+}
+
+TEST_CASE("malformed: unknown: takes allow or deny, top level only") {
+  CHECK(first_error("version: 1\ndefault: deny\nunknown: maybe\n") ==
+        "p.yaml:3:10: error: 'unknown' must be allow or deny; got 'maybe'");
+  CHECK(first_error("version: 1\ndefault: deny\nunknown: [allow]\n") ==
+        "p.yaml:3:10: error: 'unknown': expected a scalar, got a sequence");
+  TempDir dir;
+  dir.write("inc.yaml", "version: 1\nunknown: allow\n");
+  const std::string top = dir.write("top.yaml", "version: 1\ndefault: deny\ninclude: [inc.yaml]\n");
+  try {
+    load_policy_file(top);
+    FAIL("loaded");
+  } catch (const PolicyError& e) {
+    CHECK(e.diagnostics().front().format() ==
+          dir.path.string() + "/inc.yaml:2:1: error: 'unknown' can only be set in the top-level "
+                              "policy, not in an included file");
+  }
+}
+
+TEST_CASE("calls newer than libseccomp: policies name them, deny with their own errno") {
+  const Policy p = load_policy_string(
+      "version: 1\ndefault: allow\ndeny:\n  - mseal\n  - { syscall: listmount, errno: EUCLEAN }\n"
+      "  - { syscall: open_tree_attr, path: /tmp/** }\n",
+      "n.yaml");
+  CHECK(eval(p, Abi::x86_64, "mseal").action == Action::deny);
+  CHECK(eval(p, Abi::x86_64, "mseal").err == EPERM);
+  CHECK(eval(p, Abi::x86_64, "listmount").err == EUCLEAN);
+  CHECK(eval(p, Abi::x86_64, "statmount").action == Action::allow);
+  CHECK(p.needs_paths(Abi::x86_64, nr_of(Abi::x86_64, "open_tree_attr")));
+  CHECK(eval_paths(p, "open_tree_attr", {{"/tmp/x", Access::read, 0, {}, {}}}).action ==
+        Action::deny);
+  CHECK_FALSE(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "mseal")));
+  CHECK(p.allows_unconditionally(Abi::x86_64, nr_of(Abi::x86_64, "statmount")));
+  CHECK(first_error("version: 1\ndefault: deny\nallow: [setxattrad]\n") ==
+        "p.yaml:3:9: error: unknown syscall 'setxattrad' (did you mean 'setxattrat'?)");
+}
+
+TEST_CASE("path families: a path rule on setxattr also governs lsetxattr and setxattrat") {
+  const Policy p = load_policy_string(
+      "version: 1\ndefault: allow\nerrno: EUCLEAN\ndeny:\n"
+      "  - { syscall: setxattr, path: /etc/** }\n"
+      "  - { syscall: getxattr, path: /secret/**, args: [{ index: 3, op: gt, value: 0 }] }\n",
+      "f.yaml");
+  const std::vector<PathArg> etc{{"/etc/passwd", Access::write, 0, {}, {}}};
+  const std::vector<PathArg> tmp{{"/tmp/x", Access::write, 0, {}, {}}};
+  for (const char* name : {"setxattr", "lsetxattr", "setxattrat"}) {
+    CAPTURE(name);
+    CHECK(p.needs_paths(Abi::x86_64, nr_of(Abi::x86_64, name)));
+    const Verdict v = eval_paths(p, name, etc);
+    CHECK(v.action == Action::deny);
+    CHECK(v.rule->describe() == "deny[0]@f.yaml:5:5");
+    CHECK(eval_paths(p, name, tmp).action == Action::allow);
+  }
+  CHECK(eval_paths(p, "fsetxattr", etc).action == Action::allow);  // takes an fd, no path
+  // Argument positions differ between siblings: a rule with args stays on its own call.
+  CHECK_FALSE(p.needs_paths(Abi::x86_64, nr_of(Abi::x86_64, "getxattrat")));
+  CHECK(p.needs_paths(Abi::x86_64, nr_of(Abi::x86_64, "getxattr")));
 }
 
 // ---- path matching ---------------------------------------------------------------------------
@@ -824,6 +938,9 @@ TEST_CASE("describe_policy: golden output") {
       "abis: x86_64 i386\n"
       "promises: rpath stdio\n"
       "pledge violation: deny\n"
+      "unknown syscalls: deny (errno ENOSYS, logged once per number); named: libseccomp " +
+      libseccomp_version() + " + Linux " + std::string(syscall_tables_release()) +
+      " supplement\n"
       "\n"
       "x86_64:\n"
       "  kill:\n"

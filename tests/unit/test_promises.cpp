@@ -478,6 +478,26 @@ TEST_CASE("other promises: exec, id, fattr, chown, settime, tty") {
                 {path("/dev/tty", Access::write)}));
 }
 
+// Issue 23: calls newer than libseccomp sit with their older twins; unknown numbers get ENOSYS.
+TEST_CASE("calls newer than libseccomp: with their twins; unknown numbers get ENOSYS") {
+  CHECK(allowed("stdio", call("mseal")));
+  CHECK(needed("stdio", call("getxattrat")) == "rpath");
+  CHECK(needed("stdio", call("listxattrat")) == "rpath");
+  CHECK(needed("stdio", call("file_getattr")) == "rpath");
+  CHECK(needed("stdio", call("setxattrat")) == "fattr");
+  CHECK(needed("stdio", call("removexattrat")) == "fattr");
+  CHECK(needed("stdio", call("file_setattr")) == "fattr");
+  CHECK(allowed("", call("uretprobe")));  // always: issued by the kernel's own trampolines
+  CHECK(check("stdio rpath", call("listmount")).fixed_errno == 0);  // no promise: a violation
+  CHECK_FALSE(allowed("stdio rpath wpath cpath", call("open_tree_attr")));
+  CHECK(allowed("stdio", call("mseal", {}, Abi::i386)));  // governed by name on i386 too
+  for (std::int64_t nr : {400L, 999L, 20000L}) {
+    const PromiseCheck c = cat().check(set_of("stdio"), CallContext{Syscall{Abi::x86_64, nr, {}}, {}});
+    CHECK_FALSE(c.allowed);
+    CHECK(c.fixed_errno == ENOSYS);
+  }
+}
+
 TEST_CASE("other ABIs are governed by name") {
   // i386: open is nr 5, fcntl64 221, mmap2 192, socket 359; old_mmap (90) and socketcall (102)
   // keep their arguments in memory and are never granted.

@@ -59,8 +59,15 @@ TEST_CASE("decode: strace-like rendering") {
         "openat(AT_FDCWD, \"/tmp/a\\\"b\\n\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)");
   Syscall i386{Abi::i386, 5, {0x1000, 0, 0, 0, 0, 0}};
   CHECK(decode_call(i386, reader) == "[i386] open(\"/tmp/a\\\"b\\n\", O_RDONLY, 0)");
-  Syscall unknown{Abi::x86_64, 462, {0x10, 0, 0, 0, 0, 0}};
-  CHECK(decode_call(unknown, reader) == "syscall_462(0x10)");
+  Syscall unknown{Abi::x86_64, 999, {0x10, 0, 0, 0, 0, 0}};
+  CHECK(decode_call(unknown, reader) == "syscall_999(0x10)");
+  // Calls newer than libseccomp: named by the supplement, decoded by our signature table.
+  Syscall mseal{Abi::x86_64, 462, {0x7f0000001000, 0x2000, 0, 0, 0, 0}};
+  CHECK(decode_call(mseal, reader) == "mseal(0x7f0000001000, 8192, NULL)");
+  Syscall setxattrat{Abi::x86_64, 463, {static_cast<std::uint64_t>(-100), 0x1000, 0x100, 0x2000,
+                                        0x3000, 32}};
+  CHECK(decode_call(setxattrat, reader) ==
+        "setxattrat(AT_FDCWD, \"/tmp/a\\\"b\\n\", AT_SYMLINK_NOFOLLOW, \"/tmp/a\\\"b\\n\", 0x3000, 32)");
   Syscall xp{Abi::x86_64, 10000, {0x10, 0, 0, 0, 0, 0}};
   CHECK(decode_call(xp, reader) == "xpledge(\"/tmp/a\\\"b\\n\", NULL)");
   Syscall wr{Abi::x86_64, 1, {4, 0x1000, 6, 0, 0, 0}};

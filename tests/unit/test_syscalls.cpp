@@ -52,3 +52,74 @@ TEST_CASE("our signature table: sorted, known names, sane path specs") {
   CHECK(syscall_sig("getpid")->args[0] == ArgKind::none);  // known to take no arguments
   CHECK(syscall_sig("mbind") == nullptr);
 }
+
+// ---- the generated supplement (scripts/gen-syscall-supplement) ------------------------------
+
+TEST_CASE("supplement: the calls newer than libseccomp resolve both ways on every ABI") {
+  CHECK(syscall_nr(Abi::x86_64, "mseal") == 462);
+  CHECK(syscall_nr(Abi::x86_64, "open_tree_attr") == 467);
+  CHECK(syscall_nr(Abi::x86_64, "setxattrat") == 463);
+  CHECK(syscall_nr(Abi::x86_64, "uretprobe") == 335);
+  CHECK_FALSE(syscall_nr(Abi::i386, "uretprobe"));  // x86-64 and x32 only
+  CHECK(syscall_nr(Abi::i386, "listmount") == 458);
+  CHECK(syscall_nr(Abi::x32, "mseal") == static_cast<std::int64_t>(kX32SyscallBit | 462));
+  CHECK(syscall_name(Abi::x86_64, 467) == "open_tree_attr");
+  CHECK(syscall_name(Abi::i386, 469) == "file_setattr");
+  CHECK(syscall_name(Abi::x32, static_cast<std::int64_t>(kX32SyscallBit | 336)) == "uprobe");
+  CHECK(syscall_known(Abi::x86_64, 462));
+  CHECK(syscall_known(Abi::x86_64, 0));
+  CHECK_FALSE(syscall_known(Abi::x86_64, 400));   // the hole x86-64 keeps free
+  CHECK_FALSE(syscall_known(Abi::x86_64, 10000));  // SYS_xpledge is ours, not the kernel's
+  CHECK_FALSE(syscall_known(Abi::x86_64, -1));
+  CHECK(syscall_tables_release().size() > 0);
+  const auto& names = syscall_names(Abi::x86_64);
+  CHECK(std::binary_search(names.begin(), names.end(), "mseal"));
+  CHECK(std::binary_search(names.begin(), names.end(), "file_getattr"));
+}
+
+// A newer libseccomp that learns these names must agree with the kernel tables, or the build
+// would name one number two ways. Checked from both sides: by name and by number.
+TEST_CASE("supplement: no duplicates, and no conflict with libseccomp by name or by number") {
+  const auto rows = syscall_supplement();
+  REQUIRE(!rows.empty());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    INFO(rows[i].name);
+    for (std::size_t j = i + 1; j < rows.size(); ++j) CHECK(rows[i].name != rows[j].name);
+    for (Abi abi : kAllAbis) {
+      const auto nr = rows[i].nr(abi);
+      if (!nr) continue;
+      INFO(abi_name(abi));
+      CHECK((abi == Abi::x32) == ((*nr & static_cast<std::int64_t>(kX32SyscallBit)) != 0));
+      if (const auto lib = libseccomp_syscall_nr(abi, rows[i].name)) CHECK(*lib == *nr);
+      if (const auto lib = libseccomp_syscall_name(abi, *nr)) CHECK(*lib == rows[i].name);
+      CHECK(syscall_nr(abi, rows[i].name) == nr);
+      CHECK(syscall_name(abi, *nr) == rows[i].name);
+      for (std::size_t j = i + 1; j < rows.size(); ++j) CHECK(rows[j].nr(abi) != nr);
+    }
+  }
+  for (Abi abi : kAllAbis) {
+    const auto& known = known_syscalls(abi);
+    for (std::size_t i = 1; i < known.size(); ++i) CHECK(known[i - 1].nr < known[i].nr);
+  }
+}
+
+TEST_CASE("path families: the *xattr calls and their *at forms, path specs alike") {
+  const auto fam = path_family("lsetxattr");
+  REQUIRE(fam.size() == 3);
+  CHECK(std::find(fam.begin(), fam.end(), "setxattrat") != fam.end());
+  CHECK(path_family("openat").empty());
+  for (const char* head : {"getxattr", "listxattr", "removexattr", "setxattr"}) {
+    INFO(head);
+    const auto members = path_family(head);
+    REQUIRE(!members.empty());
+    const SyscallSig* first = syscall_sig(members.front());
+    REQUIRE(first);
+    for (std::string_view m : members) {
+      const SyscallSig* s = syscall_sig(m);
+      REQUIRE(s);
+      REQUIRE(s->npaths == 1);
+      CHECK(s->paths[0].use == first->paths[0].use);
+      CHECK(syscall_nr(Abi::x86_64, m).has_value());
+    }
+  }
+}
