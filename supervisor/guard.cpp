@@ -1,6 +1,8 @@
 #include "guard.hpp"
 
 #include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -12,6 +14,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "arg_grants.hpp"
 #include "scratch.hpp"
 #include "syscalls.hpp"
 
@@ -35,6 +38,8 @@ constexpr std::string_view kGuarded[] = {
     "shmat", "shmdt", "shmctl", "ipc",
     // Files and network reached outside path/argument checks.
     "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at", "socketcall",
+    // A door to another call's object (judged_as): /dev/userfaultfd's USERFAULTFD_IOC_NEW.
+    "ioctl",
 };
 
 const RuleRef kSignalSupervisor{"guard:signal-supervisor", 0, {}};
@@ -140,7 +145,32 @@ std::optional<ArgAlternatives> guard_register_limits(std::string_view name) {
   // guard_check's clone case: only CLONE_UNTRACED (flags are argument 0 on x86-64) needs us.
   // The new child is still followed: PTRACE_O_TRACECLONE/FORK report it without a seccomp stop.
   if (name == "clone") return ArgAlternatives{{{0, false, CLONE_UNTRACED, 0}}};
+  // judged_as's ioctl: any command but USERFAULTFD_IOC_NEW (the kernel takes the low 32 bits).
+  if (name == "ioctl") {
+    ArgAlternatives out;
+    for (auto range : {low_range(1, 0, USERFAULTFD_IOC_NEW - 1),
+                       low_range(1, USERFAULTFD_IOC_NEW + 1, 0xffffffffULL)})
+      for (const ArgTest& t : range) out.push_back({t});
+    return out;
+  }
   return std::nullopt;
+}
+
+Syscall judged_as(const Syscall& call) {
+  static const auto table = [] {
+    std::array<std::pair<std::int64_t, std::int64_t>, kAllAbis.size()> t{};
+    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
+      t[i] = {syscall_nr(kAllAbis[i], "ioctl").value_or(-1),
+              syscall_nr(kAllAbis[i], "userfaultfd").value_or(-1)};
+    return t;
+  }();
+  const auto [ioctl_nr, userfaultfd_nr] = table[static_cast<std::size_t>(call.abi)];
+  if (call.nr != ioctl_nr || ioctl_nr < 0 || userfaultfd_nr < 0 ||
+      (call.args[1] & 0xffffffffULL) != USERFAULTFD_IOC_NEW)
+    return call;
+  // userfaultfd(flags): the ioctl's argument is the flags word (O_CLOEXEC, O_NONBLOCK,
+  // UFFD_USER_MODE_ONLY), as userfaultfd(2) takes it.
+  return Syscall{call.abi, userfaultfd_nr, {call.args[2], 0, 0, 0, 0, 0}};
 }
 
 unsigned guard_inputs(const Syscall& call) {

@@ -38,6 +38,12 @@ std::span<const std::string_view> guarded_syscalls();
 // pid, process group or fds, or are rare.
 std::optional<ArgAlternatives> guard_register_limits(std::string_view name);
 
+// A call that makes what another call makes, by another door, is judged (by the policy and by
+// pledge) as that call, whatever the policy says of the door: ioctl(fd, USERFAULTFD_IOC_NEW,
+// flags) on /dev/userfaultfd (Linux 6.1) is userfaultfd(flags) (issue 15, item 5). The pre-filter
+// makes such ioctls stop (guard_register_limits). Any other call: itself.
+Syscall judged_as(const Syscall& call);
+
 // What a guard needs to know beyond the call's registers. Every field is a constructor
 // argument, with no default: one that could be left unset would disarm its guard silently (the
 // scratch fields once were, and scratch_guard never objected: issue 15). The tracer gathers them in one

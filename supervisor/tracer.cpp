@@ -662,7 +662,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     paths_checked = opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
                     (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr));
     if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call);
-    CallContext ctx{info.call, paths};
+    CallContext ctx{judged_as(info.call), paths};
     ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
     const Verdict before_guard = v;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue 15, item 5: a tracee cannot stall the supervisor with a userfaultfd. The argument the
+# Issue 15, item 5: a tracee cannot stall the supervisor with a userfaultfd, and cannot get one
+# through /dev/userfaultfd where userfaultfd(2) is refused. The argument the
 # supervisor must read (a path, xpledge's promise string) or write (a Landlock nesting's ruleset
 # attribute below the stack pointer) lies in a registered page nobody fills: the call must be
 # answered promptly (refused: the argument cannot be read or written), and a witness process's
@@ -10,6 +11,29 @@
 XP_TIMEOUT=60
 [ "$(id -u)" -eq 0 ] || [ "$(cat /proc/sys/vm/unprivileged_userfaultfd 2>/dev/null)" = 1 ] ||
   skip "userfaultfd(2) needs root or vm.unprivileged_userfaultfd=1 here"
+# /dev/userfaultfd (Linux 6.1) makes the same object as userfaultfd(2): USERFAULTFD_IOC_NEW is
+# judged as userfaultfd, under a test policy (EUCLEAN), the embedded default (EPERM) and pledge.
+hx -p "$POLICIES/deny_userfaultfd.yaml" -- "$A/uffd_stall" dev EUCLEAN
+note "$(cat "$T/out")"
+assert_held
+assert_ok syscall
+if grep -q '^SKIP dev-ioctl:' "$T/out"; then
+  note "SKIP: the /dev/userfaultfd variants (no device here, or not root)"
+else
+  assert_ok dev-ioctl dev-ioctl-upper
+  assert_logged "deny pid=[0-9]+ comm=uffd_stall ioctl\\([0-9]+, 0xaa00, .* = -1 EUCLEAN rule=deny\\[0\\]@.*deny_userfaultfd.yaml"
+  assert_logged "deny pid=[0-9]+ comm=uffd_stall ioctl\\([0-9]+, 0x10000aa00, .* = -1 EUCLEAN"
+  hx -p "$POLICIES/allow_all.yaml" -- "$A/uffd_stall" pledged
+  note "$(cat "$T/out")"
+  assert_held
+  assert_ok dev-pledged
+  assert_logged "deny pid=[0-9]+ comm=uffd_stall ioctl\\([0-9]+, 0xaa00, .* = -1 EPERM rule=pledge"
+fi
+hx -- "$A/uffd_stall" dev EPERM
+note "$(cat "$T/out")"
+assert_held
+grep -q '^SKIP dev-ioctl:' "$T/out" || assert_ok dev-ioctl dev-ioctl-upper
+
 hx -p "$POLICIES/path_race.yaml" -- "$A/uffd_stall" stall
 note "$(cat "$T/out")"
 grep -q '^ERROR .*userfaultfd: ENOSYS' "$T/out" && skip "no userfaultfd in this kernel"

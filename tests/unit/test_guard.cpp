@@ -134,3 +134,52 @@ TEST_CASE("path scratch: range checks") {
   CHECK(PathScratch::overlaps(0, UINT64_MAX));  // wraps: everything
   CHECK(PathScratch::overlaps(PathScratch::kAddr + 10, 0));
 }
+
+// /dev/userfaultfd's USERFAULTFD_IOC_NEW makes what userfaultfd(2) makes: judged as that call.
+TEST_CASE("judged_as: USERFAULTFD_IOC_NEW is userfaultfd(flags), on every ABI that has both") {
+  constexpr std::uint64_t kNew = 0xAA00;  // _IO(0xAA, 0x00)
+  const auto uffd = call("userfaultfd");
+  const Syscall j = judged_as(call("ioctl", {3, kNew, 02000000}));
+  CHECK(j.abi == Abi::x86_64);
+  CHECK(j.nr == uffd.nr);
+  CHECK(j.args[0] == 02000000);
+  CHECK(j.args[1] == 0);
+  // The kernel takes the command as a 32-bit int: junk above it is the same command.
+  CHECK(judged_as(call("ioctl", {3, (1ULL << 32) | kNew, 0})).nr == uffd.nr);
+  // Any other command, or another call with the same argument, is itself.
+  using Cmds = std::initializer_list<std::uint64_t>;
+  for (const std::uint64_t cmd : Cmds{0x5401 /* TCGETS */, kNew + 1, kNew - 1, 0xc018aa3f}) {
+    const auto c = call("ioctl", {3, cmd, 0});
+    CHECK(judged_as(c).nr == c.nr);
+    CHECK(judged_as(c).args == c.args);
+  }
+  CHECK(judged_as(call("read", {3, kNew, 0})).nr == call("read").nr);
+  const auto i386_ioctl = syscall_nr(Abi::i386, "ioctl");
+  const auto i386_uffd = syscall_nr(Abi::i386, "userfaultfd");
+  REQUIRE(i386_ioctl);
+  REQUIRE(i386_uffd);
+  CHECK(judged_as(Syscall{Abi::i386, *i386_ioctl, {3, kNew, 0}}).nr == *i386_uffd);
+}
+
+// The pre-filter lets ioctl run unseen only where the guard's limits hold: never for
+// USERFAULTFD_IOC_NEW, whatever the upper half, and for every other command.
+TEST_CASE("guard_register_limits: ioctl stops for USERFAULTFD_IOC_NEW only") {
+  const auto limits = guard_register_limits("ioctl");
+  REQUIRE(limits);
+  const auto holds = [&](std::uint64_t cmd) {
+    for (const auto& alt : *limits) {
+      bool all = true;
+      for (const ArgTest& t : alt)
+        all &= t.arg == 1 && !t.at_most && (cmd & t.mask) == t.value;
+      if (all) return true;
+    }
+    return false;
+  };
+  CHECK_FALSE(holds(0xAA00));
+  CHECK_FALSE(holds((1ULL << 32) | 0xAA00));
+  CHECK_FALSE(holds(0xffffffff00000000ULL | 0xAA00));
+  using Cmds = std::initializer_list<std::uint64_t>;
+  for (const std::uint64_t cmd : Cmds{0, 0x5401, 0x5412, 0xA9FF, 0xAA01, 0xc018aa3f, 0xffffffff,
+                                      (1ULL << 32) | 0x5401})
+    CHECK(holds(cmd));
+}

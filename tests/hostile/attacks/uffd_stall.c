@@ -4,6 +4,8 @@
 // uffd_stall dev ERRNO: userfaultfd(2) and ioctl(open("/dev/userfaultfd"), USERFAULTFD_IOC_NEW)
 // (also with junk in the command's upper half) must both be refused with ERRNO.
 //
+// uffd_stall pledged: after xpledge("stdio"), USERFAULTFD_IOC_NEW is refused (EPERM).
+//
 // uffd_stall stall: with userfaultfd allowed, put the argument the supervisor must read (a path,
 // a promise string) or write (the stack below the red zone, where a Landlock nesting's ruleset
 // attribute goes) in a registered page nobody will ever fill, and make the call. The supervisor
@@ -48,6 +50,25 @@ static void dev_variants(int want) {
   expect_denied("dev-ioctl-upper", r, errno, want);
 }
 
+// A pledge grants no userfaultfd: not through the device either, though stdio has ioctl. Run
+// under a policy that allows userfaultfd, so that the refusal is the pledge's.
+static void pledged_variant(void) {
+  int fd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    skipped("dev-pledged", "open(/dev/userfaultfd): %s (no device, or not root)", errname(errno));
+    return;
+  }
+  int before = ioctl(fd, USERFAULTFD_IOC_NEW, O_CLOEXEC);
+  if (before < 0)
+    return (void)setup_error("dev-pledged", "unpledged USERFAULTFD_IOC_NEW: %s (the policy "
+                             "must allow userfaultfd)", errname(errno));
+  close(before);
+  if (syscall(kSysXpledge, "stdio", NULL) != 0)
+    return (void)setup_error("dev-pledged", "xpledge(stdio): %s", errname(errno));
+  long r = ioctl(fd, USERFAULTFD_IOC_NEW, O_CLOEXEC);
+  expect_denied("dev-pledged", r, errno, EPERM);
+}
+
 // --- stall ----------------------------------------------------------------------------------
 
 struct shared {
@@ -83,7 +104,8 @@ static int register_range(const char *name, void *addr, size_t len) {
     return -1;
   }
   struct uffdio_api api = {.api = UFFD_API};
-  struct uffdio_register reg = {.range = {(uintptr_t)addr, len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+  struct uffdio_register reg = {.range = {(uintptr_t)addr, len},
+                                .mode = UFFDIO_REGISTER_MODE_MISSING};
   if (ioctl(uffd, UFFDIO_API, &api) != 0 || ioctl(uffd, UFFDIO_REGISTER, &reg) != 0) {
     setup_error(name, "UFFDIO_API/REGISTER: %s", errname(errno));
     close(uffd);
@@ -198,6 +220,10 @@ int main(int argc, char **argv) {
     dev_variants(want);
     return finish();
   }
+  if (argc == 2 && strcmp(argv[1], "pledged") == 0) {
+    pledged_variant();
+    return finish();
+  }
   if (argc == 2 && strcmp(argv[1], "stall") == 0) {
     g_shared = mmap(NULL, sizeof *g_shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                     -1, 0);
@@ -210,6 +236,6 @@ int main(int argc, char **argv) {
     }
     return finish();
   }
-  say(2, "usage: uffd_stall dev ERRNO | uffd_stall stall\n");
+  say(2, "usage: uffd_stall dev ERRNO | uffd_stall pledged | uffd_stall stall\n");
   return 2;
 }
