@@ -1258,8 +1258,13 @@ void Tracer::resume(pid_t tid, int sig) {
 // but logged once per number per run with a warning instead of a record per call: a program
 // probing for a newer kernel's call may retry it in a loop.
 void Tracer::warn_unknown_once(ThreadState& t, const Syscall& call) {
+  // A tracee walking through millions of numbers must not grow our memory: past the cap, a new
+  // number gets the ordinary record per call.
+  constexpr std::size_t kMaxUnknownSeen = 1024;
+  const auto key = std::make_pair(call.abi, call.nr);
+  if (!unknown_seen_.contains(key) && unknown_seen_.size() >= kMaxUnknownSeen) return;
   t.quiet = !opts_.permissive;  // permissive runs record every call they let through
-  if (!unknown_seen_.emplace(call.abi, call.nr).second) return;
+  if (!unknown_seen_.insert(key).second) return;
   const pid_t tid = t.tid;
   const std::string text =
       decode_call(call, [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); });

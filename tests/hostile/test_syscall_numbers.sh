@@ -24,4 +24,13 @@ assert_count "$T/err" 'ENOSYS rule=unknown' 0
 # The same under the embedded `default: allow` policy: unknown still means refused.
 hx -- "$A/syscall_numbers" EPERM
 assert_count "$T/err" "^xpledge: warning: pid [0-9]+ comm=syscall_numbers: syscall_471\\(.*\\) = -1 ENOSYS" 1
+
+# A walk through 1500 distinct unknown numbers: every one refused, a warning for each of the
+# first 1024 (the supervisor remembers no more: its memory must not grow with the calls), an
+# ordinary deny record per call after that.
+hx -- "$A/syscall_numbers" walk 1500
+assert_held
+assert_ok walk
+assert_count "$T/err" "^xpledge: warning: pid [0-9]+ comm=syscall_numbers: syscall_[0-9]+\\(.*\\) = -1 ENOSYS: not a system call" 1024
+assert_count "$T/err" "^xpledge: deny pid=[0-9]+ comm=syscall_numbers syscall_[0-9]+\\(.* = -1 ENOSYS rule=unknown" 476
 exit 0

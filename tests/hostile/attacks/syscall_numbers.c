@@ -6,7 +6,24 @@
 // 1<<40 is read(-1, ...) (the kernel sees the low 32 bits), which the policy allows: EBADF.
 #include "attack.h"
 
+// syscall_numbers walk N: N distinct unknown numbers from 20000 up, once each: all ENOSYS (the
+// supervisor remembers a bounded number of them for its once-per-number warning).
+static int walk(long n) {
+  long wrong = 0, first_wrong = -1;
+  for (long nr = 20000; nr < 20000 + n; nr++) {
+    errno = 0;
+    long r = syscall(nr, 0L, 0L, 0L, 0L, 0L, 0L);
+    if (!(r == -1 && errno == ENOSYS) && wrong++ == 0) first_wrong = nr;
+  }
+  if (wrong)
+    bypass("walk", "%ld of %ld numbers did not get ENOSYS (first: %ld)", wrong, n, first_wrong);
+  else
+    ok("walk", "%ld distinct unknown numbers, all ENOSYS", n);
+  return finish();
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "walk") == 0) return walk(atol(argv[2]));
   int want = argc == 2 ? errno_from(argv[1]) : -1;
   if (want <= 0) {
     say(2, "usage: syscall_numbers ERRNO\n");
