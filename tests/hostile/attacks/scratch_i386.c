@@ -1,0 +1,83 @@
+// scratch_i386 DIR: swap the path scratch area (docs/SECURITY.md, "Path-argument races") for
+// memory the program owns through i386 calls (`int $0x80`), where the policy allows the i386
+// ABI. The guard reads mmap's flags from the 4th register, but i386 mmap (nr 90, old_mmap)
+// takes ONE argument: a pointer to {addr, len, prot, flags, fd, offset} in memory. With that
+// register 0, MAP_FIXED over the area is not seen. After the swap an allowed open is pointed at
+// the program's own page, holding the denied path. DIR holds "allowed" and "forbiddn"
+// ("secret"), which the policy denies.
+//   old-mmap-fixed: i386 mmap(struct {kAddr, size, RW, MAP_FIXED|MAP_PRIVATE|MAP_ANONYMOUS});
+//   mmap2-fixed: i386 mmap2 (registers) with MAP_FIXED: must be refused (control).
+#include "attack.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#define SCRATCH_ADDR 0x7d000000UL
+#define SCRATCH_SIZE (4096UL * 8192UL + (2UL << 20))
+
+static char g_allowed[4096], g_forbidden[4096];
+
+static long int80(long nr, long a, long b, long c, long d, long e, long f) {
+  long ret;
+  register long rsi __asm__("rsi") = d;
+  register long rdi __asm__("rdi") = e;
+  register long rbp __asm__("rbp") = f;
+  __asm__ volatile("int $0x80"
+                   : "=a"(ret)
+                   : "a"(nr), "b"(a), "c"(b), "d"(c), "r"(rsi), "r"(rdi), "r"(rbp)
+                   : "memory", "r8", "r9", "r10", "r11");
+  return ret;
+}
+
+static void open_allowed(char *out, size_t size) {
+  int fd = open(g_allowed, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(out, size, "errno=%s", errname(errno));
+    return;
+  }
+  ssize_t n = read(fd, out, size - 1);
+  close(fd);
+  out[n > 0 ? n : 0] = 0;
+  char *nl = strchr(out, '\n');
+  if (nl) *nl = 0;
+}
+
+static void variant(const char *name) {
+  char got[256];
+  open_allowed(got, sizeof got);  // attaches the area
+  if (strcmp(got, "allowed") != 0) return setup_error(name, "open(allowed) got '%s'", got);
+  const long flags = MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS;
+  long r;
+  if (strcmp(name, "old-mmap-fixed") == 0) {
+    // The argument block must be at a 32-bit address.
+    unsigned int *blk = mmap((void *)0x10000000UL, 4096, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (blk == MAP_FAILED) return setup_error(name, "mmap of the argument block: %s", errname(errno));
+    unsigned int args[6] = {(unsigned)SCRATCH_ADDR, (unsigned)SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+                            (unsigned)flags, (unsigned)-1, 0};
+    memcpy(blk, args, sizeof args);
+    r = int80(90, (long)blk, 0, 0, 0, 0, 0);
+  } else {
+    r = int80(192, SCRATCH_ADDR, SCRATCH_SIZE, PROT_READ | PROT_WRITE, flags, -1, 0);
+  }
+  if ((unsigned long)r != SCRATCH_ADDR) {
+    ok(name, "the swap failed: %s", r < 0 && r > -4096 ? errname((int)-r) : "another address");
+    return;
+  }
+  for (size_t off = 0; off < SCRATCH_SIZE; off += 4096) strcpy((char *)SCRATCH_ADDR + off, g_forbidden);
+  open_allowed(got, sizeof got);
+  if (strcmp(got, "secret") == 0)
+    bypass(name, "writable memory at the area, then open(allowed) read the denied file");
+  else
+    ok(name, "writable memory at the area, but open(allowed) got '%s'", got);
+}
+
+int main(int argc, char **argv) {
+  static const char *all[] = {"old-mmap-fixed", "mmap2-fixed", NULL};
+  if (argc < 2) return 2;
+  snprintf(g_allowed, sizeof g_allowed, "%s/allowed", argv[1]);
+  snprintf(g_forbidden, sizeof g_forbidden, "%s/forbiddn", argv[1]);
+  const char **names = argc > 2 ? (const char **)argv + 2 : all;
+  return run_variants(names, variant);
+}
