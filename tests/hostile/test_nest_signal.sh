@@ -11,5 +11,5 @@ echo secret >"$T/forbiddn"
 hx -p "$POLICIES/path_race.yaml" -- "$A/nest_signal" "$T"
 note "$(cat "$T/out")"
 assert_held
-assert_ok child
+assert_ok sigsys sigsys-untraced child
 exit 0
