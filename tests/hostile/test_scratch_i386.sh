@@ -12,6 +12,6 @@ echo secret >"$T/forbiddn"
 hx -p "$POLICIES/path_race_i386.yaml" -- "$A/scratch_i386" "$T"
 note "$(cat "$T/out")"
 assert_held
-assert_ok old-mmap-fixed mmap2-fixed
+assert_ok old-mmap-fixed mmap2-fixed munmap shmdt ipc-shmdt shmat-remap
 assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=scratch_i386 \[i386\] mmap2\(.* = -1 EPERM .*guard:path-scratch"
 exit 0

@@ -6,11 +6,18 @@
 // the program's own page, holding the denied path. DIR holds "allowed" and "forbiddn"
 // ("secret"), which the policy denies.
 //   old-mmap-fixed: i386 mmap(struct {kAddr, size, RW, MAP_FIXED|MAP_PRIVATE|MAP_ANONYMOUS});
-//   mmap2-fixed: i386 mmap2 (registers) with MAP_FIXED: must be refused (control).
+//   mmap2-fixed: i386 mmap2 (registers) with MAP_FIXED: must be refused (control);
+//   munmap, shmdt, ipc-shmdt: i386 munmap (91), shmdt (398) and ipc(SHMDT) (117, call 22,
+//     address in the 5th argument) of the area, then an anonymous MAP_FIXED-less mmap2 at its
+//     address: the detach must be refused. (libseccomp 2.5.4 resolves the NAME "shmdt" on
+//     i386 to a pseudo number, -222, for the ipc multiplexer, while the kernel also has the
+//     direct call 398: a guard table built by name misses 398, 397 shmat and 396 shmctl.)
+//   shmat-remap: i386 shmat (397) of a writable segment of our own over the area, SHM_REMAP.
 #include "attack.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 
 #define SCRATCH_ADDR 0x7d000000UL
@@ -58,6 +65,20 @@ static void variant(const char *name) {
                             (unsigned)flags, (unsigned)-1, 0};
     memcpy(blk, args, sizeof args);
     r = int80(90, (long)blk, 0, 0, 0, 0, 0);
+  } else if (strcmp(name, "shmat-remap") == 0) {
+    int id = shmget(IPC_PRIVATE, SCRATCH_SIZE, IPC_CREAT | 0600);
+    if (id < 0) return setup_error(name, "shmget: %s", errname(errno));
+    r = int80(397, id, SCRATCH_ADDR, SHM_REMAP, 0, 0, 0);
+    shmctl(id, IPC_RMID, NULL);
+  } else if (strcmp(name, "mmap2-fixed") != 0) {
+    long d = strcmp(name, "munmap") == 0   ? int80(91, SCRATCH_ADDR, SCRATCH_SIZE, 0, 0, 0, 0)
+             : strcmp(name, "shmdt") == 0  ? int80(398, SCRATCH_ADDR, 0, 0, 0, 0, 0)
+                                           : int80(117, 22, 0, 0, 0, SCRATCH_ADDR, 0);
+    if (d != 0) {
+      ok(name, "the detach failed: %s", d < 0 && d > -4096 ? errname((int)-d) : "?");
+      return;
+    }
+    r = int80(192, SCRATCH_ADDR, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   } else {
     r = int80(192, SCRATCH_ADDR, SCRATCH_SIZE, PROT_READ | PROT_WRITE, flags, -1, 0);
   }
@@ -74,7 +95,7 @@ static void variant(const char *name) {
 }
 
 int main(int argc, char **argv) {
-  static const char *all[] = {"old-mmap-fixed", "mmap2-fixed", NULL};
+  static const char *all[] = {"old-mmap-fixed", "mmap2-fixed", "munmap", "shmdt", "ipc-shmdt", "shmat-remap", NULL};
   if (argc < 2) return 2;
   snprintf(g_allowed, sizeof g_allowed, "%s/allowed", argv[1]);
   snprintf(g_forbidden, sizeof g_forbidden, "%s/forbiddn", argv[1]);
