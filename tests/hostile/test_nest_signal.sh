@@ -5,6 +5,7 @@
 # policy denies) is taken for the injected one and runs unchecked.
 # shellcheck source=hostile.sh
 . "$TESTS_SRC/hostile.sh"
+OPEN_FINDING="a signal handler's call between two injected nesting calls runs unchecked"
 abi=$(python3 -c 'import ctypes;l=ctypes.CDLL(None);print(l.syscall(444,None,0,1))' 2>/dev/null)
 [ "${abi:-0}" -ge 1 ] 2>/dev/null || skip "no Landlock on this kernel: no nesting chain to attack"
 echo secret >"$T/forbiddn"
