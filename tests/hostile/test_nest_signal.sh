@@ -12,5 +12,5 @@ echo secret >"$T/forbiddn"
 hx -p "$POLICIES/path_race.yaml" -- "$A/nest_signal" "$T"
 note "$(cat "$T/out")"
 assert_held
-assert_ok sigsys sigsys-untraced child
+assert_ok sigsys sigsys-untraced child pledged
 exit 0

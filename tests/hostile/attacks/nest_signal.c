@@ -12,6 +12,9 @@
 //   sigsys-untraced: the same, with clone(CLONE_UNTRACED) as the handler's call (the guard
 //     that clears the flag never sees it): the child runs untraced (TracerPid 0) and opens
 //     DIR/forbiddn.
+//   pledged: a process already pledged "stdio proc" (openat needs rpath) forks children that
+//     narrow to "stdio" while a sibling spams their process group with SIGUSR1:
+//     the handler's openat, refused by the pledge and the policy, runs in the window.
 //   child: SIGUSR1 sent in a loop by an unpledged child process. (A 20 us ITIMER_REAL SIGALRM
 //   in place of the child never hit the window in 200 attempts here.)
 #include "attack.h"
@@ -172,8 +175,56 @@ static void sigsys_variant(const char *name) {
     ok(name, "xpledge returned %ld (%s); the denied file was not opened", r, errname(r ? e : 0));
 }
 
+
+// The "pledged" variant: the pledge itself, not only the policy, is passed by.
+static void pledged_variant(const char *name) {
+  if (setpgid(0, 0) != 0) return setup_error(name, "setpgid: %s", errname(errno));
+  pid_t group = getpgrp();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sa.sa_flags = SA_NODEFER | SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  if (syscall(10000, "stdio proc", NULL) != 0)
+    return setup_error(name, "xpledge(stdio proc): %s", errname(errno));
+  pid_t spammer = fork();  // pledged "stdio proc" too: kill is allowed
+  if (spammer == 0) {
+    while (kill(-group, SIGUSR1) == 0) {
+    }
+    _exit(0);
+  }
+  int won = 0, tries = 0;
+  for (; tries < 300 && !won; tries++) {
+    pid_t c = fork();
+    if (c < 0) continue;
+    if (c == 0) {
+      g_armed = 1;
+      long r = syscall(10000, "stdio", NULL);
+      g_armed = 0;
+      int fd = find_secret();
+      if (fd >= 0) {
+        say(1, "# %s: pledged \"stdio proc\", xpledge(\"stdio\") returned %ld; fd %d reads the "
+               "denied file\n", name, r, fd);
+        _exit(1);
+      }
+      _exit(0);
+    }
+    int st = 0;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+    }
+    won = WIFEXITED(st) && WEXITSTATUS(st) == 1;
+  }
+  kill(spammer, SIGKILL);
+  if (won)
+    bypass(name, "a process pledged \"stdio proc\" opened the denied file from a signal handler "
+                 "inside a narrowing's nesting chain (attempt %d)", tries);
+  else
+    ok(name, "%d attempts, the denied file was never opened", tries);
+}
+
 static void variant(const char *name) {
   if (strncmp(name, "sigsys", 6) == 0) return sigsys_variant(name);
+  if (strcmp(name, "pledged") == 0) return pledged_variant(name);
   int use_timer = strcmp(name, "timer") == 0;
   int won = 0, tries = 0;
   for (; tries < 200 && !won; tries++) attempt(name, use_timer, &won);
@@ -185,7 +236,7 @@ static void variant(const char *name) {
 }
 
 int main(int argc, char **argv) {
-  static const char *all[] = {"sigsys", "sigsys-untraced", "child", NULL};
+  static const char *all[] = {"sigsys", "sigsys-untraced", "child", "pledged", NULL};
   if (argc < 2) return 2;
   g_dir = argv[1];
   snprintf(g_path, sizeof g_path, "%s/forbiddn", g_dir);
