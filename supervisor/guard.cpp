@@ -93,6 +93,10 @@ std::optional<GuardDecision> scratch_guard(const std::string& name, const Syscal
       return deny;
   } else if (name == "munmap" || name == "remap_file_pages") {
     if (PathScratch::overlaps(a[0], a[1])) return deny;
+  } else if (name == "mmap" && c.abi == Abi::i386) {
+    // i386's old mmap takes one pointer to its six arguments in memory, which another thread
+    // can rewrite after we look: refused while there is an area to protect (libc uses mmap2).
+    return deny;
   } else if (name == "mmap" || name == "mmap2") {
     if ((a[3] & MAP_FIXED) && PathScratch::overlaps(a[0], a[1])) return deny;
   } else if (name == "mremap") {

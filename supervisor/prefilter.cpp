@@ -90,8 +90,12 @@ std::vector<std::vector<scmp_arg_cmp>> scratch_limits(const std::string& name) {
 // each arch of the context; the ABI's own number would be read as an x86-64 one (i386 open = 5
 // = x86-64 fstat). A call only our supplement names (syscalls.hpp) has no libseccomp name: on
 // x86-64 its own number is used as is (libseccomp does not translate the native arch); on
-// i386/x32 it has none, and the call keeps stopping in the supervisor: the safe direction.
+// i386/x32 it has none, and the call keeps stopping in the supervisor: the safe direction. The
+// same for a name libseccomp resolves on that ABI to something else than its number: i386's
+// direct socket and System V calls (socket 359, shmat 397), which libseccomp would translate
+// into rules for the socketcall()/ipc() multiplexers too, letting those run unseen.
 int rule_number(Abi abi, const std::string& name, std::int64_t nr) {
+  if (abi != Abi::x86_64 && libseccomp_syscall_nr(abi, name) != nr) return __NR_SCMP_ERROR;
   const int native = seccomp_syscall_resolve_name(name.c_str());
   if (native != __NR_SCMP_ERROR) return native;
   if (abi == Abi::x86_64) return static_cast<int>(nr);

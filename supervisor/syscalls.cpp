@@ -266,6 +266,12 @@ std::optional<std::string> libseccomp_syscall_name(Abi abi, std::int64_t nr) {
 std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name) {
   if (const auto nr = libseccomp_syscall_nr(abi, name)) return nr;
   if (const SupplementSyscall* s = supplement_by_name(name)) return s->nr(abi);
+  // libseccomp names i386's direct System V and socket calls (shmat 397, socket 359...) by
+  // number but resolves the names to a pseudo-number for the ipc()/socketcall() multiplexer: a
+  // rule or guard on `shmat` would never see the direct call. The table built from numbers has
+  // them.
+  for (const KnownSyscall& k : known_syscalls(abi))
+    if (k.name == name) return k.nr;
   return std::nullopt;
 }
 
