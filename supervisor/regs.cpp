@@ -91,6 +91,20 @@ bool set_syscall_arg(pid_t tid, Abi abi, int index, std::uint64_t value) {
 
 static_assert(sizeof(SavedRegs::raw) == sizeof(user_regs_struct));
 
+std::optional<Syscall> interrupted_restartable_call(pid_t tid) {
+  // The kernel's restart codes (include/linux/errno.h), which a handler never sees.
+  constexpr std::int64_t kRestartSys = 512, kRestartNoIntr = 513, kRestartNoHand = 514;
+  user_regs_struct r{};
+  if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) return std::nullopt;
+  const auto rax = static_cast<std::int64_t>(r.rax);
+  if (rax != -kRestartSys && rax != -kRestartNoIntr && rax != -kRestartNoHand) return std::nullopt;
+  Syscall c;
+  c.abi = (r.orig_rax & kX32SyscallBit) ? Abi::x32 : Abi::x86_64;
+  c.nr = static_cast<std::int64_t>(r.orig_rax);
+  c.args = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+  return c;
+}
+
 bool save_regs(pid_t tid, SavedRegs& out) {
   return ptrace(PTRACE_GETREGS, tid, nullptr, out.raw) == 0;
 }
@@ -102,13 +116,14 @@ std::uint64_t saved_stack_pointer(const SavedRegs& regs) {
 }
 
 bool rewrite_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
-                     const std::array<std::uint64_t, 3>& args) {
+                     const std::array<std::uint64_t, 4>& args) {
   user_regs_struct r{};
   std::memcpy(&r, base.raw, sizeof r);
   r.orig_rax = static_cast<std::uint64_t>(nr);
   r.rdi = args[0];
   r.rsi = args[1];
   r.rdx = args[2];
+  r.r10 = args[3];
   return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
 }
 
@@ -128,7 +143,7 @@ bool restore_regs_and_restart(pid_t tid, const SavedRegs& regs) {
 }
 
 bool reissue_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
-                     const std::array<std::uint64_t, 3>& args) {
+                     const std::array<std::uint64_t, 4>& args) {
   user_regs_struct r{};
   std::memcpy(&r, base.raw, sizeof r);
   r.rax = r.orig_rax = static_cast<std::uint64_t>(nr);
@@ -136,6 +151,7 @@ bool reissue_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
   r.rdi = args[0];
   r.rsi = args[1];
   r.rdx = args[2];
+  r.r10 = args[3];
   return ptrace(PTRACE_SETREGS, tid, nullptr, &r) == 0;
 }
 

@@ -24,6 +24,10 @@ struct SyscallStopInfo {
 };
 
 bool get_syscall_info(pid_t tid, SyscallStopInfo& out);
+// At a signal-delivery stop: the x86-64 call the signal interrupted and that the kernel may run
+// again once the handler returns (rax -ERESTARTSYS, -ERESTARTNOINTR or -ERESTARTNOHAND), as
+// (number, arguments); nullopt if there is none.
+std::optional<Syscall> interrupted_restartable_call(pid_t tid);
 // Make the kernel run nothing: the syscall number becomes -1 (the kernel leaves -ENOSYS in rax).
 bool skip_syscall(pid_t tid);
 bool set_return_value(pid_t tid, std::int64_t value);
@@ -41,7 +45,7 @@ bool save_regs(pid_t tid, SavedRegs& out);
 std::uint64_t saved_stack_pointer(const SavedRegs& regs);
 // From a syscall stop: run x86-64 syscall `nr` with `args` instead of the stopped one.
 bool rewrite_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
-                     const std::array<std::uint64_t, 3>& args);
+                     const std::array<std::uint64_t, 4>& args);
 // At the exit stop: put the caller's registers back, with `rax` as the call's result.
 bool restore_regs(pid_t tid, const SavedRegs& regs, std::int64_t rax);
 // At the exit stop of an injected call: put the caller's registers back and step back over the
@@ -51,6 +55,6 @@ bool restore_regs_and_restart(pid_t tid, const SavedRegs& regs);
 // At the exit stop of an injected call: run x86-64 syscall `nr` with `args` next, from the same
 // syscall instruction (a chain of injected calls), the caller's other registers as in `base`.
 bool reissue_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,
-                     const std::array<std::uint64_t, 3>& args);
+                     const std::array<std::uint64_t, 4>& args);
 
 }  // namespace xpledge

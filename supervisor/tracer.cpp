@@ -143,16 +143,41 @@ struct ThreadState {
   // landlock_create_ruleset, landlock_restrict_self, close; then its own call restarts.
   int nest_level = 0;
   struct NestChain {
+    enum Step : std::uint8_t { kBlock, kCreate, kRestrict, kClose, kUnblock, kDone };
     SavedRegs saved;
-    int step = 0;
+    Step step = kBlock;
     long fd = -1;
     long restricted = -1;
+    bool blocked = false;      // the signal mask was set (and must be put back)
     bool for_xpledge = false;  // the caller of a narrowing xpledge(), not a thread catching up
+    // Below the red zone: the ruleset attribute, the full signal set, the old mask.
+    std::uint64_t scratch_addr = 0;
+    std::uint64_t sigset_all() const { return scratch_addr + 8; }
+    std::uint64_t sigset_old() const { return scratch_addr + 16; }
+    // A stop is the chain's only if it is the call we reissued (number, first argument,
+    // instruction pointer); any other is the thread's own call (a signal handler's, should one
+    // run despite the mask), judged like any other (issue 15 review: one once ran unchecked).
+    std::uint64_t ip = 0;         // after the syscall instruction of the original call
+    std::int64_t expect_nr = -1;  // the step to come
+    std::uint64_t expect_a0 = 0;
+    bool ours_in_flight = true;   // our step entered (or was injected at the stop): its exit next
+    bool foreign_in_flight = false;  // the thread's own call entered: its exit next
   };
   std::optional<NestChain> nest;
   bool nest_failed = false;  // the last chain did not nest it (xpledge then fails)
   std::optional<int> pending_nest_level;  // the process's level once the pending pledge commits
   bool parked_at_seccomp_stop = false;
+  // The last call whose paths were pinned, as the kernel sees it after pinning, with the bytes
+  // pinned; and those of calls a signal interrupted that the kernel may restart once the handler
+  // returns. A handler's own path call reuses the thread's slot, so a restarted call gets its
+  // bytes back first (restore_restarted_paths; innermost last, at most kMaxRestartable).
+  struct PinnedCall {
+    Syscall call;
+    std::array<std::optional<std::string>, 2> paths;
+    std::string open_how;
+  };
+  std::optional<PinnedCall> last_pinned;
+  std::vector<PinnedCall> restartable;
   // shmat of the path scratch segment injected in place of a path-checked call: the caller's
   // registers, to restart its call at the exit stop.
   std::optional<SavedRegs> scratch_regs;
@@ -214,6 +239,20 @@ std::string read_comm(pid_t tid) {
   return comm.empty() ? "?" : comm;
 }
 
+// Is this stop, of a thread inside a nesting chain, the chain's own call? Only the step we
+// reissued, from the original call's syscall instruction with our first argument, or that call
+// stopping again at its seccomp stop. A signal handler's calls run in between: they are not.
+bool nest_stop_is_ours(ThreadState::NestChain& c, const SyscallStopInfo& info) {
+  if (c.foreign_in_flight) return false;
+  if (c.ours_in_flight) return true;
+  if (info.op == SyscallOp::entry && info.abi == Abi::x86_64 && info.call.nr == c.expect_nr &&
+      info.call.args[0] == c.expect_a0 && info.ip == c.ip) {
+    c.ours_in_flight = true;
+    return true;
+  }
+  return false;
+}
+
 class Tracer {
  public:
   explicit Tracer(const TracerOptions& opts) : opts_(opts) {
@@ -230,6 +269,8 @@ class Tracer {
   ThreadState& adopt(pid_t tid);
 
   void on_new_child(ThreadState& parent);
+  void note_interrupted_call(ThreadState& t);
+  void restore_restarted_paths(ThreadState& t, const Syscall& call);
   void on_exec(ThreadState& t);
   void on_gone(pid_t tid, const Stop& stop);
   // What is held for a tid that has ended: its path scratch slot, its kept memory file.
@@ -260,7 +301,7 @@ class Tracer {
   Area attach_scratch(ThreadState& t, std::string& why);
   Area stack_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
   bool landlock_nesting() const { return confine_.landlock_abi > 0; }
-  void start_nest(ThreadState& t, bool for_xpledge);
+  void start_nest(ThreadState& t, const SyscallStopInfo& info, bool for_xpledge);
   void on_nest_step(ThreadState& t, const SyscallStopInfo& info);
   bool multithreaded(const std::shared_ptr<ProcessState>& proc) const;
   static PromiseArg read_promise_arg(pid_t tid, std::uint64_t addr);
@@ -464,7 +505,36 @@ void Tracer::handle(pid_t tid, int status) {
       // Stay stopped (job control works) but let the kernel wake it on SIGCONT.
       ptrace(PTRACE_LISTEN, tid, nullptr, nullptr);
       return;
-    case StopKind::signal_delivery: resume(tid, stop.signal); return;
+    case StopKind::signal_delivery:
+      note_interrupted_call(t);
+      resume(tid, stop.signal);
+      return;
+  }
+}
+
+// A signal about to be delivered may run a handler whose own path-checked call is pinned in this
+// thread's slot: if it interrupted the thread's last pinned call, which the kernel may restart
+// after the handler, keep that call's bytes to put back when it comes again.
+void Tracer::note_interrupted_call(ThreadState& t) {
+  constexpr std::size_t kMaxRestartable = 8;  // nested handlers, each interrupting a pinned call
+  if (!t.last_pinned) return;
+  const auto c = interrupted_restartable_call(t.tid);
+  if (!c || c->nr != t.last_pinned->call.nr || c->args != t.last_pinned->call.args) return;
+  if (t.restartable.size() >= kMaxRestartable) t.restartable.erase(t.restartable.begin());
+  t.restartable.push_back(*t.last_pinned);
+}
+
+// The kernel restarting an interrupted call: its arguments still point into the slot, which a
+// handler's call may have filled since. Its own bytes go back, so that it names what it named.
+void Tracer::restore_restarted_paths(ThreadState& t, const Syscall& call) {
+  for (std::size_t i = t.restartable.size(); i-- > 0;) {
+    const auto& p = t.restartable[i];
+    if (p.call.nr != call.nr || p.call.args != call.args) continue;
+    for (std::size_t k = 0; k < p.paths.size(); ++k)
+      if (p.paths[k]) scratch_.pin(t.tid, k, *p.paths[k]);
+    if (!p.open_how.empty()) scratch_.pin_bytes(t.tid, 1, p.open_how);
+    t.restartable.resize(i);  // it and the handlers' calls after it are over
+    return;
   }
 }
 
@@ -557,6 +627,12 @@ void Tracer::on_exec(ThreadState& t) {
     }
   }
   if (proc) {
+    // What the swept threads were doing is over: an injection or seccomp() in flight, parked
+    // calls. Left counted, the new image's xpledge() and seccomp() would wait for ever.
+    proc->filter_injector = 0;
+    proc->seccomp_running = 0;
+    proc->nest_chains = 0;
+    proc->parked.clear();
     for (auto it = threads_.begin(); it != threads_.end();) {
       if (it->first != tid && it->second.proc == proc) {
         release_tid(it->first);  // swept away by the exec: no exit event will come
@@ -577,6 +653,8 @@ void Tracer::on_exec(ThreadState& t) {
     proc->mm = std::make_shared<AddressSpace>();
   }
   forget_tracee_memory(tid);  // the memory file kept for it reads the old image
+  threads_[tid].last_pinned.reset();  // calls of the old image: none will be restarted
+  threads_[tid].restartable.clear();
   resume(tid);
 }
 
@@ -618,17 +696,39 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     resume(t.tid);
     return;
   }
-  if (t.injected || t.scratch_regs || t.nest) {
+  if (t.injected || t.scratch_regs) {
     // Our own injected call stopping again (the tracee's own filter said SECCOMP_RET_TRACE):
-    // let it run; its exit stop tells what it did.
+    // let it run; its exit stop tells what it did. (These are injected at the stop itself and
+    // end at their exit stop: the thread runs no code of its own in between.)
     resume(t.tid);
     return;
+  }
+  if (t.nest) {
+    if (nest_stop_is_ours(*t.nest, info)) {
+      resume(t.tid);
+      return;
+    }
+    // The thread's own call between two steps of the chain (a signal handler's): judged like
+    // any other, at its seccomp stop if the filters stop it (seccomp mode), here otherwise.
+    t.nest->foreign_in_flight = true;
+    if (info.op == SyscallOp::entry && opts_.use_seccomp) {
+      resume(t.tid);
+      return;
+    }
+    // Refused: any call of a thread catching up with its process's narrowing (it must not run
+    // a call before it is nested), and what would need a chain or injection of its own.
+    static const RuleRef kNest{"pledge:nest", 0, {}};
+    if (!t.nest->for_xpledge || (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge) ||
+        is_seccomp_call(info.call)) {
+      enforce(t, info, Verdict{Action::deny, EINTR, &kNest}, seccomp_stop, {});
+      return;
+    }
   }
   if (t.exec_filter) {
     on_exec_filter(t, info);
     return;
   }
-  if (t.nest_level < t.proc->nest_level && landlock_nesting()) {
+  if (!t.nest && t.nest_level < t.proc->nest_level && landlock_nesting()) {
     // Its process narrowed while it ran: it joins the nested domain before this call runs (an
     // i386 call cannot carry the injected x86-64 ones: refused until an x86-64 call comes).
     if (info.abi == Abi::x86_64) {
@@ -637,7 +737,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
         t.proc->parked.push_back(t.tid);
         return;
       }
-      start_nest(t, false);
+      start_nest(t, info, false);
     } else {
       static const RuleRef kNest{"pledge:nest", 0, {}};
       enforce(t, info, Verdict{Action::deny, EAGAIN, &kNest}, seccomp_stop, {});
@@ -661,6 +761,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     const auto& pledged = t.proc->pledge.promises;
     paths_checked = opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
                     (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr));
+    if (paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
     if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call);
     CallContext ctx{judged_as(info.call), paths};
     ctx.tgid = t.proc->tgid;
@@ -708,6 +809,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
   const SyscallSig* sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
   if (!sig) return true;
   const auto specs = sig->path_args();
+  ThreadState::PinnedCall pinned{info.call, {}, {}};
   for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
     // A path we could not read or resolve was not checked: the kernel must not read it either
     // (another thread could make it readable in between). Its error is the kernel's own.
@@ -717,14 +819,19 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
                                                PathScratch::kSlots));
     if (!set_syscall_arg(t.tid, info.call.abi, specs[i].path_arg, *at))
       return refuse(EAGAIN, "cannot point the call at its pinned path");
+    pinned.call.args[static_cast<std::size_t>(specs[i].path_arg)] = *at;
+    pinned.paths[i] = paths[i].raw;
     if (!paths[i].open_how.empty()) {
       // openat2 has one path: slot 1 is free for the struct open_how that was judged.
       const auto how = scratch_.pin_bytes(t.tid, 1, paths[i].open_how);
       if (!how || specs[i].flags_arg < 0 ||
           !set_syscall_arg(t.tid, info.call.abi, specs[i].flags_arg, *how))
         return refuse(EAGAIN, "cannot pin openat2's struct open_how");
+      pinned.call.args[static_cast<std::size_t>(specs[i].flags_arg)] = *how;
+      pinned.open_how = paths[i].open_how;
     }
   }
+  t.last_pinned = std::move(pinned);
   return true;
 }
 
@@ -742,6 +849,11 @@ Tracer::Area Tracer::attach_scratch(ThreadState& t, std::string& why) {
   if (t.proc->mm->scratch == Scratch::inherited && !verify_scratch(t)) return Area::unavailable;
   if (t.proc->mm->scratch == Scratch::failed) return Area::unavailable;
   if (t.proc->mm->scratch == Scratch::mapped) return Area::ready;
+  if (t.nest) {
+    // A signal handler's call inside a nesting chain: no injection of its own in between.
+    why = "its thread is inside a Landlock nesting chain";
+    return Area::unavailable;
+  }
   const long euid = status_field(t.tid, "Uid:", 1);
   if (euid < 0) {
     why = "cannot read its uid to admit it to the scratch area";
@@ -896,7 +1008,7 @@ void Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccom
     return;
   }
   if (narrows && landlock_nesting() && t.nest_level <= t.proc->nest_level) {
-    start_nest(t, true);
+    start_nest(t, info, true);
     return;
   }
   opts_.log->info(fmt::format("pid {} pledged promises={} execpromises={}", t.proc->tgid,
@@ -1084,28 +1196,42 @@ bool Tracer::multithreaded(const std::shared_ptr<ProcessState>& proc) const {
   return n > 1;
 }
 
-// Starts the nesting chain in place of t's current call (an entry or seccomp stop). The ruleset
-// attribute (one handled right, as in the sandbox's own domain: any domain gets the kernel's
-// ptrace scoping, whatever it handles) goes below the red zone: whatever a sibling might write
-// there, the result is a domain or an error, never less confinement.
-void Tracer::start_nest(ThreadState& t, bool for_xpledge) {
-  ThreadState::NestChain chain;
+// Starts the nesting chain in place of t's current call (an entry or seccomp stop):
+// rt_sigprocmask(SIG_BLOCK, all) first, so that no signal handler runs between the steps (the
+// thread goes back to user mode for each); landlock_create_ruleset, landlock_restrict_self,
+// close; the old mask back; then the call restarts. The ruleset attribute (one handled right, as
+// in the sandbox's own domain: any domain gets the kernel's ptrace scoping, whatever it
+// handles) and the signal sets go below the red zone: whatever a sibling might write there, the
+// result is a domain or an error, never less confinement (an unblocked signal is no hole either:
+// a handler's calls are told from the chain's and judged, nest_stop_is_ours).
+void Tracer::start_nest(ThreadState& t, const SyscallStopInfo& info, bool for_xpledge) {
+  using Chain = ThreadState::NestChain;
+  Chain chain;
   chain.for_xpledge = for_xpledge;
+  chain.ip = info.ip;
   if (!save_regs(t.tid, chain.saved)) return;  // vanished
-  const std::uint64_t attr_addr = (saved_stack_pointer(chain.saved) - 4096 - 64) & ~0xfULL;
-  const std::uint64_t handled = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
-  if (!write_bytes(t.tid, attr_addr, &handled, sizeof handled) ||
-      !rewrite_syscall(t.tid, chain.saved, SYS_landlock_create_ruleset,
-                       {attr_addr, sizeof handled, 0})) {
-    opts_.log->error(fmt::format("pid {}: cannot inject its Landlock nesting", t.tid));
+  chain.scratch_addr = (saved_stack_pointer(chain.saved) - 4096 - 64) & ~0xfULL;
+  const std::uint64_t block[3] = {LANDLOCK_ACCESS_FS_MAKE_BLOCK, ~std::uint64_t{0}, 0};
+  const auto fail = [&](const std::string& why) {
+    opts_.log->error(fmt::format("pid {}: {}", t.tid, why));
     t.nest_failed = true;
     skip_syscall(t.tid);
+    chain.step = Chain::kDone;  // straight to the end: restart the call
     t.nest = chain;
-    t.nest->step = 3;  // straight to the end: restart the call
     ++t.proc->nest_chains;
     resume(t.tid);
-    return;
-  }
+  };
+  // A seccomp filter of the thread's own could answer our injected calls (RET_TRAP, RET_ERRNO):
+  // with one, the chain does not start (it is checked again at the end).
+  const long filters = status_field(t.tid, "Seccomp_filters:");
+  if (filters != t.proc->our_filters)
+    return fail(fmt::format("has seccomp filters of its own ({} of which {} ours): cannot nest "
+                            "its Landlock domain", filters, t.proc->our_filters));
+  if (!write_bytes(t.tid, chain.scratch_addr, block, sizeof block) ||
+      !rewrite_syscall(t.tid, chain.saved, SYS_rt_sigprocmask,
+                       {SIG_BLOCK, chain.sigset_all(), chain.sigset_old(), 8}))
+    return fail("cannot inject its Landlock nesting");
+  chain.step = Chain::kBlock;
   t.nest = chain;
   ++t.proc->nest_chains;
   resume(t.tid);
@@ -1114,24 +1240,43 @@ void Tracer::start_nest(ThreadState& t, bool for_xpledge) {
 // One exit stop of the chain. The chain's result is believed only if the thread has no seccomp
 // filter we did not stack: one of its own could answer landlock_restrict_self with 0.
 void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
+  using Chain = ThreadState::NestChain;
   auto& c = *t.nest;
-  const auto next = [&](std::int64_t nr, std::uint64_t a0) {
-    if (!reissue_syscall(t.tid, c.saved, nr, {a0, 0, 0})) t.nest.reset();
+  const auto next = [&](Chain::Step step, std::int64_t nr, const std::array<std::uint64_t, 4>& a) {
+    c.step = step;
+    c.ours_in_flight = false;
+    c.expect_nr = nr;
+    c.expect_a0 = a[0];
+    if (!reissue_syscall(t.tid, c.saved, nr, a)) t.nest.reset();
   };
-  switch (c.step++) {
-    case 0:
+  const auto unblock = [&] {
+    if (c.blocked) return next(Chain::kUnblock, SYS_rt_sigprocmask, {SIG_SETMASK, c.sigset_old(), 0, 8});
+    c.step = Chain::kDone;
+  };
+  switch (c.step) {
+    case Chain::kBlock:
+      c.blocked = info.rval == 0;
+      return next(Chain::kCreate, SYS_landlock_create_ruleset, {c.scratch_addr, 8, 0, 0});
+    case Chain::kCreate:
       c.fd = info.rval;
-      if (c.fd >= 0) return next(SYS_landlock_restrict_self, static_cast<std::uint64_t>(c.fd));
-      c.step = 3;  // fall through to the end
+      if (c.fd >= 0)
+        return next(Chain::kRestrict, SYS_landlock_restrict_self, {static_cast<std::uint64_t>(c.fd), 0, 0, 0});
+      unblock();
+      if (c.step != Chain::kDone) return;
       break;
-    case 1:
+    case Chain::kRestrict:
       c.restricted = info.rval;
-      return next(SYS_close, static_cast<std::uint64_t>(c.fd));
-    default: break;
+      return next(Chain::kClose, SYS_close, {static_cast<std::uint64_t>(c.fd), 0, 0, 0});
+    case Chain::kClose:
+      unblock();
+      if (c.step != Chain::kDone) return;
+      break;
+    case Chain::kUnblock:
+    case Chain::kDone: break;
   }
   const long filters = status_field(t.tid, "Seccomp_filters:");
   const bool nested = c.restricted == 0 && filters == t.proc->our_filters;
-  const ThreadState::NestChain done = c;
+  const Chain done = c;
   t.nest.reset();
   --t.proc->nest_chains;
   if (nested) {
@@ -1217,8 +1362,11 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     return;
   }
   if (t.nest) {
-    on_nest_step(t, info);
-    return;
+    if (!t.nest->foreign_in_flight) {
+      on_nest_step(t, info);
+      return;
+    }
+    t.nest->foreign_in_flight = false;  // the thread's own call ended: its result as any call's
   }
   if (t.watch_seccomp) {
     t.watch_seccomp = false;
