@@ -28,6 +28,9 @@ bool get_syscall_info(pid_t tid, SyscallStopInfo& out);
 // again once the handler returns (rax -ERESTARTSYS, -ERESTARTNOINTR or -ERESTARTNOHAND), as
 // (number, arguments); nullopt if there is none.
 std::optional<Syscall> interrupted_restartable_call(pid_t tid);
+// At a PTRACE_EVENT_EXEC stop: the number of the call that made the exec (execve or execveat,
+// as the ABI numbers them); the kernel keeps it in orig_rax while the new image waits.
+std::optional<std::int64_t> exec_event_syscall(pid_t tid);
 // Make the kernel run nothing: the syscall number becomes -1 (the kernel leaves -ENOSYS in rax).
 bool skip_syscall(pid_t tid);
 bool set_return_value(pid_t tid, std::int64_t value);

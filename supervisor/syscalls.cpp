@@ -49,11 +49,14 @@ const SupplementSyscall* supplement_by_name(std::string_view name) {
   return nullptr;
 }
 
+// A family ends at its first empty name.
 constexpr std::string_view kPathFamilies[][3] = {
     {"getxattr", "lgetxattr", "getxattrat"},
     {"listxattr", "llistxattr", "listxattrat"},
     {"removexattr", "lremovexattr", "removexattrat"},
     {"setxattr", "lsetxattr", "setxattrat"},
+    // Running a file: a rule on the path given to execve must hold for execveat too.
+    {"execve", "execveat", ""},
 };
 
 std::vector<std::string> list_names(Abi abi) {
@@ -290,8 +293,10 @@ bool syscall_known(Abi abi, std::int64_t nr) {
 }
 
 std::span<const std::string_view> path_family(std::string_view name) {
-  for (const auto& family : kPathFamilies)
-    if (std::find(std::begin(family), std::end(family), name) != std::end(family)) return family;
+  for (const auto& family : kPathFamilies) {
+    const auto end = std::find(std::begin(family), std::end(family), std::string_view{});
+    if (std::find(std::begin(family), end, name) != end) return {std::begin(family), end};
+  }
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -17,6 +18,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <iterator>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +40,7 @@
 #include "scratch.hpp"
 #include "regs.hpp"
 #include "stop.hpp"
+#include "exec_images.hpp"
 #include "syscalls.hpp"
 #include "tracee_mem.hpp"
 
@@ -255,7 +259,8 @@ bool nest_stop_is_ours(ThreadState::NestChain& c, const SyscallStopInfo& info) {
 
 class Tracer {
  public:
-  explicit Tracer(const TracerOptions& opts) : opts_(opts) {
+  explicit Tracer(const TracerOptions& opts)
+      : opts_(opts), exec_rules_(opts.policy && has_exec_path_rules(*opts.policy)) {
     for (const CallObserver* o : opts_.observers) want_paths_ = want_paths_ || o->wants_paths();
   }
   RunResult run(const std::vector<std::string>& argv);
@@ -271,6 +276,7 @@ class Tracer {
   void on_new_child(ThreadState& parent);
   void note_interrupted_call(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
+  void check_exec_images(ThreadState& t);
   void on_exec(ThreadState& t);
   void on_gone(pid_t tid, const Stop& stop);
   // What is held for a tid that has ended: its path scratch slot, its kept memory file.
@@ -331,6 +337,7 @@ class Tracer {
   std::unordered_map<pid_t, ThreadState> threads_;
   PathScratch scratch_;
   ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)
+  const bool exec_rules_;  // the policy has exec path rules: judged again at each exec event
   // (ABI, number) pairs refused as unknown so far: each is logged once per run.
   std::set<std::pair<Abi, std::int64_t>> unknown_seen_;
 };
@@ -613,6 +620,8 @@ void Tracer::on_exec(ThreadState& t) {
   ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &former);
   const pid_t tid = t.tid;
   auto proc = t.proc;
+  // The command's own exec is not the policy's business; every later one is.
+  const bool judged = proc && !proc->trusted_pre_exec;
   if (former != 0 && static_cast<pid_t>(former) != tid) {
     // execve from a non-leader thread: the kernel gave it the leader's tid. Keep the execing
     // thread's state under the new tid; every other thread of the process is gone.
@@ -655,7 +664,46 @@ void Tracer::on_exec(ThreadState& t) {
   forget_tracee_memory(tid);  // the memory file kept for it reads the old image
   threads_[tid].last_pinned.reset();  // calls of the old image: none will be restarted
   threads_[tid].restartable.clear();
+  if (judged && exec_rules_) check_exec_images(threads_[tid]);
   resume(tid);
+}
+
+// Exec rules on what the kernel ran (exec_images.hpp): the executable after every symlink, its
+// loader, another name of a file a rule names. The image has not run an instruction: refused,
+// it is killed (the exec itself cannot be undone), with the record and an error saying why.
+void Tracer::check_exec_images(ThreadState& t) {
+  const auto orig = exec_event_syscall(t.tid);
+  if (!orig) return;  // vanished
+  // The call's ABI from its number: x86-64 execve 59 / execveat 322, x32 with its bit, else
+  // i386 (int $0x80 from a 64-bit program: 11 / 358).
+  Abi abi = Abi::i386;
+  if (*orig & static_cast<std::int64_t>(kX32SyscallBit)) abi = Abi::x32;
+  else if (*orig == syscall_nr(Abi::x86_64, "execve") || *orig == syscall_nr(Abi::x86_64, "execveat"))
+    abi = Abi::x86_64;
+  const std::string proc_dir = "/proc/" + std::to_string(t.tid);
+  char buf[PATH_MAX];
+  const ssize_t n = readlink((proc_dir + "/exe").c_str(), buf, sizeof buf - 1);
+  // Unreadable: judged as a file without a name, which no rule allows by name (fail closed).
+  const std::string exe = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "(unreadable)";
+  std::ifstream maps_in(proc_dir + "/maps");
+  const std::string maps((std::istreambuf_iterator<char>(maps_in)), std::istreambuf_iterator<char>());
+  const auto file_id = [](const std::string& p) -> std::optional<std::pair<dev_t, ino_t>> {
+    struct stat st {};
+    if (stat(p.c_str(), &st) != 0) return std::nullopt;
+    return std::make_pair(st.st_dev, st.st_ino);
+  };
+  std::vector<ExecImage> images;
+  for (const std::string& p : exec_image_paths(exe, maps))
+    // The executable through its magic link: the file itself, even if renamed or deleted.
+    images.push_back({p, images.empty() ? file_id(proc_dir + "/exe") : file_id(p)});
+  const auto refusal = judge_exec_images(*opts_.policy, abi, *orig, images, file_id);
+  if (!refusal) return;
+  const std::vector<PathArg> paths{PathArg{refusal->image, Access::exec, 0, refusal->image, {}}};
+  log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
+  opts_.log->error(fmt::format(
+      "pid {}: exec of {} refused by {}: the new image is killed before it runs", t.tid,
+      refusal->image, refusal->verdict.rule ? refusal->verdict.rule->describe() : "?"));
+  kill(t.tid, SIGKILL);
 }
 
 void Tracer::on_gone(pid_t tid, const Stop& stop) {

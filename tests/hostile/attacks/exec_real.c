@@ -1,0 +1,115 @@
+// exec_real DIR: exec rules hold for the file the kernel runs, not for the string given to
+// execve (issue 17, item 3). DIR/denied/prog is a copy of echo that a deny rule names (by glob
+// and literally); each variant reaches it another way and tries to run it with "RAN <variant>",
+// in a child. The child must not print: refused at the call (the rule's errno) or killed at the
+// exec event (SIGKILL) before the image runs. DIR/ok/prog, a copy not named by any rule, must
+// run (control).
+#include "attack.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static char g_dir[2048];
+
+// Runs `how` in a child; the child's stdout goes to a pipe that is read back here, so output
+// of the image ("RAN ...") is seen by the verdict and not mixed into ours.
+static void variant(const char *name, void (*how)(const char *name), int expect_run) {
+  int p[2];
+  if (pipe(p) != 0) return (void)setup_error(name, "pipe: %s", errname(errno));
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[1], 1);
+    close(p[0]);
+    close(p[1]);
+    how(name);
+    _exit(errno < 155 ? 100 + errno : 255);  // the exec failed: its errno
+  }
+  close(p[1]);
+  char out[256] = {0};
+  ssize_t n = 0, got;
+  while (n < (ssize_t)sizeof out - 1 && (got = read(p[0], out + n, sizeof out - 1 - (size_t)n)) > 0)
+    n += got;
+  close(p[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  const int ran = strstr(out, "RAN") != NULL;
+  if (expect_run) {
+    if (ran) ok(name, "the allowed copy ran");
+    else setup_error(name, "the allowed copy did not run: status %#x", st);
+  } else if (ran) {
+    bypass(name, "the denied file ran: %.60s", out);
+  } else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+    ok(name, "killed at the exec event before it ran");
+  } else if (WIFEXITED(st) && WEXITSTATUS(st) >= 100) {
+    ok(name, "the exec failed: errno=%s", errname(WEXITSTATUS(st) - 100));
+  } else {
+    setup_error(name, "unexpected status %#x", st);
+  }
+}
+
+static void run(const char *path, const char *name) {
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  execv(path, argv);
+}
+
+static void at(const char *name, const char *rel) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", g_dir, rel);
+  run(path, name);
+}
+
+static void v_direct(const char *name) { at(name, "denied/prog"); }
+static void v_symlink(const char *name) { at(name, "ok/link"); }
+static void v_dotdot(const char *name) { at(name, "ok/dirlink/../denied/prog"); }
+static void v_hardlink(const char *name) { at(name, "ok/hard"); }
+static void v_script(const char *name) { at(name, "ok/script"); }
+static void v_control(const char *name) { at(name, "ok/prog"); }
+// A program (allowed) whose PT_INTERP names a copy of the loader under DIR/denied (built by
+// the test script when a compiler is there).
+static void v_interp(const char *name) { at(name, "ok/interp"); }
+
+static void v_execveat(const char *name) {
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  char path[4096];
+  snprintf(path, sizeof path, "%s/ok/link", g_dir);
+  syscall(SYS_execveat, AT_FDCWD, path, argv, environ, 0);
+}
+
+// A copy of the denied file in a memfd, run with execveat(fd, "", AT_EMPTY_PATH).
+static void v_memfd(const char *name) {
+  char src[4096];
+  snprintf(src, sizeof src, "%s/denied/prog", g_dir);
+  int in = open(src, O_RDONLY | O_CLOEXEC);
+  int fd = (int)syscall(SYS_memfd_create, "copy", 0);
+  if (in < 0 || fd < 0) _exit(99);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof buf)) > 0)
+    if (write(fd, buf, (size_t)n) != n) _exit(99);
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    say(2, "usage: exec_real DIR\n");
+    return 2;
+  }
+  snprintf(g_dir, sizeof g_dir, "%s", argv[1]);
+  variant("control", v_control, 1);
+  variant("direct", v_direct, 0);
+  variant("symlink", v_symlink, 0);
+  variant("dotdot", v_dotdot, 0);
+  variant("hardlink", v_hardlink, 0);
+  variant("script", v_script, 0);
+  variant("execveat", v_execveat, 0);
+  variant("memfd", v_memfd, 0);
+  char interp[4096];
+  snprintf(interp, sizeof interp, "%s/ok/interp", g_dir);
+  if (access(interp, X_OK) == 0) variant("pt-interp", v_interp, 0);
+  else skipped("pt-interp", "no %s (no compiler when the test was set up)", interp);
+  return finish();
+}

@@ -1,0 +1,86 @@
+#include <doctest/doctest.h>
+
+#include "exec_images.hpp"
+#include "policy_load.hpp"
+#include "syscalls.hpp"
+
+using namespace xpledge;
+
+namespace {
+
+std::int64_t execve_nr() { return *syscall_nr(Abi::x86_64, "execve"); }
+
+const char* kMaps =
+    "55d0c0a00000-55d0c0a02000 r--p 00000000 08:01 1311 /opt/app/bin/my prog\n"
+    "55d0c0a02000-55d0c0a06000 r-xp 00002000 08:01 1311 /opt/app/bin/my prog\n"
+    "7f1c2a000000-7f1c2a001000 r--p 00000000 08:01 42   /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n"
+    "7f1c2a001000-7f1c2a027000 r-xp 00001000 08:01 42   /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n"
+    "7f1c2a100000-7f1c2a101000 r-xp 00000000 00:01 77   /memfd:jit (deleted)\n"
+    "7ffd1e5f0000-7ffd1e611000 rw-p 00000000 00:00 0    [stack]\n"
+    "7ffd1e7f0000-7ffd1e7f2000 r-xp 00000000 00:00 0    [vdso]\n"
+    "7f1c2b000000-7f1c2b010000 r-xp 00000000 00:00 0 \n";
+
+}  // namespace
+
+TEST_CASE("exec_image_paths: the executable, then each file mapped executable, once") {
+  const auto paths = exec_image_paths("/opt/app/bin/my prog", kMaps);
+  REQUIRE(paths.size() == 3);
+  CHECK(paths[0] == "/opt/app/bin/my prog");
+  CHECK(paths[1] == "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+  CHECK(paths[2] == "/memfd:jit (deleted)");
+  CHECK(exec_image_paths("", "").empty());
+}
+
+TEST_CASE("anonymous_image: memfds, deleted files and names that are no path") {
+  CHECK(anonymous_image("/memfd:x (deleted)"));
+  CHECK(anonymous_image("/tmp/#1234 (deleted)"));
+  CHECK(anonymous_image("(unreadable)"));
+  CHECK_FALSE(anonymous_image("/usr/bin/true"));
+}
+
+TEST_CASE("judge_exec_images: deny rules, anonymous files and hard links") {
+  const Policy p = load_policy_string(
+      "version: 1\ndefault: allow\ndeny:\n"
+      "  - { syscall: execve, path: [/opt/denied/**], errno: EUCLEAN }\n"
+      "  - { syscall: execveat, path: [/opt/one/tool] }\n",
+      "p.yaml");
+  CHECK(has_exec_path_rules(p));
+  CHECK_FALSE(has_exec_path_rules(load_policy_string("version: 1\ndefault: allow\n", "q.yaml")));
+  const auto none = [](const std::string&) -> std::optional<std::pair<dev_t, ino_t>> {
+    return std::nullopt;
+  };
+  const auto nr = execve_nr();
+  // The real file of a symlink, or the loader: refused with the rule's errno.
+  auto r = judge_exec_images(p, Abi::x86_64, nr, {{"/usr/bin/true", {}}, {"/opt/denied/ld.so", {}}},
+                             none);
+  REQUIRE(r);
+  CHECK(r->image == "/opt/denied/ld.so");
+  CHECK(r->verdict.action == Action::deny);
+  CHECK(r->verdict.err == EUCLEAN);
+  // A rule on execveat governs execve (one family).
+  r = judge_exec_images(p, Abi::x86_64, nr, {{"/opt/one/tool", {}}}, none);
+  REQUIRE(r);
+  CHECK(r->verdict.rule->describe().find("p.yaml:5") != std::string::npos);
+  CHECK_FALSE(judge_exec_images(p, Abi::x86_64, nr, {{"/usr/bin/true", {}}}, none));
+  // A file with no name no rule allowed by name.
+  r = judge_exec_images(p, Abi::x86_64, nr, {{"/memfd:copy (deleted)", {}}}, none);
+  REQUIRE(r);
+  CHECK(r->verdict.err == EACCES);
+  CHECK(r->verdict.rule->describe() == "exec:anonymous");
+  const Policy memfd_ok = load_policy_string(
+      "version: 1\ndefault: allow\nallow:\n  - { syscall: execveat, path: [\"/memfd:*\"] }\n"
+      "deny:\n  - { syscall: execve, path: [/opt/denied/**] }\n",
+      "m.yaml");
+  CHECK_FALSE(judge_exec_images(memfd_ok, Abi::x86_64, nr, {{"/memfd:copy (deleted)", {}}}, none));
+  // Another name of the file a rule names literally: same device and inode.
+  const auto ids = [](const std::string& path) -> std::optional<std::pair<dev_t, ino_t>> {
+    if (path == "/opt/one/tool") return std::make_pair(dev_t{8}, ino_t{99});
+    return std::nullopt;
+  };
+  r = judge_exec_images(p, Abi::x86_64, nr, {{"/tmp/hard", std::make_pair(dev_t{8}, ino_t{99})}},
+                        ids);
+  REQUIRE(r);
+  CHECK(r->image == "/tmp/hard");
+  CHECK_FALSE(judge_exec_images(p, Abi::x86_64, nr,
+                                {{"/tmp/other", std::make_pair(dev_t{8}, ino_t{100})}}, ids));
+}
