@@ -75,10 +75,13 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
   for (const ExecImage& image : images) {
     const PathArg arg{image.path, Access::exec, 0, image.path, {}};
     const Verdict v = policy.evaluate(CallContext{Syscall{abi, nr, {}}, {&arg, 1}});
-    if (refuses(v.action)) return ExecRefusal{v, image.path};
+    const Rule* decided = rule_of(policy, v.rule);
+    // Refused by a path rule (not by `default`: the call's own path was allowed at the call,
+    // and an allow-list need not name every loader and symlink target).
+    if (refuses(v.action) && decided && decided->has_path_conditions())
+      return ExecRefusal{v, image.path};
     if (anonymous_image(image.path)) {
-      const Rule* r = rule_of(policy, v.rule);
-      if (!r || !r->has_path_conditions())
+      if (!decided || !decided->has_path_conditions())
         return ExecRefusal{Verdict{Action::deny, EACCES, &kAnonymous}, image.path};
     }
     if (!image.id) continue;

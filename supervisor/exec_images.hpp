@@ -39,9 +39,11 @@ struct ExecRefusal {
 };
 
 // The first image the policy's exec rules refuse, judged as the call `nr` (execve or execveat,
-// on `abi`) with that path: a deny or kill verdict; an anonymous image that no path rule
-// allowed by name; an image that is the same file (device and inode, from `file_id`) as a path
-// a deny or kill exec rule names without globs. nullopt: every image may run.
+// on `abi`) with that path: a deny or kill verdict of a path rule (not of `default`: the call's
+// own path was allowed at the call, and an allow-list need not name loaders and symlink
+// targets); an anonymous image that no path rule allowed by name; an image that is the same file
+// (device and inode, from `file_id`) as a path a deny or kill exec rule names without globs.
+// nullopt: every image may run.
 using FileIdFn = std::function<std::optional<std::pair<dev_t, ino_t>>(const std::string&)>;
 std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std::int64_t nr,
                                              const std::vector<ExecImage>& images,

@@ -103,6 +103,8 @@ std::optional<Syscall> interrupted_restartable_call(pid_t tid) {
   c.nr = static_cast<std::int64_t>(r.orig_rax);
   c.args = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
   return c;
+}
+
 std::optional<std::int64_t> exec_event_syscall(pid_t tid) {
   user_regs_struct r{};
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) return std::nullopt;

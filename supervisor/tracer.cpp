@@ -19,7 +19,6 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
-#include <iterator>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -685,8 +684,13 @@ void Tracer::check_exec_images(ThreadState& t) {
   const ssize_t n = readlink((proc_dir + "/exe").c_str(), buf, sizeof buf - 1);
   // Unreadable: judged as a file without a name, which no rule allows by name (fail closed).
   const std::string exe = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "(unreadable)";
-  std::ifstream maps_in(proc_dir + "/maps");
-  const std::string maps((std::istreambuf_iterator<char>(maps_in)), std::istreambuf_iterator<char>());
+  std::string maps;
+  if (const int fd = open((proc_dir + "/maps").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char chunk[4096];
+    for (ssize_t got; (got = read(fd, chunk, sizeof chunk)) > 0 && maps.size() < (1U << 20);)
+      maps.append(chunk, static_cast<std::size_t>(got));
+    close(fd);
+  }
   const auto file_id = [](const std::string& p) -> std::optional<std::pair<dev_t, ino_t>> {
     struct stat st {};
     if (stat(p.c_str(), &st) != 0) return std::nullopt;

@@ -72,6 +72,13 @@ TEST_CASE("judge_exec_images: deny rules, anonymous files and hard links") {
       "deny:\n  - { syscall: execve, path: [/opt/denied/**] }\n",
       "m.yaml");
   CHECK_FALSE(judge_exec_images(memfd_ok, Abi::x86_64, nr, {{"/memfd:copy (deleted)", {}}}, none));
+  // An allow-list refuses by `default`: that is the call's business, not the images' (its
+  // loader and the target of the symlink it named need not be listed).
+  const Policy allow_list = load_policy_string(
+      "version: 1\ndefault: deny\nallow:\n  - { syscall: execve, path: [/usr/bin/python3] }\n",
+      "a.yaml");
+  CHECK_FALSE(judge_exec_images(allow_list, Abi::x86_64, nr,
+                                {{"/usr/bin/python3.11", {}}, {"/usr/lib/ld-linux.so.2", {}}}, none));
   // Another name of the file a rule names literally: same device and inode.
   const auto ids = [](const std::string& path) -> std::optional<std::pair<dev_t, ino_t>> {
     if (path == "/opt/one/tool") return std::make_pair(dev_t{8}, ino_t{99});
