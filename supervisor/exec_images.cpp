@@ -88,12 +88,11 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
     for (const Rule& r : policy.impl().rules) {
       if (!refuses(r.action) || !is_exec_call(r.syscall)) continue;
       if (r.access && *r.access != Access::exec) continue;
-      for (const std::string& p : r.paths)
-        if (!has_glob(p) && p != image.path && file_id(p) == image.id)
-          return ExecRefusal{
-              Verdict{r.action, r.action == Action::deny ? r.err.value_or(policy.default_errno()) : 0,
-                      &r.ref},
-              image.path};
+      for (const std::string& p : r.paths) {
+        if (has_glob(p) || p == image.path || file_id(p) != image.id) continue;
+        const int err = r.action == Action::deny ? r.err.value_or(policy.default_errno()) : 0;
+        return ExecRefusal{Verdict{r.action, err, &r.ref}, image.path};
+      }
     }
   }
   return std::nullopt;

@@ -677,7 +677,8 @@ void Tracer::check_exec_images(ThreadState& t) {
   // i386 (int $0x80 from a 64-bit program: 11 / 358).
   Abi abi = Abi::i386;
   if (*orig & static_cast<std::int64_t>(kX32SyscallBit)) abi = Abi::x32;
-  else if (*orig == syscall_nr(Abi::x86_64, "execve") || *orig == syscall_nr(Abi::x86_64, "execveat"))
+  else if (*orig == syscall_nr(Abi::x86_64, "execve") ||
+           *orig == syscall_nr(Abi::x86_64, "execveat"))
     abi = Abi::x86_64;
   const std::string proc_dir = "/proc/" + std::to_string(t.tid);
   char buf[PATH_MAX];
@@ -1302,7 +1303,8 @@ void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
     if (!reissue_syscall(t.tid, c.saved, nr, a)) t.nest.reset();
   };
   const auto unblock = [&] {
-    if (c.blocked) return next(Chain::kUnblock, SYS_rt_sigprocmask, {SIG_SETMASK, c.sigset_old(), 0, 8});
+    if (c.blocked)
+      return next(Chain::kUnblock, SYS_rt_sigprocmask, {SIG_SETMASK, c.sigset_old(), 0, 8});
     c.step = Chain::kDone;
   };
   switch (c.step) {
@@ -1312,7 +1314,8 @@ void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
     case Chain::kCreate:
       c.fd = info.rval;
       if (c.fd >= 0)
-        return next(Chain::kRestrict, SYS_landlock_restrict_self, {static_cast<std::uint64_t>(c.fd), 0, 0, 0});
+        return next(Chain::kRestrict, SYS_landlock_restrict_self,
+                    {static_cast<std::uint64_t>(c.fd), 0, 0, 0});
       unblock();
       if (c.step != Chain::kDone) return;
       break;
