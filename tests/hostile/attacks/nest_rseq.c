@@ -22,6 +22,9 @@
 //     next call), then A opens the unpledged parent's /proc/PPID/mem read-write (the kernel's
 //     Landlock ptrace scoping would refuse it from a nested domain) and writes into it.
 //   reach-control: the same re-exec without rseq: A catches up and the open is refused.
+//   park: the abort handler jumps back (no exec): the thread's chain never ends and its
+//     process's chain count stays 1, so in seccomp mode another thread's xpledge() is parked
+//     for ever (park_if_filters_busy): the process hangs (a 5 s watchdog in the parent).
 #include "attack.h"
 
 #include <signal.h>
@@ -31,6 +34,7 @@
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -52,7 +56,9 @@ struct rseq_cs_desc g_cs;
 uint64_t *g_cs_slot;
 static const char *g_stage2;
 static const char *g_self;
-static int g_reach;  // the abort handler re-execs this program (reach) instead of STAGE2
+static int g_reach;
+static int g_park;
+static jmp_buf g_back;  // the abort handler re-execs this program (reach) instead of STAGE2
 static char g_parent_arg[64], g_addr_arg[64];
 static volatile char g_secret[16] = "unpledged-0";
 void rseq_abort_c(void);
@@ -89,6 +95,7 @@ extern char rseq_crit_start[], rseq_crit_end[], rseq_abort_ip[];
 // on the stack of rseq_syscall2's caller frame).
 void rseq_abort_c(void) {
   *g_cs_slot = 0;
+  if (g_park) _longjmp(g_back, 1);
   if (g_reach) {
     char *av[] = {(char *)g_self, "--reach-stage2", g_parent_arg, g_addr_arg, NULL};
     char *ev[] = {NULL};
@@ -223,6 +230,45 @@ static void reach_variant(const char *name, int use_rseq) {
        st, now);
 }
 
+static long g_b_rc = -9;
+static void *narrower(void *arg) {
+  (void)arg;
+  g_b_rc = syscall(SYS_xpledge, "stdio", 0);
+  return NULL;
+}
+static void park_variant(const char *name) {
+  pid_t pid = fork();
+  if (pid < 0) return setup_error(name, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    g_park = 1;
+    if (_setjmp(g_back) == 0) {
+      long r = rseq_syscall2(SYS_xpledge, (long)"stdio rpath proc", 0);
+      say(1, "# %s: xpledge returned %ld without the abort handler running\n", name, r);
+      _exit(4);
+    }
+    pthread_t b;
+    if (pthread_create(&b, NULL, narrower, NULL) != 0) _exit(2);
+    pthread_join(b, NULL);
+    say(1, "# %s: thread B's xpledge(stdio) returned %ld\n", name, g_b_rc);
+    _exit(0);
+  }
+  int st = 0;
+  for (int i = 0; i < 500; ++i) {
+    if (waitpid(pid, &st, WNOHANG) == pid) break;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    if (i == 499) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      bypass(name, "hang: thread B's xpledge() did not return in 5 s (parked behind a chain "
+                   "that never ends)");
+      return;
+    }
+  }
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 4) skipped(name, "the rseq abort did not happen");
+  else ok(name, "thread B's xpledge returned (status %#x)", st);
+}
+
 int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "--reach-stage2")) return reach_stage2(argv[2], argv[3]);
   if (argc < 2) return 2;
@@ -245,6 +291,7 @@ int main(int argc, char **argv) {
     if (all || !strcmp(v, "exec")) variant("exec", 1);
     if (all || !strcmp(v, "reach-control")) reach_variant("reach-control", 0);
     if (all || !strcmp(v, "reach")) reach_variant("reach", 1);
+    if (all || !strcmp(v, "park")) park_variant("park");
     if (all) break;
   }
   return finish();
