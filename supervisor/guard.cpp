@@ -30,6 +30,9 @@ constexpr std::string_view kGuarded[] = {
     // Tracing or reading the supervisor (the kernel refuses these too: non-dumpable, and the
     // tracee's Landlock domain; here they are also logged).
     "ptrace", "process_vm_readv", "process_vm_writev",
+    // Setting the supervisor's resource limits: the kernel asks only for the same uid (no
+    // ptrace check, no Landlock scope). RLIMIT_NOFILE 0 once left it unable to read /proc.
+    "prlimit64",
     // Creating an untraced child.
     "clone", "clone3",
     // A user-notification filter outranks our SECCOMP_RET_TRACE.
@@ -149,6 +152,10 @@ std::optional<ArgAlternatives> guard_register_limits(std::string_view name) {
   // guard_check's clone case: only CLONE_UNTRACED (flags are argument 0 on x86-64) needs us.
   // The new child is still followed: PTRACE_O_TRACECLONE/FORK report it without a seccomp stop.
   if (name == "clone") return ArgAlternatives{{{0, false, CLONE_UNTRACED, 0}}};
+  // prlimit64(0, ...) is the caller's own limits (getrlimit, setrlimit in libc); a NULL new
+  // limit only reads.
+  if (name == "prlimit64")
+    return ArgAlternatives{{{0, false, 0xffffffffULL, 0}}, {{2, false, ~0ULL, 0}}};
   // judged_as's ioctl: any command but USERFAULTFD_IOC_NEW (the kernel takes the low 32 bits).
   if (name == "ioctl") {
     ArgAlternatives out;
@@ -218,6 +225,8 @@ std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext
     if (as_pid(call, 1) == supervisor) return deny(EPERM, kReachSupervisor);
   } else if (name == "process_vm_readv" || name == "process_vm_writev") {
     if (as_pid(call, 0) == supervisor) return deny(EPERM, kReachSupervisor);
+  } else if (name == "prlimit64") {
+    if (as_pid(call, 0) == supervisor && call.args[2] != 0) return deny(EPERM, kReachSupervisor);
   } else if (name == "tgkill" || name == "rt_tgsigqueueinfo") {
     if (as_pid(call, 0) == supervisor || as_pid(call, 1) == supervisor)
       return deny(EPERM, kSignalSupervisor);

@@ -551,6 +551,16 @@ void Tracer::on_new_child(ThreadState& parent) {
     const auto child = static_cast<pid_t>(msg);
     forget_tracee_memory(child);  // a reused tid: nothing kept for its last owner is its
     const pid_t tgid = read_tgid(child);
+    if (tgid <= 0) {
+      // Thread or process? Without the answer the child would start with the wrong state (a
+      // narrowed process's thread as an unpledged process): it does not start at all. (A tracee
+      // once made /proc unreadable to us by lowering our RLIMIT_NOFILE with prlimit64.)
+      opts_.log->error(fmt::format("pid {}: cannot read the thread group of its new child {}: "
+                                   "the child is killed", parent_tid, child));
+      kill(child, SIGKILL);
+      resume(parent_tid);
+      return;
+    }
     std::shared_ptr<ProcessState> proc = parent.proc;
     if (tgid != parent.proc->tgid) {
       // A new process inherits its parent's state (pledge promises), as a copy; its address
@@ -661,8 +671,16 @@ void Tracer::on_exec(ThreadState& t) {
     proc->mm = std::make_shared<AddressSpace>();
   }
   forget_tracee_memory(tid);  // the memory file kept for it reads the old image
-  threads_[tid].last_pinned.reset();  // calls of the old image: none will be restarted
-  threads_[tid].restartable.clear();
+  {
+    // Whatever the thread was inside belongs to the old image: a nesting chain it left (an
+    // rseq abort, then execve), calls of ours in flight, calls that might restart.
+    ThreadState& e = threads_[tid];
+    e.nest.reset();
+    e.nest_failed = false;
+    e.scratch_regs.reset();
+    e.last_pinned.reset();
+    e.restartable.clear();
+  }
   if (judged && exec_rules_) check_exec_images(threads_[tid]);
   resume(tid);
 }
@@ -761,8 +779,18 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
       resume(t.tid);
       return;
     }
-    // The thread's own call between two steps of the chain (a signal handler's): judged like
-    // any other, at its seccomp stop if the filters stop it (seccomp mode), here otherwise.
+    if (t.nest->blocked) {
+      // Signals are blocked: no handler runs inside the chain, so the thread left it by itself
+      // (an rseq abort moved it off the syscall instruction, or a sibling rewrote the signal
+      // set): it runs with the chain's registers, nothing it does can be trusted to be ours.
+      opts_.log->error(fmt::format("pid {}: left its Landlock nesting chain (rseq abort?): its "
+                                   "process is killed", t.tid));
+      kill(t.proc->tgid, SIGKILL);
+      resume(t.tid);
+      return;
+    }
+    // The thread's own call between two steps of the chain (a signal handler's, the mask not
+    // set): judged like any other, at its seccomp stop if the filters stop it (seccomp mode).
     t.nest->foreign_in_flight = true;
     if (info.op == SyscallOp::entry && opts_.use_seccomp) {
       resume(t.tid);
@@ -771,8 +799,8 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     // Refused: any call of a thread catching up with its process's narrowing (it must not run
     // a call before it is nested), and what would need a chain or injection of its own.
     static const RuleRef kNest{"pledge:nest", 0, {}};
-    if (!t.nest->for_xpledge || (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge) ||
-        is_seccomp_call(info.call)) {
+    if (!t.nest->for_xpledge || t.nest_level < t.proc->nest_level ||
+        (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge) || is_seccomp_call(info.call)) {
       enforce(t, info, Verdict{Action::deny, EINTR, &kNest}, seccomp_stop, {});
       return;
     }
