@@ -1085,18 +1085,20 @@ bool Tracer::multithreaded(const std::shared_ptr<ProcessState>& proc) const {
 }
 
 // Starts the nesting chain in place of t's current call (an entry or seccomp stop). The ruleset
-// attribute (one handled right, as in the sandbox's own domain: any domain gets the kernel's
-// ptrace scoping, whatever it handles) goes below the red zone: whatever a sibling might write
-// there, the result is a domain or an error, never less confinement.
+// attribute (confine.hpp ruleset_spec: the signal scope and no filesystem right on ABI 6+, so
+// that renames across directories keep working; any domain gets the kernel's ptrace scoping,
+// whatever it handles) goes below the red zone: whatever a sibling might write there, the
+// result is a domain or an error, never less confinement.
 void Tracer::start_nest(ThreadState& t, bool for_xpledge) {
   ThreadState::NestChain chain;
   chain.for_xpledge = for_xpledge;
   if (!save_regs(t.tid, chain.saved)) return;  // vanished
   const std::uint64_t attr_addr = (saved_stack_pointer(chain.saved) - 4096 - 64) & ~0xfULL;
-  const std::uint64_t handled = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
-  if (!write_bytes(t.tid, attr_addr, &handled, sizeof handled) ||
+  const RulesetSpec spec = ruleset_spec(confine_, true);
+  const std::uint64_t attr[3] = {spec.handled_fs, spec.handled_net, spec.scoped};
+  if (spec.size > sizeof attr || !write_bytes(t.tid, attr_addr, attr, spec.size) ||
       !rewrite_syscall(t.tid, chain.saved, SYS_landlock_create_ruleset,
-                       {attr_addr, sizeof handled, 0})) {
+                       {attr_addr, spec.size, 0})) {
     opts_.log->error(fmt::format("pid {}: cannot inject its Landlock nesting", t.tid));
     t.nest_failed = true;
     skip_syscall(t.tid);

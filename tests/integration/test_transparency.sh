@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Issue 16: under an allow-all policy a program behaves exactly as natively.
+#  - rename and link across directories (the Landlock domain used to refuse re-parenting with
+#    EXDEV: it handled a filesystem right and granted no REFER); also `ln`, `mv` (which falls
+#    back to copy-and-delete on EXDEV: the inode number tells) and python's os.rename;
+# Each case runs natively and under allow_all.yaml (and the embedded default policy, which
+# allows all of these too) and must print the same bytes.
+# shellcheck source=lib.sh
+. "$TESTS_SRC/lib.sh"
+V=$VICTIMS
+
+# same_as_native ARGS...: ARGS natively, then under allow_all.yaml and the default policy.
+same_as_native() {
+  reset_files
+  native "$@"
+  reset_files
+  xp -p "$POLICIES/allow_all.yaml" -- "$@"
+  assert_same_as_native
+  reset_files
+  xp -- "$@"
+  assert_same_as_native
+}
+
+reset_files() {
+  rm -rf "$T/a" "$T/b"
+  mkdir "$T/a" "$T/b"
+  echo data >"$T/a/f"
+}
+
+same_as_native "$V/transparent" rename "$T/a/f" "$T/b/f"
+assert_line "$T/out" "rename = ok"
+same_as_native "$V/transparent" link "$T/a/f" "$T/b/f"
+assert_line "$T/out" "link = ok"
+# A directory, too (the kernel checks REFER on its whole subtree).
+same_as_native "$V/transparent" rename "$T/a" "$T/b/a"
+assert_line "$T/out" "rename = ok"
+
+same_as_native ln "$T/a/f" "$T/b/g"
+assert_empty "$T/err"
+
+# mv across directories must rename, not copy: the inode number stays.
+script='i=$(stat -c %i "$1/a/f"); mv "$1/a/f" "$1/b/f" && [ "$(stat -c %i "$1/b/f")" = "$i" ] && echo renamed'
+same_as_native sh -c "$script" sh "$T"
+assert_line "$T/out" "renamed"
+
+if command -v python3 >/dev/null 2>&1; then
+  same_as_native python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[2]); print("os.rename ok")' \
+    "$T/a/f" "$T/b/f"
+  assert_line "$T/out" "os.rename ok"
+fi
+
+exit 0
