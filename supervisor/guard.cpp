@@ -177,6 +177,7 @@ unsigned guard_inputs(const Syscall& call) {
   if (!is_guarded(call)) return 0;
   const std::string name = syscall_name(call.abi, call.nr);
   if (name == "kill" && as_pid(call, 0) == 0) return kInputCallerPgid;
+  if (name == "setpgid") return kInputCallerPgid;
   if (name == "pidfd_send_signal" || name == "pidfd_getfd") return kInputFdTarget;
   return 0;
 }
@@ -205,11 +206,20 @@ std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext
   } else if (name == "pidfd_getfd") {
     if (ctx.fd_target == supervisor) return deny(EPERM, kReachSupervisor);
   } else if (name == "setpgid") {
-    // Back into our group after leaving it: a later kill(0, SIGSTOP) would reach us, and
-    // another thread could move the process there between our check of that kill and the
-    // kernel's delivery.
+    // Into our group a process that is not in it (back after leaving it, or a child moved by
+    // its parent): a later kill(0, SIGSTOP) would reach us, and another thread (or the parent)
+    // could move the process there between our check of that kill and the kernel's delivery.
+    // A process already in our group that names it for itself changes nothing
+    // (posix_spawn's POSIX_SPAWN_SETPGROUP with the parent's group, setpgid(0, getpgrp()));
+    // with one thread it has no other call in flight that the move could race, and only it or
+    // its parent can change its group: a parent's move elsewhere meanwhile is undone by this
+    // call, which puts it back where it was when we looked.
     const std::int64_t pgid = as_pid(call, 1);
-    if (pgid != 0 && pgid == ctx.supervisor_pgid) return deny(EPERM, kSignalSupervisor);
+    const std::int64_t target = as_pid(call, 0);
+    const bool itself = target == 0 || target == ctx.caller_tgid;
+    const bool stays = itself && ctx.caller_pgid == ctx.supervisor_pgid && ctx.caller_threads == 1;
+    if (pgid != 0 && pgid == ctx.supervisor_pgid && !stays)
+      return deny(EPERM, kSignalSupervisor);
   } else if (name == "ptrace") {
     if (as_pid(call, 1) == supervisor) return deny(EPERM, kReachSupervisor);
   } else if (name == "process_vm_readv" || name == "process_vm_writev") {

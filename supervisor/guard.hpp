@@ -50,16 +50,21 @@ Syscall judged_as(const Syscall& call);
 // place (Tracer::guard_context); the inputs that cost a /proc read or a syscall only when
 // guard_inputs() asks for them, 0 otherwise.
 struct GuardContext {
-  GuardContext(pid_t supervisor_, pid_t supervisor_pgid_, pid_t caller_pgid_, pid_t fd_target_,
-               int scratch_id_)
+  GuardContext(pid_t supervisor_, pid_t supervisor_pgid_, pid_t caller_tgid_, pid_t caller_pgid_,
+               int caller_threads_, pid_t fd_target_, int scratch_id_)
       : supervisor(supervisor_),
         supervisor_pgid(supervisor_pgid_),
+        caller_tgid(caller_tgid_),
         caller_pgid(caller_pgid_),
+        caller_threads(caller_threads_),
         fd_target(fd_target_),
         scratch_id(scratch_id_) {}
   pid_t supervisor;       // our pid
   pid_t supervisor_pgid;  // our process group
+  pid_t caller_tgid;      // the calling process (thread group) id
   pid_t caller_pgid;      // kInputCallerPgid: the calling process's group
+  int caller_threads;     // kInputCallerPgid: how many threads the calling process has (as the
+                          // tracer knows them: every clone is reported before the parent runs on)
   pid_t fd_target;        // kInputFdTarget: the process the call's pidfd (or /proc/PID
                           // directory fd) refers to; 0 if it refers to none or is unknown
   // The path scratch segment (scratch.hpp), -1 if there is none. While there is one, its

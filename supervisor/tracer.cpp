@@ -1158,11 +1158,14 @@ void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
 GuardContext Tracer::guard_context(const ThreadState& t, const Syscall& call) const {
   const unsigned inputs = guard_inputs(call);
   const pid_t caller_pgid = (inputs & kInputCallerPgid) ? getpgid(t.tid) : 0;
+  int caller_threads = 0;
+  if (inputs & kInputCallerPgid)
+    for (const auto& [tid, other] : threads_) caller_threads += other.proc == t.proc;
   const pid_t fd_target =
       (inputs & kInputFdTarget)
           ? fd_target_pid(t.tid, static_cast<int>(static_cast<std::int32_t>(call.args[0])))
           : 0;
-  return GuardContext{self_pid_, self_pgid_, caller_pgid, fd_target,
+  return GuardContext{self_pid_, self_pgid_, t.proc->tgid, caller_pgid, caller_threads, fd_target,
                       scratch_.ready() ? scratch_.id() : -1};
 }
 

@@ -3,6 +3,9 @@
 #  - rename and link across directories (the Landlock domain used to refuse re-parenting with
 #    EXDEV: it handled a filesystem right and granted no REFER); also `ln`, `mv` (which falls
 #    back to copy-and-delete on EXDEV: the inode number tells) and python's os.rename;
+#  - setpgid into the group the process is already in: setpgid(0, getpgrp()) and posix_spawn
+#    with POSIX_SPAWN_SETPGROUP and the parent's group (the guard refused any setpgid naming
+#    the supervisor's group).
 # Each case runs natively and under allow_all.yaml (and the embedded default policy, which
 # allows all of these too) and must print the same bytes.
 # shellcheck source=lib.sh
@@ -49,4 +52,9 @@ if command -v python3 >/dev/null 2>&1; then
   assert_line "$T/out" "os.rename ok"
 fi
 
+# Setpgid into the group we are in (xpledge's own: the tracee starts there).
+same_as_native "$V/transparent" setpgid-self
+assert_line "$T/out" "setpgid-self = ok"
+same_as_native "$V/transparent" spawn-setpgroup
+assert_line "$T/out" "spawn-setpgroup = ok"
 exit 0

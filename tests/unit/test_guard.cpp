@@ -22,9 +22,12 @@ Syscall call(const char* name, std::array<std::uint64_t, 6> args = {}) {
 }
 std::uint64_t neg(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-std::optional<GuardDecision> check(const Syscall& c, pid_t caller_pgid = 0, pid_t fd_target = 0) {
+constexpr pid_t kCaller = 2000;
+std::optional<GuardDecision> check(const Syscall& c, pid_t caller_pgid = 0, pid_t fd_target = 0,
+                                   int caller_threads = 1) {
   static const RuleRef kDefault{"default", 0, {}};
-  return guard_check(c, GuardContext{kSup, kSupGroup, caller_pgid, fd_target, -1},
+  return guard_check(c, GuardContext{kSup, kSupGroup, kCaller, caller_pgid, caller_threads,
+                                     fd_target, -1},
                      Verdict{Action::allow, 0, &kDefault});
 }
 bool refused(const std::optional<GuardDecision>& d) {
@@ -48,8 +51,20 @@ TEST_CASE("guard: signals by pid, group and broadcast") {
   CHECK(refused(check(call("kill", {neg(-kSupGroup) & 0xffffffffU, SIGSTOP}))));
   CHECK_FALSE(check(call("kill", {neg(-kSupGroup - 1), SIGSTOP})));
   // Back into our group.
+  CHECK(guard_inputs(call("setpgid", {0, kSupGroup})) == kInputCallerPgid);
   CHECK(refused(check(call("setpgid", {0, kSupGroup}))));
+  CHECK(refused(check(call("setpgid", {0, kSupGroup}), kSupGroup + 5)));
   CHECK_FALSE(check(call("setpgid", {0, 0})));
+  // Already in it, naming it for itself, one thread: nothing changes (posix_spawn's
+  // POSIX_SPAWN_SETPGROUP with the parent's group, setpgid(0, getpgrp())).
+  CHECK_FALSE(check(call("setpgid", {0, kSupGroup}), kSupGroup));
+  CHECK_FALSE(check(call("setpgid", {kCaller, kSupGroup}), kSupGroup));
+  // Another thread could race it; another process (a child) is moved from where we cannot see.
+  CHECK(refused(check(call("setpgid", {0, kSupGroup}), kSupGroup, 0, 2)));
+  CHECK(refused(check(call("setpgid", {kCaller + 1, kSupGroup}), kSupGroup)));
+  // The upper half of the register is not the kernel's.
+  CHECK(refused(check(call("setpgid", {neg(-1) << 32 | (kCaller + 1), kSupGroup}), kSupGroup)));
+  CHECK_FALSE(check(call("setpgid", {neg(-1) << 32, kSupGroup}), kSupGroup));
 }
 
 TEST_CASE("guard: pidfds and tracing aimed at the supervisor") {
@@ -74,8 +89,8 @@ TEST_CASE("guard: the path scratch area") {
   static const RuleRef kDefault{"default", 0, {}};
   const Verdict allow{Action::allow, 0, &kDefault};
   // The range is reserved whenever there is a segment (id 7), attached in the caller or not.
-  const GuardContext mapped{kSup, kSupGroup, 0, 0, 7};
-  const GuardContext none{kSup, kSupGroup, 0, 0, -1};
+  const GuardContext mapped{kSup, kSupGroup, kCaller, 0, 1, 0, 7};
+  const GuardContext none{kSup, kSupGroup, kCaller, 0, 1, 0, -1};
   const auto in = PathScratch::kAddr + 4096, below = PathScratch::kAddr - 8192;
   const auto g = [&](const Syscall& c, const GuardContext& ctx) {
     const auto d = guard_check(c, ctx, allow);
