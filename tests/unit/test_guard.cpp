@@ -7,6 +7,7 @@
 #include <sys/shm.h>
 
 #include "guard.hpp"
+#include "policy_load.hpp"
 #include "scratch.hpp"
 #include "syscalls.hpp"
 
@@ -83,6 +84,71 @@ TEST_CASE("guard: untraced children and listeners") {
   REQUIRE(d);
   CHECK(d->action == GuardAction::strip_untraced);
   CHECK(check(call("clone3"))->err == ENOSYS);
+}
+
+TEST_CASE("guard: clone3 is judged as the clone it makes") {
+  CHECK(clone3_size_error(63) == EINVAL);
+  CHECK(clone3_size_error(64) == 0);
+  CHECK(clone3_size_error(88) == 0);
+  CHECK(clone3_size_error(4096) == 0);
+  CHECK(clone3_size_error(4097) == E2BIG);
+  CHECK(clone3_size_error(~0ULL) == E2BIG);
+
+  // struct clone_args as a program writes it: flags, pidfd, child_tid, parent_tid,
+  // exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup.
+  const std::uint64_t raw[11] = {CLONE_VM | CLONE_UNTRACED | CLONE_NEWTIME, 0x10, 0x20, 0x30,
+                                 SIGCHLD, 0x1000, 0x100, 0x40, 0x50, 1, 0};
+  const std::string bytes(reinterpret_cast<const char*>(raw), 88);
+  const CloneArgs a = parse_clone_args(bytes);
+  CHECK(a.flags == (CLONE_VM | CLONE_UNTRACED | CLONE_NEWTIME));
+  CHECK(a.exit_signal == SIGCHLD);
+  CHECK(a.tls == 0x40);
+  CHECK(a.set_tid == 0x50);
+  // A 64-byte (version 0) struct ends with tls: set_tid and later fields are not there, so 0.
+  CHECK(parse_clone_args(bytes.substr(0, 64)).tls == 0x40);
+  CHECK(parse_clone_args(bytes.substr(0, 64)).set_tid == 0);
+
+  const Syscall c = clone3_as_clone(Abi::x86_64, a);
+  CHECK(c.nr == *syscall_nr(Abi::x86_64, "clone"));
+  CHECK(c.args[0] == (CLONE_VM | CLONE_UNTRACED | CLONE_NEWTIME | SIGCHLD));
+  CHECK(c.args[1] == 0x1100);  // the top of the stack, as clone takes it
+  CHECK(c.args[2] == 0x30);    // parent_tid
+  CHECK(c.args[3] == 0x20);    // child_tid
+  CHECK(c.args[4] == 0x40);    // tls
+  CHECK(clone3_as_clone(Abi::x32, a).nr == *syscall_nr(Abi::x32, "clone"));
+  // The guard's clone case holds for it: CLONE_UNTRACED is cleared.
+  const auto d = check(c);
+  REQUIRE(d);
+  CHECK(d->action == GuardAction::strip_untraced);
+  // Flags above bit 31 (CLONE_INTO_CGROUP) stay where rules see them.
+  CloneArgs big;
+  big.flags = 0x200000000ULL;
+  CHECK(clone3_as_clone(Abi::x86_64, big).args[0] == 0x200000000ULL);
+
+  // What is pinned: the bytes read, CLONE_UNTRACED cleared, nothing else changed.
+  const std::string pinned = clone3_pinned_bytes(bytes);
+  REQUIRE(pinned.size() == bytes.size());
+  CHECK(parse_clone_args(pinned).flags == (CLONE_VM | CLONE_NEWTIME));
+  CHECK(pinned.substr(8) == bytes.substr(8));
+
+  // The default policy's rule on clone's namespace flags holds for clone3 (CLONE_NEWTIME, which
+  // clone cannot carry, included); threads and forks pass.
+  const Policy p = load_default_policy();
+  const auto judged = [&](std::uint64_t flags, std::uint64_t sig) {
+    CloneArgs x;
+    x.flags = flags;
+    x.exit_signal = sig;
+    return p.evaluate(CallContext{clone3_as_clone(Abi::x86_64, x), {}, 1}).action;
+  };
+  CHECK(judged(0, SIGCHLD) == Action::allow);
+  CHECK(judged(CLONE_VM | CLONE_VFORK, SIGCHLD) == Action::allow);
+  CHECK(judged(CLONE_PIDFD, SIGCHLD) == Action::allow);
+  CHECK(judged(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                   CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+               0) == Action::allow);
+  for (int ns : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS,
+                 CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWTIME})
+    CHECK(judged(static_cast<std::uint64_t>(ns), SIGCHLD) == Action::deny);
 }
 
 TEST_CASE("guard: the path scratch area") {

@@ -7,7 +7,8 @@
 //   transparent setpgid-self        setpgid(0, getpgrp())
 //   transparent spawn-setpgroup     posix_spawn(/bin/true) with POSIX_SPAWN_SETPGROUP and our
 //                                   own group (the child calls setpgid(0, pgid) itself)
-//   transparent clone3 KIND         a raw clone3 (KIND: plain, vfork, pidfd, thread-like vm);
+//   transparent clone3 KIND         a raw clone3 (KIND: plain, vfork = CLONE_VM|CLONE_VFORK,
+//                                   pidfd = CLONE_PIDFD, vm = CLONE_VM);
 //                                   the child reports whether it is traced: "traced" when its
 //                                   TracerPid is not 0, "untraced" otherwise, and the parent
 //                                   prints how the call went. Under xpledge "traced" is the
@@ -73,6 +74,42 @@ static long tracer_pid(void) {
 }
 
 static char g_child_says[16];
+static int g_report_fd = -1;
+
+// The child's whole life: report, then exit (raw calls only; with CLONE_VM it shares our memory
+// and TLS, on a stack of its own).
+static long child_main(void) {
+  const long tracer = tracer_pid();
+  const char *word = tracer > 0 ? "traced" : tracer == 0 ? "untraced" : "unknown";
+  syscall(SYS_write, g_report_fd, word, strlen(word));
+  return 0;
+}
+
+// clone3 with a child that never returns into this function's frame (a CLONE_VM child on its own
+// stack has no frame to return to; a CLONE_VFORK one would clobber ours): it calls child_main
+// and exits from the assembly.
+static long raw_clone3(struct clone_args *args, size_t size) {
+  register long rax __asm__("rax") = SYS_clone3;
+  register long (*fn)(void) __asm__("r12") = child_main;
+  __asm__ volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "and $-16, %%rsp\n\t"
+      "call *%%r12\n\t"
+      "mov %%rax, %%rdi\n\t"
+      "mov $60, %%eax\n\t"  // exit (this task only)
+      "syscall\n\t"
+      "1:\n\t"
+      : "+a"(rax)
+      : "D"(args), "S"(size), "r"(fn)
+      : "rcx", "r11", "memory");
+  if (rax < 0) {
+    errno = (int)-rax;
+    return -1;
+  }
+  return rax;
+}
 
 static int do_clone3(const char *kind) {
   struct clone_args args;
@@ -83,7 +120,7 @@ static int do_clone3(const char *kind) {
   char *stack = NULL;
   if (strcmp(kind, "plain") == 0) {
   } else if (strcmp(kind, "vfork") == 0) {
-    args.flags = CLONE_VM | CLONE_VFORK;
+    args.flags = CLONE_VM | CLONE_VFORK;  // as posix_spawn makes its child
   } else if (strcmp(kind, "pidfd") == 0) {
     args.flags = CLONE_PIDFD;
     args.pidfd = (unsigned long long)(unsigned long)&pidfd;
@@ -101,14 +138,8 @@ static int do_clone3(const char *kind) {
   }
   int fds[2];
   if (pipe(fds) != 0) return 2;
-  long r = syscall(SYS_clone3, &args, sizeof args);
-  if (r == 0) {
-    // The child: raw calls only, then vanish (it may share our memory and stack-less libc).
-    const long tracer = tracer_pid();
-    const char *word = tracer > 0 ? "traced" : tracer == 0 ? "untraced" : "unknown";
-    syscall(SYS_write, fds[1], word, strlen(word));
-    syscall(SYS_exit, 0);
-  }
+  g_report_fd = fds[1];
+  const long r = raw_clone3(&args, sizeof args);
   const int err = errno;
   close(fds[1]);
   if (r < 0) {
