@@ -5,6 +5,7 @@
 //   transparent rename FROM TO      renameat(AT_FDCWD, FROM, AT_FDCWD, TO)
 //   transparent link FROM TO        linkat(AT_FDCWD, FROM, AT_FDCWD, TO, 0)
 //   transparent setpgid-self        setpgid(0, getpgrp())
+//   transparent setresuid R E S     setresuid(R, E, S) (decimal, -1 = unchanged), raw
 //   transparent spawn-setpgroup     posix_spawn(/bin/true) with POSIX_SPAWN_SETPGROUP and our
 //                                   own group (the child calls setpgid(0, pgid) itself)
 //   transparent clone3 KIND         a raw clone3 (KIND: plain, vfork = CLONE_VM|CLONE_VFORK,
@@ -177,6 +178,12 @@ int main(int argc, char **argv) {
     if (e == 0) waitpid(pid, &st, 0);
     errno = e;
     return result("spawn-setpgroup", e == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  if (strcmp(op, "setresuid") == 0 && argc == 5) {
+    // Raw, with the ids as given (-1 for "unchanged"), as 32-bit values like glibc passes them.
+    const unsigned r = (unsigned)atoi(argv[2]), e = (unsigned)atoi(argv[3]),
+                   su = (unsigned)atoi(argv[4]);
+    return result("setresuid", syscall(SYS_setresuid, r, e, su) == 0);
   }
   if (strcmp(op, "clone3") == 0 && argc == 3) return do_clone3(argv[2]);
   say("usage: transparent rename|link FROM TO | setpgid-self | spawn-setpgroup | clone3 KIND\n");
