@@ -1,5 +1,6 @@
 #include "confine.hpp"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <sys/prctl.h>
@@ -21,7 +22,6 @@ struct RulesetAttr {
   std::uint64_t scoped;              // ABI 6
 };
 constexpr std::uint64_t kScopeSignal = 1ULL << 1;  // LANDLOCK_SCOPE_SIGNAL
-constexpr std::uint64_t kHandledFs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
 
 long landlock_abi() {
   return syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -84,20 +84,54 @@ std::string describe(const ConfinePlan& p) {
   return s;
 }
 
+RulesetSpec ruleset_spec(const ConfinePlan& p, bool nested) {
+  RulesetSpec s;
+  if (p.landlock_abi <= 0) return s;
+  s.size = p.landlock_abi >= 6   ? sizeof(RulesetAttr)
+           : p.landlock_abi >= 4 ? 2 * sizeof(std::uint64_t)
+                                 : sizeof(std::uint64_t);
+  if (p.landlock_abi >= 6) {
+    // Nothing handled but the scope: no file access changes, re-parenting included. Any domain
+    // gets the kernel's ptrace scoping, whatever it handles.
+    s.scoped = kScopeSignal;
+    return s;
+  }
+  // Before ABI 6 a ruleset must handle something: creating block devices, which no rule grants.
+  s.handled_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
+  if (p.landlock_abi >= 2 && !nested) {
+    s.handled_fs |= LANDLOCK_ACCESS_FS_REFER;
+    s.grant_refer_at_root = true;
+  }
+  return s;
+}
+
 int apply_confinement(const ConfinePlan& p, const char** step) {
   if (p.drop_ptrace_cap) {
     if (const int err = drop_cap_sys_ptrace(step)) return err;
   }
   if (p.landlock_abi == 0) return 0;
-  RulesetAttr attr{kHandledFs, 0, p.scope_signals ? kScopeSignal : 0};
-  // The kernel takes the prefix it knows: 8 bytes before ABI 4, 16 before ABI 6.
-  const std::size_t size = p.landlock_abi >= 6   ? sizeof attr
-                           : p.landlock_abi >= 4 ? 2 * sizeof(std::uint64_t)
-                                                 : sizeof(std::uint64_t);
-  const long fd = syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+  const RulesetSpec spec = ruleset_spec(p, false);
+  RulesetAttr attr{spec.handled_fs, spec.handled_net, spec.scoped};
+  const long fd = syscall(SYS_landlock_create_ruleset, &attr, spec.size, 0);
   if (fd < 0) {
     *step = "landlock_create_ruleset";
     return errno;
+  }
+  if (spec.grant_refer_at_root) {
+    // Re-parenting anywhere below "/" (everything): renames and links across directories.
+    const int root = open("/", O_PATH | O_CLOEXEC);
+    landlock_path_beneath_attr rule{};
+    rule.allowed_access = LANDLOCK_ACCESS_FS_REFER;
+    rule.parent_fd = root;
+    if (root < 0 ||
+        syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0) {
+      *step = root < 0 ? "open(/)" : "landlock_add_rule";
+      const int err = errno;
+      if (root >= 0) close(root);
+      close(static_cast<int>(fd));
+      return err;
+    }
+    close(root);
   }
   // landlock_restrict_self needs no_new_privs or CAP_SYS_ADMIN. Setting no_new_privs costs a
   // traced program nothing: set-user-ID and file capabilities are not granted across exec under

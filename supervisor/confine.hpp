@@ -11,14 +11,24 @@
 //  - with Landlock ABI 6 (Linux 6.12+), LANDLOCK_SCOPE_SIGNAL: a tracee cannot signal a process
 //    outside the domain by any route (kill(0), kill(-1), kill(-pgid), pidfd_send_signal on a
 //    /proc directory fd, F_SETOWN + O_ASYNC / F_SETSIG), the supervisor included.
-// The domain handles one filesystem right, LANDLOCK_ACCESS_FS_MAKE_BLOCK, with no rule granting
-// it (Landlock before ABI 6 needs at least one handled right): creating block device nodes is
-// refused inside the sandbox; nothing else about file access changes.
+// File access is not what the domain is for, and must not change (issue 16): a domain that
+// handles any filesystem right refuses re-parenting (rename and link across directories: EXDEV)
+// unless LANDLOCK_ACCESS_FS_REFER is handled and granted. So:
+//  - ABI 6+ (Linux 6.12+): the ruleset handles no filesystem right, only the signal scope;
+//  - ABI 2..5: it must handle some right (ENOMSG otherwise). It handles MAKE_BLOCK (creating
+//    block device nodes is refused inside the sandbox) and REFER, which one rule on "/" grants
+//    everywhere: renames and links work as natively;
+//  - ABI 1 (Linux 5.13..5.18) has no REFER: re-parenting is always refused (EXDEV) there.
+// The nested domains a narrowing xpledge() makes (tracer.cpp) are created by injected calls
+// that cannot add a rule: on ABI 6+ they handle nothing either; before, they handle MAKE_BLOCK
+// only, and re-parenting after a narrowing fails with EXDEV (docs/SECURITY.md).
 //
 // Without Landlock, CAP_SYS_PTRACE is dropped from the child's capability sets (bounding,
 // effective, permitted, inheritable, ambient) instead, so non-dumpability holds for root
 // tracees too; other processes of the user and the signal routes above stay open (see
 // docs/SECURITY.md).
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace xpledge {
@@ -28,6 +38,20 @@ struct ConfinePlan {
   bool scope_signals = false;  // landlock_abi >= 6
   bool drop_ptrace_cap = false;  // fallback when there is no Landlock
 };
+
+// A Landlock ruleset attribute, as landlock_create_ruleset takes it: the fields, and the size
+// to pass (the prefix this kernel knows: 8 bytes before ABI 4, 16 before ABI 6).
+struct RulesetSpec {
+  std::uint64_t handled_fs = 0;
+  std::uint64_t handled_net = 0;
+  std::uint64_t scoped = 0;
+  std::size_t size = 0;
+  // A path_beneath rule on "/" granting LANDLOCK_ACCESS_FS_REFER must be added (ABI 2..5).
+  bool grant_refer_at_root = false;
+};
+// The sandbox's own domain (nested = false) or a narrowing's nested one (nested = true: no rule
+// can be added). Pure: tested without a kernel.
+RulesetSpec ruleset_spec(const ConfinePlan& plan, bool nested);
 
 // In the supervisor, before forking: what this kernel offers.
 ConfinePlan probe_confinement();

@@ -9,7 +9,9 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <cerrno>
 #include <string>
 #include <unordered_set>
@@ -184,10 +186,48 @@ Syscall judged_as(const Syscall& call) {
   return Syscall{call.abi, userfaultfd_nr, {call.args[2], 0, 0, 0, 0, 0}};
 }
 
+int clone3_size_error(std::uint64_t size) {
+  if (size < kCloneArgsMinBytes) return EINVAL;
+  if (size > kCloneArgsMaxBytes) return E2BIG;
+  return 0;
+}
+
+CloneArgs parse_clone_args(std::string_view bytes) {
+  std::uint64_t f[11] = {};
+  std::memcpy(f, bytes.data(), std::min(bytes.size(), sizeof f));
+  return CloneArgs{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]};
+}
+
+Syscall clone3_as_clone(Abi abi, const CloneArgs& a) {
+  static const auto numbers = [] {
+    std::array<std::int64_t, kAllAbis.size()> n{};
+    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
+      n[i] = syscall_nr(kAllAbis[i], "clone").value_or(-1);
+    return n;
+  }();
+  // exit_signal: the kernel refuses anything above CSIGNAL (0xff) or _NSIG; the low byte is
+  // where clone carries it.
+  return Syscall{abi, numbers[static_cast<std::size_t>(abi)],
+                 {a.flags | (a.exit_signal & 0xff), a.stack + a.stack_size, a.parent_tid,
+                  a.child_tid, a.tls, 0}};
+}
+
+std::string clone3_pinned_bytes(std::string_view bytes) {
+  std::string out(bytes);
+  if (out.size() >= sizeof(std::uint64_t)) {
+    std::uint64_t flags = 0;
+    std::memcpy(&flags, out.data(), sizeof flags);
+    flags &= ~static_cast<std::uint64_t>(CLONE_UNTRACED);
+    std::memcpy(out.data(), &flags, sizeof flags);
+  }
+  return out;
+}
+
 unsigned guard_inputs(const Syscall& call) {
   if (!is_guarded(call)) return 0;
   const std::string name = syscall_name(call.abi, call.nr);
   if (name == "kill" && as_pid(call, 0) == 0) return kInputCallerPgid;
+  if (name == "setpgid") return kInputCallerPgid;
   if (name == "pidfd_send_signal" || name == "pidfd_getfd") return kInputFdTarget;
   return 0;
 }
@@ -216,11 +256,20 @@ std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext
   } else if (name == "pidfd_getfd") {
     if (ctx.fd_target == supervisor) return deny(EPERM, kReachSupervisor);
   } else if (name == "setpgid") {
-    // Back into our group after leaving it: a later kill(0, SIGSTOP) would reach us, and
-    // another thread could move the process there between our check of that kill and the
-    // kernel's delivery.
+    // Into our group a process that is not in it (back after leaving it, or a child moved by
+    // its parent): a later kill(0, SIGSTOP) would reach us, and another thread (or the parent)
+    // could move the process there between our check of that kill and the kernel's delivery.
+    // A process already in our group that names it for itself changes nothing
+    // (posix_spawn's POSIX_SPAWN_SETPGROUP with the parent's group, setpgid(0, getpgrp()));
+    // with one thread it has no other call in flight that the move could race, and only it or
+    // its parent can change its group: a parent's move elsewhere meanwhile is undone by this
+    // call, which puts it back where it was when we looked.
     const std::int64_t pgid = as_pid(call, 1);
-    if (pgid != 0 && pgid == ctx.supervisor_pgid) return deny(EPERM, kSignalSupervisor);
+    const std::int64_t target = as_pid(call, 0);
+    const bool itself = target == 0 || target == ctx.caller_tgid;
+    const bool stays = itself && ctx.caller_pgid == ctx.supervisor_pgid && ctx.caller_threads == 1;
+    if (pgid != 0 && pgid == ctx.supervisor_pgid && !stays)
+      return deny(EPERM, kSignalSupervisor);
   } else if (name == "ptrace") {
     if (as_pid(call, 1) == supervisor) return deny(EPERM, kReachSupervisor);
   } else if (name == "process_vm_readv" || name == "process_vm_writev") {
@@ -231,8 +280,10 @@ std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext
     if (as_pid(call, 0) == supervisor || as_pid(call, 1) == supervisor)
       return deny(EPERM, kSignalSupervisor);
   } else if (name == "clone3") {
-    // Its flags live in memory another thread can rewrite after we look: ENOSYS makes libc
-    // fall back to clone(), whose flags are in a register.
+    // A clone3 the tracer could not judge as clone (clone3_as_clone) and pin: an i386 one (no
+    // injected shmat through int $0x80), or no scratch area. Its flags live in memory another
+    // thread can rewrite after we look: ENOSYS makes libc fall back to clone(), whose flags
+    // are in a register.
     return GuardDecision{GuardAction::deny, ENOSYS, &kClone3, true};
   } else if (name == "clone") {
     if (call.args[0] & CLONE_UNTRACED) return GuardDecision{GuardAction::strip_untraced, 0, &kUntraced};

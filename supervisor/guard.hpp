@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -44,22 +45,51 @@ std::optional<ArgAlternatives> guard_register_limits(std::string_view name);
 // makes such ioctls stop (guard_register_limits). Any other call: itself.
 Syscall judged_as(const Syscall& call);
 
+// clone3(2) keeps clone's arguments in a struct clone_args in memory (issue 16). The tracer
+// reads it (a size the kernel takes, at most a page), judges the call as the clone it makes --
+// by the policy, the guard and pledge, so that every rule on clone's flags holds for clone3 --
+// and pins the bytes it judged in the read-only scratch area (scratch.hpp), CLONE_UNTRACED
+// cleared, so that another thread cannot change them before the kernel copies them.
+struct CloneArgs {  // the kernel's struct clone_args (include/uapi/linux/sched.h), Linux 5.7+
+  std::uint64_t flags = 0, pidfd = 0, child_tid = 0, parent_tid = 0, exit_signal = 0, stack = 0,
+                stack_size = 0, tls = 0, set_tid = 0, set_tid_size = 0, cgroup = 0;
+};
+inline constexpr std::size_t kCloneArgsMinBytes = 64;    // CLONE_ARGS_SIZE_VER0
+inline constexpr std::size_t kCloneArgsMaxBytes = 4096;  // PAGE_SIZE: the kernel's E2BIG bound
+// The kernel's answer to a size it does not take without reading the struct (EINVAL, E2BIG);
+// 0 for a size it takes.
+int clone3_size_error(std::uint64_t size);
+// The struct from the bytes read (a prefix: fields beyond them are 0, as the kernel has them).
+CloneArgs parse_clone_args(std::string_view bytes);
+// clone3 as the clone(2) call that makes the same child, on the same ABI: clone(flags |
+// exit_signal, stack + stack_size, parent_tid, child_tid, tls) (x86-64 argument order; x32
+// alike). clone3's flags are 64 bits (CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP above bit 31) and
+// CLONE_NEWTIME (0x80) has a place of its own; both stay in argument 0 for rules to see.
+Syscall clone3_as_clone(Abi abi, const CloneArgs& args);
+// The pinned bytes: what was read, CLONE_UNTRACED cleared.
+std::string clone3_pinned_bytes(std::string_view bytes);
+
 // What a guard needs to know beyond the call's registers. Every field is a constructor
 // argument, with no default: one that could be left unset would disarm its guard silently (the
 // scratch fields once were, and scratch_guard never objected: issue 15). The tracer gathers them in one
 // place (Tracer::guard_context); the inputs that cost a /proc read or a syscall only when
 // guard_inputs() asks for them, 0 otherwise.
 struct GuardContext {
-  GuardContext(pid_t supervisor_, pid_t supervisor_pgid_, pid_t caller_pgid_, pid_t fd_target_,
-               int scratch_id_)
+  GuardContext(pid_t supervisor_, pid_t supervisor_pgid_, pid_t caller_tgid_, pid_t caller_pgid_,
+               int caller_threads_, pid_t fd_target_, int scratch_id_)
       : supervisor(supervisor_),
         supervisor_pgid(supervisor_pgid_),
+        caller_tgid(caller_tgid_),
         caller_pgid(caller_pgid_),
+        caller_threads(caller_threads_),
         fd_target(fd_target_),
         scratch_id(scratch_id_) {}
   pid_t supervisor;       // our pid
   pid_t supervisor_pgid;  // our process group
+  pid_t caller_tgid;      // the calling process (thread group) id
   pid_t caller_pgid;      // kInputCallerPgid: the calling process's group
+  int caller_threads;     // kInputCallerPgid: how many threads the calling process has (as the
+                          // tracer knows them: every clone is reported before the parent runs on)
   pid_t fd_target;        // kInputFdTarget: the process the call's pidfd (or /proc/PID
                           // directory fd) refers to; 0 if it refers to none or is unknown
   // The path scratch segment (scratch.hpp), -1 if there is none. While there is one, its

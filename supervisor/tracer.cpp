@@ -153,10 +153,12 @@ struct ThreadState {
     long restricted = -1;
     bool blocked = false;      // the signal mask was set (and must be put back)
     bool for_xpledge = false;  // the caller of a narrowing xpledge(), not a thread catching up
-    // Below the red zone: the ruleset attribute, the full signal set, the old mask.
+    // Below the red zone: the ruleset attribute (attr_size bytes, at most 24), the full signal
+    // set, the old mask.
     std::uint64_t scratch_addr = 0;
-    std::uint64_t sigset_all() const { return scratch_addr + 8; }
-    std::uint64_t sigset_old() const { return scratch_addr + 16; }
+    std::uint64_t attr_size = 0;
+    std::uint64_t sigset_all() const { return scratch_addr + 32; }
+    std::uint64_t sigset_old() const { return scratch_addr + 40; }
     // A stop is the chain's only if it is the call we reissued (number, first argument,
     // instruction pointer); any other is the thread's own call (a signal handler's, should one
     // run despite the mask), judged like any other (issue 15 review: one once ran unchecked).
@@ -228,6 +230,17 @@ bool is_seccomp_call(const Syscall& call) {
   return call.nr == numbers[static_cast<std::size_t>(call.abi)];
 }
 
+// clone3(2) on any ABI (guard.hpp CloneArgs).
+bool is_clone3_call(const Syscall& call) {
+  static const auto numbers = [] {
+    std::array<std::int64_t, kAllAbis.size()> n{};
+    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
+      n[i] = syscall_nr(kAllAbis[i], "clone3").value_or(-2);
+    return n;
+  }();
+  return call.nr == numbers[static_cast<std::size_t>(call.abi)];
+}
+
 // Whether two processes share one address space (a CLONE_VM clone: vfork, posix_spawn). kcmp
 // needs CONFIG_KCMP; without it the answer is "no", which is safe: the child's copy is then
 // verified against its maps, and an attach that finds the area already there takes it.
@@ -294,6 +307,7 @@ class Tracer {
   bool verify_scratch(ThreadState& t);
   bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const std::vector<PathArg>& paths,
                  bool seccomp_stop);
+  void on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   void on_scratch_attached(ThreadState& t, const SyscallStopInfo& info);
   Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
   void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
@@ -830,6 +844,12 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     on_xpledge(t, info, seccomp_stop);
     return;
   }
+  // clone3 through the syscall instruction (x86-64, x32), where the injected shmat that pins its
+  // struct can be issued; an i386 one, or any without a scratch area, gets the guard's ENOSYS.
+  if (info.abi && info.call.abi != Abi::i386 && scratch_.ready() && is_clone3_call(info.call)) {
+    on_clone3(t, info, seccomp_stop);
+    return;
+  }
   std::vector<PathArg> paths;
   Verdict v;
   bool guarded = false;
@@ -914,6 +934,82 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
   }
   t.last_pinned = std::move(pinned);
   return true;
+}
+
+// clone3: its struct clone_args is read (a size the kernel takes), judged as the clone it makes
+// by the policy, the guard and pledge (guard.hpp clone3_as_clone), and pinned as judged, with
+// CLONE_UNTRACED cleared, in the thread's scratch slot: another thread rewriting the struct
+// after the check changes nothing the kernel reads. The new task is then followed like any
+// clone's (PTRACE_O_TRACECLONE/FORK/VFORK report clone3 children too).
+void Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  static const RuleRef kClone3{"guard:clone3", 0, {}};
+  const Syscall& call = info.call;
+  const auto refuse = [&](int err, bool quiet) {
+    t.quiet = quiet && opts_.log->verbosity() == 0;
+    enforce(t, info, Verdict{Action::deny, err, &kClone3}, seccomp_stop, {});
+  };
+  // What the kernel would answer without reading anything, or for a struct it cannot read.
+  if (const int err = clone3_size_error(call.args[1])) return refuse(err, false);
+  std::string bytes(call.args[1], '\0');
+  if (!read_bytes(t.tid, call.args[0], bytes.data(), bytes.size())) return refuse(EFAULT, false);
+  const Syscall judged = clone3_as_clone(call.abi, parse_clone_args(bytes));
+  CallContext ctx{judged, {}};
+  ctx.tgid = t.proc->tgid;
+  Verdict v = opts_.policy->evaluate(ctx);
+  // A rule that names clone3 itself applies too, and the stricter of the two wins: a policy's
+  // `{ syscall: clone3, errno: ENOSYS }` keeps meaning what it says (libc then uses clone).
+  // Only a rule of the policy's lists speaks for clone3: its default, and its promises (which
+  // judge clone's flags), leave it to the rules on clone.
+  const Verdict own = opts_.policy->evaluate(CallContext{call, {}, ctx.tgid});
+  if (own.rule &&
+      (own.rule->list == "allow" || own.rule->list == "deny" || own.rule->list == "kill" ||
+       own.rule->list == "log") &&
+      own.action > v.action)
+    v = own;
+  const RuleRef* untraced = nullptr;  // the guard's rule when CLONE_UNTRACED is cleared
+  bool guarded = false;
+  if (const auto g = guard_check(judged, guard_context(t, judged), v)) {
+    if (g->action == GuardAction::strip_untraced) {
+      untraced = g->rule;
+    } else if (v.action == Action::allow || v.action == Action::log) {
+      v = Verdict{Action::deny, g->err, g->rule};
+      guarded = true;
+    }
+  }
+  v = pledge_verdict(t, ctx, v);
+  if (opts_.log->verbosity() > 0 && t.hint.empty() &&
+      (v.action == Action::deny || v.action == Action::kill) && !guarded)
+    t.hint = explain(ctx);
+  notify(t, judged, v, {});
+  const bool refused = v.action == Action::deny || v.action == Action::kill;
+  if (refused && !(opts_.permissive && !guarded)) {
+    enforce(t, info, v, seccomp_stop, {});
+    return;
+  }
+  // It runs: from the pinned copy only (also under --permissive: the guard holds there too).
+  std::string why;
+  switch (attach_scratch(t, why)) {
+    case Area::ready: break;
+    case Area::attaching: t.hint.clear(); return;  // the call restarts and is decided anew
+    case Area::unavailable:
+      t.hint.clear();
+      return refuse(ENOSYS, true);  // cannot pin: libc falls back to clone, as before
+  }
+  const auto at = scratch_.pin_bytes(t.tid, 0, clone3_pinned_bytes(bytes));
+  if (!at || !set_syscall_arg(t.tid, call.abi, 0, *at)) {
+    opts_.log->error(fmt::format("pid {}: cannot pin clone3's struct clone_args; refusing the call",
+                                 t.tid));
+    t.hint.clear();
+    return refuse(EAGAIN, false);
+  }
+  if (untraced) log_event(t, call, Verdict{Action::log, 0, untraced}, {});
+  if (refused) {
+    log_event(t, call, v, {}, true);  // permissive: observed, not enforced
+    t.hint.clear();
+    resume(t.tid);
+    return;
+  }
+  enforce(t, info, v, seccomp_stop, {});
 }
 
 // Whether the scratch area is attached in t's address space, and if not, attaches it: the
@@ -1292,7 +1388,12 @@ void Tracer::start_nest(ThreadState& t, const SyscallStopInfo& info, bool for_xp
   chain.ip = info.ip;
   if (!save_regs(t.tid, chain.saved)) return;  // vanished
   chain.scratch_addr = (saved_stack_pointer(chain.saved) - 4096 - 64) & ~0xfULL;
-  const std::uint64_t block[3] = {LANDLOCK_ACCESS_FS_MAKE_BLOCK, ~std::uint64_t{0}, 0};
+  // confine.hpp ruleset_spec: the signal scope and no filesystem right on ABI 6+, so that
+  // renames across directories keep working; any domain gets the kernel's ptrace scoping.
+  const RulesetSpec spec = ruleset_spec(confine_, true);
+  chain.attr_size = spec.size;
+  const std::uint64_t block[6] = {spec.handled_fs, spec.handled_net, spec.scoped, 0,
+                                  ~std::uint64_t{0}, 0};
   const auto fail = [&](const std::string& why) {
     opts_.log->error(fmt::format("pid {}: {}", t.tid, why));
     t.nest_failed = true;
@@ -1308,7 +1409,8 @@ void Tracer::start_nest(ThreadState& t, const SyscallStopInfo& info, bool for_xp
   if (filters != t.proc->our_filters)
     return fail(fmt::format("has seccomp filters of its own ({} of which {} ours): cannot nest "
                             "its Landlock domain", filters, t.proc->our_filters));
-  if (!write_bytes(t.tid, chain.scratch_addr, block, sizeof block) ||
+  if (spec.size > 3 * sizeof(std::uint64_t) ||
+      !write_bytes(t.tid, chain.scratch_addr, block, sizeof block) ||
       !rewrite_syscall(t.tid, chain.saved, SYS_rt_sigprocmask,
                        {SIG_BLOCK, chain.sigset_all(), chain.sigset_old(), 8}))
     return fail("cannot inject its Landlock nesting");
@@ -1338,7 +1440,7 @@ void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
   switch (c.step) {
     case Chain::kBlock:
       c.blocked = info.rval == 0;
-      return next(Chain::kCreate, SYS_landlock_create_ruleset, {c.scratch_addr, 8, 0, 0});
+      return next(Chain::kCreate, SYS_landlock_create_ruleset, {c.scratch_addr, c.attr_size, 0, 0});
     case Chain::kCreate:
       c.fd = info.rval;
       if (c.fd >= 0)
@@ -1384,11 +1486,14 @@ void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
 GuardContext Tracer::guard_context(const ThreadState& t, const Syscall& call) const {
   const unsigned inputs = guard_inputs(call);
   const pid_t caller_pgid = (inputs & kInputCallerPgid) ? getpgid(t.tid) : 0;
+  int caller_threads = 0;
+  if (inputs & kInputCallerPgid)
+    for (const auto& [tid, other] : threads_) caller_threads += other.proc == t.proc;
   const pid_t fd_target =
       (inputs & kInputFdTarget)
           ? fd_target_pid(t.tid, static_cast<int>(static_cast<std::int32_t>(call.args[0])))
           : 0;
-  return GuardContext{self_pid_, self_pgid_, caller_pgid, fd_target,
+  return GuardContext{self_pid_, self_pgid_, t.proc->tgid, caller_pgid, caller_threads, fd_target,
                       scratch_.ready() ? scratch_.id() : -1};
 }
 

@@ -26,4 +26,11 @@ assert_ok kill-supervisor-group-SIGSTOP
 if grep -q '^ok kill-supervisor-group-SIGSTOP: errno=' "$T/out"; then
   assert_logged "deny pid=[0-9]+ comm=signal_indirect kill\\(-[0-9]+, SIGSTOP\\) = -1 "
 fi
+
+# Back into the supervisor's group after leaving it: refused (issue 16 lets a process name the
+# group it is in already, which changes nothing; not this).
+hx --setsid -p "$POLICIES/allow_all.yaml" -- "$A/signal_indirect" group-back
+assert_held
+assert_ok setpgid-back setpgid-child-back
+assert_count "$T/err" '^xpledge: deny pid=[0-9]+ comm=signal_indirect setpgid\([0-9]+, [0-9]+\) = -1 EPERM rule=guard:signal-supervisor$' 2
 exit 0

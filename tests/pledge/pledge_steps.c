@@ -15,6 +15,8 @@
  *                                    PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS), then munmap it
  *   mprotect:rx                      mprotect an rw mapping made before the steps to
  *                                    PROT_READ|PROT_EXEC
+ *   rename:FROM:TO                   rename(FROM, TO)
+ *   link:FROM:TO                     link(FROM, TO)
  *   write                            write(1, "w\n", 2)
  *   exit:N                           _exit(N)
  *   fork                             the remaining steps run in a child; the parent waits and
@@ -115,6 +117,11 @@ int main(int argc, char **argv) {
       last = do_mmap(step, arg);
     } else if (strcmp(op, "mprotect") == 0 && arg && strcmp(arg, "rx") == 0) {
       last = result(step, mprotect(rw, 4096, PROT_READ | PROT_EXEC) == 0);
+    } else if ((strcmp(op, "rename") == 0 || strcmp(op, "link") == 0) && arg &&
+               strchr(arg, ':')) {
+      char *to = strchr(arg, ':');
+      *to++ = '\0';
+      last = result(step, (op[0] == 'r' ? rename(arg, to) : link(arg, to)) == 0);
     } else if (strcmp(op, "write") == 0) {
       last = write(STDOUT_FILENO, "w\n", 2) == 2 ? 0 : errno;
     } else if (strcmp(op, "exit") == 0 && arg) {

@@ -1,8 +1,8 @@
 /* pledge_threads: promises bind the whole process, not the calling thread.
  * A thread started BEFORE the pledge waits on a pipe; the main thread pledges "stdio" and lets
  * it go; it then opens PATH for reading. A second thread is started AFTER the pledge (glibc
- * tries clone3 first, which the supervisor answers ENOSYS, then clone with thread flags, which
- * stdio allows) and opens PATH too. Prints one line per event.
+ * uses clone3, which the supervisor judges as clone with thread flags, which stdio allows) and
+ * opens PATH too. Prints one line per event.
  *
  * Exit status: 0 both threads were refused with EPERM; 1 a thread could open PATH;
  *              2 xpledge failed; 3 a thread could not be created or joined. */

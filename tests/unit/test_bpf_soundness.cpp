@@ -196,7 +196,7 @@ void check_prefilter(const Policy& policy, const std::string& name) {
   const auto bytes = build_prefilter(policy, error);
   REQUIRE_MESSAGE(error.empty(), name << ": " << error);
   // The segment exists (id 5): the guard protects its range in every tracee.
-  const GuardContext gctx{1000, 900, 0, 0, 5};
+  const GuardContext gctx{1000, 900, 4242, 901, 1, 0, 5};
   std::size_t allowed = 0;
   const auto bad = unsound_allows(bytes, [&](const Syscall& call) {
     if (call.abi == Abi::x86_64 && call.nr == kSysXpledge) return false;

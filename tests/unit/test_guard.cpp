@@ -7,6 +7,7 @@
 #include <sys/shm.h>
 
 #include "guard.hpp"
+#include "policy_load.hpp"
 #include "scratch.hpp"
 #include "syscalls.hpp"
 
@@ -22,9 +23,12 @@ Syscall call(const char* name, std::array<std::uint64_t, 6> args = {}) {
 }
 std::uint64_t neg(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-std::optional<GuardDecision> check(const Syscall& c, pid_t caller_pgid = 0, pid_t fd_target = 0) {
+constexpr pid_t kCaller = 2000;
+std::optional<GuardDecision> check(const Syscall& c, pid_t caller_pgid = 0, pid_t fd_target = 0,
+                                   int caller_threads = 1) {
   static const RuleRef kDefault{"default", 0, {}};
-  return guard_check(c, GuardContext{kSup, kSupGroup, caller_pgid, fd_target, -1},
+  return guard_check(c, GuardContext{kSup, kSupGroup, kCaller, caller_pgid, caller_threads,
+                                     fd_target, -1},
                      Verdict{Action::allow, 0, &kDefault});
 }
 bool refused(const std::optional<GuardDecision>& d) {
@@ -48,8 +52,20 @@ TEST_CASE("guard: signals by pid, group and broadcast") {
   CHECK(refused(check(call("kill", {neg(-kSupGroup) & 0xffffffffU, SIGSTOP}))));
   CHECK_FALSE(check(call("kill", {neg(-kSupGroup - 1), SIGSTOP})));
   // Back into our group.
+  CHECK(guard_inputs(call("setpgid", {0, kSupGroup})) == kInputCallerPgid);
   CHECK(refused(check(call("setpgid", {0, kSupGroup}))));
+  CHECK(refused(check(call("setpgid", {0, kSupGroup}), kSupGroup + 5)));
   CHECK_FALSE(check(call("setpgid", {0, 0})));
+  // Already in it, naming it for itself, one thread: nothing changes (posix_spawn's
+  // POSIX_SPAWN_SETPGROUP with the parent's group, setpgid(0, getpgrp())).
+  CHECK_FALSE(check(call("setpgid", {0, kSupGroup}), kSupGroup));
+  CHECK_FALSE(check(call("setpgid", {kCaller, kSupGroup}), kSupGroup));
+  // Another thread could race it; another process (a child) is moved from where we cannot see.
+  CHECK(refused(check(call("setpgid", {0, kSupGroup}), kSupGroup, 0, 2)));
+  CHECK(refused(check(call("setpgid", {kCaller + 1, kSupGroup}), kSupGroup)));
+  // The upper half of the register is not the kernel's.
+  CHECK(refused(check(call("setpgid", {neg(-1) << 32 | (kCaller + 1), kSupGroup}), kSupGroup)));
+  CHECK_FALSE(check(call("setpgid", {neg(-1) << 32, kSupGroup}), kSupGroup));
 }
 
 TEST_CASE("guard: pidfds and tracing aimed at the supervisor") {
@@ -70,12 +86,77 @@ TEST_CASE("guard: untraced children and listeners") {
   CHECK(check(call("clone3"))->err == ENOSYS);
 }
 
+TEST_CASE("guard: clone3 is judged as the clone it makes") {
+  CHECK(clone3_size_error(63) == EINVAL);
+  CHECK(clone3_size_error(64) == 0);
+  CHECK(clone3_size_error(88) == 0);
+  CHECK(clone3_size_error(4096) == 0);
+  CHECK(clone3_size_error(4097) == E2BIG);
+  CHECK(clone3_size_error(~0ULL) == E2BIG);
+
+  // struct clone_args as a program writes it: flags, pidfd, child_tid, parent_tid,
+  // exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup.
+  const std::uint64_t raw[11] = {CLONE_VM | CLONE_UNTRACED | CLONE_NEWTIME, 0x10, 0x20, 0x30,
+                                 SIGCHLD, 0x1000, 0x100, 0x40, 0x50, 1, 0};
+  const std::string bytes(reinterpret_cast<const char*>(raw), 88);
+  const CloneArgs a = parse_clone_args(bytes);
+  CHECK(a.flags == (CLONE_VM | CLONE_UNTRACED | CLONE_NEWTIME));
+  CHECK(a.exit_signal == SIGCHLD);
+  CHECK(a.tls == 0x40);
+  CHECK(a.set_tid == 0x50);
+  // A 64-byte (version 0) struct ends with tls: set_tid and later fields are not there, so 0.
+  CHECK(parse_clone_args(bytes.substr(0, 64)).tls == 0x40);
+  CHECK(parse_clone_args(bytes.substr(0, 64)).set_tid == 0);
+
+  const Syscall c = clone3_as_clone(Abi::x86_64, a);
+  CHECK(c.nr == *syscall_nr(Abi::x86_64, "clone"));
+  CHECK(c.args[0] == (CLONE_VM | CLONE_UNTRACED | CLONE_NEWTIME | SIGCHLD));
+  CHECK(c.args[1] == 0x1100);  // the top of the stack, as clone takes it
+  CHECK(c.args[2] == 0x30);    // parent_tid
+  CHECK(c.args[3] == 0x20);    // child_tid
+  CHECK(c.args[4] == 0x40);    // tls
+  CHECK(clone3_as_clone(Abi::x32, a).nr == *syscall_nr(Abi::x32, "clone"));
+  // The guard's clone case holds for it: CLONE_UNTRACED is cleared.
+  const auto d = check(c);
+  REQUIRE(d);
+  CHECK(d->action == GuardAction::strip_untraced);
+  // Flags above bit 31 (CLONE_INTO_CGROUP) stay where rules see them.
+  CloneArgs big;
+  big.flags = 0x200000000ULL;
+  CHECK(clone3_as_clone(Abi::x86_64, big).args[0] == 0x200000000ULL);
+
+  // What is pinned: the bytes read, CLONE_UNTRACED cleared, nothing else changed.
+  const std::string pinned = clone3_pinned_bytes(bytes);
+  REQUIRE(pinned.size() == bytes.size());
+  CHECK(parse_clone_args(pinned).flags == (CLONE_VM | CLONE_NEWTIME));
+  CHECK(pinned.substr(8) == bytes.substr(8));
+
+  // The default policy's rule on clone's namespace flags holds for clone3 (CLONE_NEWTIME, which
+  // clone cannot carry, included); threads and forks pass.
+  const Policy p = load_default_policy();
+  const auto judged = [&](std::uint64_t flags, std::uint64_t sig) {
+    CloneArgs x;
+    x.flags = flags;
+    x.exit_signal = sig;
+    return p.evaluate(CallContext{clone3_as_clone(Abi::x86_64, x), {}, 1}).action;
+  };
+  CHECK(judged(0, SIGCHLD) == Action::allow);
+  CHECK(judged(CLONE_VM | CLONE_VFORK, SIGCHLD) == Action::allow);
+  CHECK(judged(CLONE_PIDFD, SIGCHLD) == Action::allow);
+  CHECK(judged(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                   CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+               0) == Action::allow);
+  for (int ns : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS,
+                 CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWTIME})
+    CHECK(judged(static_cast<std::uint64_t>(ns), SIGCHLD) == Action::deny);
+}
+
 TEST_CASE("guard: the path scratch area") {
   static const RuleRef kDefault{"default", 0, {}};
   const Verdict allow{Action::allow, 0, &kDefault};
   // The range is reserved whenever there is a segment (id 7), attached in the caller or not.
-  const GuardContext mapped{kSup, kSupGroup, 0, 0, 7};
-  const GuardContext none{kSup, kSupGroup, 0, 0, -1};
+  const GuardContext mapped{kSup, kSupGroup, kCaller, 0, 1, 0, 7};
+  const GuardContext none{kSup, kSupGroup, kCaller, 0, 1, 0, -1};
   const auto in = PathScratch::kAddr + 4096, below = PathScratch::kAddr - 8192;
   const auto g = [&](const Syscall& c, const GuardContext& ctx) {
     const auto d = guard_check(c, ctx, allow);

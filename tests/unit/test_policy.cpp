@@ -991,9 +991,10 @@ TEST_CASE("default policy: argument rules (namespaces, personality, TIOCSTI)") {
   }
   CHECK(action("unshare", {CLONE_FILES}) == Action::allow);
   CHECK(action("setns", {3, 0}) == Action::deny);
+  // No rule names clone3: the tracer judges it as the clone it makes, which the rule above
+  // checks (test_guard.cpp: clone3 against this policy).
   const Verdict c3 = eval(p, Abi::x86_64, "clone3", {});
-  CHECK(c3.action == Action::deny);
-  CHECK(c3.err == ENOSYS);
+  CHECK(c3.rule->list == "default");
   for (std::uint64_t per : {0x0ULL, 0x8ULL, 0x20000ULL, 0x20008ULL, 0x40000ULL, 0x40008ULL,
                             0xffffffffULL})
     CHECK(action("personality", {per}) == Action::allow);

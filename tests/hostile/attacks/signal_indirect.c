@@ -2,6 +2,9 @@
 //
 //   group-alarm  kill(0, SIGALRM): the caller's process group, which the supervisor shares
 //   group-stop   setpgid(0, 0) to leave that group, then kill(-<supervisor's pgid>, SIGSTOP)
+//   group-back   setpgid(0, 0) to leave that group, then setpgid(0, <supervisor's pgid>) to go
+//                back (a kill(0, SIGSTOP) checked before the move would reach it after); and
+//                a forked child, in its own group, moved back into it by its parent
 //   all-alarm    kill(-1, SIGALRM): every process we may signal. Only inside a fresh PID
 //                namespace: refuses to run unless /proc/self/ns/pid differs from $HOST_PIDNS
 //   pidfd-procfs pidfd_send_signal() on an fd of the directory /proc/<supervisor> (the kernel
@@ -105,6 +108,28 @@ int main(int argc, char **argv) {
     r = syscall(SYS_kill, -getpgid(sup), SIGSTOP);
     err = errno;
     judge_stop("kill-supervisor-group-SIGSTOP", r, err, sup, undo_group);
+  } else if (strcmp(v, "group-back") == 0) {
+    if (!group_is_private(sup)) return finish();
+    const pid_t sup_pgid = getpgid(sup);
+    pid_t child = fork();
+    if (child == 0) {
+      setpgid(0, 0);
+      pause();
+      _exit(0);
+    }
+    if (child < 0 || setpgid(0, 0) != 0) {
+      setup_error("setpgid", "%s", errname(errno));
+      return finish();
+    }
+    while (getpgid(child) != child) usleep(1000);
+    errno = 0;
+    r = setpgid(child, sup_pgid);
+    expect_denied("setpgid-child-back", r, errno, EPERM);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    errno = 0;
+    r = setpgid(0, sup_pgid);
+    expect_denied("setpgid-back", r, errno, EPERM);
   } else if (strcmp(v, "all-alarm") == 0) {
     char self_ns[64] = "", host_ns[64];
     const char *env = getenv("HOST_PIDNS");
