@@ -309,6 +309,17 @@ int do_import_oci(const ImportOciArgs& a) {
   std::string yaml;
   try {
     yaml = xpledge::import_oci_profile(a.file, o, warnings);
+  } catch (const xpledge::OciImportError& e) {
+    // Nothing on stdout: a failed import must not leave half a policy in `> file`.
+    for (const auto& w : warnings) say("warning: " + w);
+    if (e.errors().empty()) {
+      say(fmt::format("error: {}", e.what()));
+    } else {
+      for (const auto& line : e.errors()) std::fprintf(stderr, "%s\n", line.c_str());
+      say(fmt::format("{} error{} in {}; nothing imported", e.errors().size(),
+                      e.errors().size() == 1 ? "" : "s", a.file));
+    }
+    return kExitFailure;
   } catch (const std::exception& e) {
     for (const auto& w : warnings) say("warning: " + w);
     say(fmt::format("error: {}", e.what()));

@@ -254,6 +254,22 @@ std::optional<std::int64_t> libseccomp_syscall_nr(Abi abi, std::string_view name
   return nr;
 }
 
+bool libseccomp_knows_on_some_arch(std::string_view name) {
+  // The architectures libseccomp 2.5 has tables for (the x86 ones are asked about elsewhere).
+  static constexpr std::uint32_t kArches[] = {
+      SCMP_ARCH_X86_64, SCMP_ARCH_X86,       SCMP_ARCH_X32,      SCMP_ARCH_ARM,
+      SCMP_ARCH_AARCH64, SCMP_ARCH_MIPS,     SCMP_ARCH_MIPS64,   SCMP_ARCH_MIPS64N32,
+      SCMP_ARCH_PPC,    SCMP_ARCH_PPC64,     SCMP_ARCH_PPC64LE,  SCMP_ARCH_S390,
+      SCMP_ARCH_S390X,  SCMP_ARCH_PARISC,    SCMP_ARCH_PARISC64, SCMP_ARCH_RISCV64,
+  };
+  const std::string n(name);
+  for (const std::uint32_t arch : kArches) {
+    const int nr = seccomp_syscall_resolve_name_arch(arch, n.c_str());
+    if (nr != __NR_SCMP_ERROR && nr >= 0) return true;
+  }
+  return false;
+}
+
 std::optional<std::string> libseccomp_syscall_name(Abi abi, std::int64_t nr) {
   if (nr < 0 || nr > 0x7fffffff) return std::nullopt;
   char* name = seccomp_syscall_resolve_num_arch(abi_scmp_arch(abi), static_cast<int>(nr));
