@@ -1,9 +1,12 @@
 #include "audit_log.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
@@ -108,6 +111,15 @@ AuditLog::AuditLog(const LogConfig& config) : config_(config) {
   spdlog::sink_ptr sink;
   bool journal = false;
   if (!config.file.empty()) {
+    // Opened here first, for an honest error: spdlog's file sink would create missing
+    // directories, so a misspelt --log-file would write its records somewhere nobody looks.
+    const int fd = open(config.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      const int e = errno;
+      throw std::runtime_error("cannot open log file " + config.file + ": " + std::strerror(e) +
+                               (e == ENOENT ? " (its directory is not created)" : ""));
+    }
+    close(fd);
     try {
       sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.file, false);
     } catch (const spdlog::spdlog_ex& e) {

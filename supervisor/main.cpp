@@ -28,6 +28,7 @@
 #include "policy_load.hpp"
 #include "promises.hpp"
 #include "stats.hpp"
+#include "suggest.hpp"
 #include "syscalls.hpp"
 #include "tracer.hpp"
 
@@ -220,8 +221,11 @@ xpledge::LearnOptions learn_options(const LearnArgs& a) {
   return o;
 }
 
+// `learn -o -`: the policy on standard output, asked for explicitly.
+constexpr std::string_view kStdout = "-";
+
 bool write_output(const std::string& path, const std::string& text) {
-  if (path.empty()) {
+  if (path == kStdout) {
     std::cout << text << std::flush;
     return true;
   }
@@ -234,6 +238,14 @@ bool write_output(const std::string& path, const std::string& text) {
 }
 
 int do_learn(const LearnArgs& a) {
+  if (a.output.empty()) {
+    // CMD's own output goes to standard output: a policy written there too would be mixed into
+    // it (`learn -- CMD > file`). So the policy goes to -o FILE only; -o - asks for stdout.
+    say("error: learn needs -o FILE: CMD's own output goes to standard output, the policy is "
+        "not mixed into it (-o - writes it there after CMD has finished)");
+    std::fputs("Try 'xpledge learn --help'.\n", stderr);
+    return kExitFailure;
+  }
   if (!kernel_supported()) return kExitFailure;
   // Everything is validated before CMD exists: the base policy, the merged file, the output.
   std::optional<xpledge::Policy> base;
@@ -252,7 +264,7 @@ int do_learn(const LearnArgs& a) {
       return kExitFailure;
     }
   }
-  if (!a.output.empty()) {
+  if (a.output != kStdout) {
     // Not truncated yet (it may be the --merge file, or CMD may fail to start).
     const int fd = open(a.output.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
@@ -340,6 +352,63 @@ int do_completion(const CLI::App& app, const std::string& shell) {
   return 0;
 }
 
+// After a parse error: the first word of argv the command line does not know, said with a hint
+// ("unknown command 'chek' (did you mean 'check'?)"); empty when every word is known (the error
+// is about something else: a missing value, a bad choice). Walks argv as CLI11 does: options
+// before the first positional, a subcommand name where one is required, then CMD.
+std::string unknown_word_hint(const CLI::App& app, int argc, char** argv, std::string& where) {
+  const CLI::App* cur = &app;
+  where = "xpledge";
+  const auto names_of = [](const CLI::App* a) {
+    std::vector<std::string> out;
+    for (const CLI::Option* o : a->get_options())
+      for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+    out.push_back("--help");
+    return out;
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("--")) {
+      const std::string name = arg.substr(0, arg.find('='));
+      const CLI::Option* known = nullptr;
+      for (const CLI::Option* o : cur->get_options())
+        for (const auto& l : o->get_lnames())
+          if ("--" + l == name) known = o;
+      if (!known && name != "--help" && !(cur == &app && name == "--version")) {
+        const auto names = names_of(cur);
+        return fmt::format("unknown option '{}'{}", name,
+                           xpledge::did_you_mean(xpledge::closest(name, names)));
+      }
+      if (known && known->get_expected_max() > 0 && arg.find('=') == std::string::npos) ++i;
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-') {
+      // Short options: -p FILE takes the next word unless glued (-pFILE); -vv takes none.
+      for (const CLI::Option* o : cur->get_options())
+        for (const auto& sn : o->get_snames())
+          if (arg == "-" + sn && o->get_expected_max() > 0) ++i;
+      continue;
+    }
+    const auto subs = cur->get_subcommands([](const CLI::App* a) { return !a->get_name().empty(); });
+    const auto sub = std::find_if(subs.begin(), subs.end(),
+                                  [&](const CLI::App* a) { return a->get_name() == arg; });
+    if (sub != subs.end()) {
+      cur = *sub;
+      where += " " + arg;
+      continue;
+    }
+    if (cur->get_require_subcommand_min() > 0) {
+      std::vector<std::string> names;
+      for (const CLI::App* a : subs) names.push_back(a->get_name());
+      return fmt::format("unknown command '{}'{}", arg,
+                         xpledge::did_you_mean(xpledge::closest(arg, names)));
+    }
+    break;  // a positional: a file, or CMD and its own arguments
+  }
+  return {};
+}
+
 void add_log_options(CLI::App* cmd, LogArgs& a) {
   cmd->add_option("--log-file", a.log_file, "Append decision records to PATH instead of stderr");
   cmd->add_option("--log-format", a.log_format, "text (default) or json (JSON Lines)")
@@ -393,7 +462,8 @@ int main(int argc, char** argv) {
 
   LearnArgs la;
   auto* learn = app.add_subcommand("learn", "Run CMD allowing everything; write the policy it needed");
-  learn->add_option("-o,--output", la.output, "Write the policy to FILE (default: stdout)");
+  learn->add_option("-o,--output", la.output,
+                    "Write the policy to FILE (required; - for stdout, after CMD's own output)");
   learn->add_option("--merge", la.merge, "Start from an earlier learned policy FILE");
   learn->add_option("--base", la.base, "Record only what POLICY does not already allow");
   learn->add_option("cmd", la.cmd, "Command and its arguments")->required();
@@ -427,13 +497,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    say(fmt::format("error: {}", e.what()));
+    // A misspelt command or option gets a hint instead of CLI11's words ("A subcommand is
+    // required", "The following arguments were not expected").
+    std::string where;
+    const std::string hint = unknown_word_hint(app, argc, argv, where);
+    say(fmt::format("error: {}", hint.empty() ? std::string(e.what()) : hint));
     // Point at the help of the (sub)command whose arguments were wrong.
-    std::string where = "xpledge";
-    for (const CLI::App* cur = &app; !cur->get_subcommands().empty();) {
-      cur = cur->get_subcommands().front();
-      where += " " + cur->get_name();
-    }
     std::fprintf(stderr, "Try '%s --help'.\n", where.c_str());
     return kExitFailure;
   }

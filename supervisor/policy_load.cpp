@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include "path_match.hpp"
 #include "promises.hpp"
@@ -766,6 +767,22 @@ void Loader::read_rules(const KeyMap& m, Lists& lists) {
   read_includes(m, lists);
 }
 
+// Errors in the order a reader meets them: the settings are read key by key (version, default,
+// errno...), not in file order. Per file in the order the files were first named, then by line
+// and column; a position-less error first in its file.
+std::vector<Diagnostic> sorted(std::vector<Diagnostic> diags) {
+  std::vector<std::string> files;
+  for (const auto& d : diags)
+    if (std::find(files.begin(), files.end(), d.pos.file) == files.end()) files.push_back(d.pos.file);
+  const auto rank = [&](const Diagnostic& d) {
+    return std::tuple(std::find(files.begin(), files.end(), d.pos.file) - files.begin(),
+                      d.pos.line, d.pos.col);
+  };
+  std::stable_sort(diags.begin(), diags.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return rank(a) < rank(b); });
+  return diags;
+}
+
 Policy Loader::load(std::string_view yaml, const std::string& file) {
   file_ = file;
   auto impl = std::make_shared<Policy::Impl>();
@@ -797,7 +814,7 @@ Policy Loader::load(std::string_view yaml, const std::string& file) {
         for (auto& r : l) impl->rules.push_back(std::move(r));
     }
   }
-  if (!diags_.empty()) throw PolicyError(std::move(diags_));
+  if (!diags_.empty()) throw PolicyError(sorted(std::move(diags_)));
   impl->index_rules();
   return Policy(std::move(impl));
 }
