@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "abi.hpp"
+#include "decode.hpp"
 #include "policy.hpp"
 
 namespace spdlog { class logger; }
@@ -36,6 +37,7 @@ struct AuditEvent {
   std::string syscall;    // name
   std::string call_text;  // decoded, strace-like
   std::vector<std::string> paths;
+  std::optional<SockAddr> sockaddr;  // connect, bind, sendto: the address, decoded
   int err = 0;            // deny: errno returned
   std::string rule;       // RuleRef::describe()
   std::string hint;       // "-v": what would allow it
@@ -50,10 +52,24 @@ class AuditLog {
   ~AuditLog();
 
   void record(const AuditEvent& ev);
-  // Supervisor's own messages, "xpledge: ..." on stderr (and in the log file).
-  void warn(const std::string& msg);
-  void error(const std::string& msg);
+  // xpledge's own messages, through the same sink and format as the records: text
+  // "xpledge: error: ..." (with a journald priority when stderr is the journal) or a JSON
+  // object {"event":"message","level":"error","message":...}. With --log-file, errors are also
+  // written to stderr (in the same format), so a service that fails says why in its journal.
+  enum class Level { info, warning, error };
+  void message(Level level, const std::string& msg);
+  // A line that is already complete in text form ("p.yaml:3:5: error: ..."): no "xpledge: "
+  // prefix in text; in JSON, the line is the message.
+  // `json_message` replaces the line as the JSON message when given.
+  void message_line(Level level, const std::string& line, const std::string& json_message = {});
+  void warn(const std::string& msg) { message(Level::warning, msg); }
+  void error(const std::string& msg) { message(Level::error, msg); }
   void info(const std::string& msg);  // only with -v
+  // A message from the forked child before exec (no logger there: spdlog's mutex may be held
+  // by another thread at fork): rendered in the log's format, with the journald prefix, for a
+  // plain write(2) to stderr. Called in the parent, before fork, with the child's words filled
+  // in after: render_child_message(level, msg) only formats strings.
+  std::string render_child_message(Level level, const std::string& msg) const;
   int verbosity() const { return config_.verbosity; }
   unsigned long long records() const { return records_; }
 
@@ -61,8 +77,11 @@ class AuditLog {
   std::string text_line(const AuditEvent& ev) const;
   std::string json_line(const AuditEvent& ev) const;
 
+  void emit(Level level, const std::string& text_line, const std::string& json_message);
+
   LogConfig config_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<spdlog::logger> console_;  // with --log-file: errors also on stderr
   unsigned long long records_ = 0;
 };
 

@@ -1,10 +1,15 @@
 #include "decode.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/un.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <fmt/format.h>
 #include <span>
@@ -77,13 +82,28 @@ constexpr FlagName kSockType[] = {{SOCK_NONBLOCK, "SOCK_NONBLOCK"}, {SOCK_CLOEXE
 
 std::string af_name(std::uint64_t v) {
   switch (v) {
+    case AF_UNSPEC: return "AF_UNSPEC";
     case AF_UNIX: return "AF_UNIX";
     case AF_INET: return "AF_INET";
     case AF_INET6: return "AF_INET6";
     case AF_NETLINK: return "AF_NETLINK";
     case AF_PACKET: return "AF_PACKET";
+    case AF_VSOCK: return "AF_VSOCK";
     default: return std::to_string(v);
   }
+}
+
+// The largest sockaddr read from a tracee (sockaddr_storage); a longer addrlen is cut.
+constexpr std::size_t kMaxSockaddrBytes = sizeof(sockaddr_storage);
+
+std::string sockaddr_arg(std::uint64_t addr, std::uint64_t len, const BytesReader& bytes) {
+  if (addr == 0) return "NULL";
+  if (bytes && len > 0) {
+    std::string buf(std::min<std::uint64_t>(len, kMaxSockaddrBytes), '\0');
+    if (bytes(addr, buf.data(), buf.size()))
+      if (const auto a = decode_sockaddr(buf)) return sockaddr_text(*a);
+  }
+  return fmt::format("{:#x}", addr);
 }
 
 std::string sock_type_name(std::uint64_t v) {
@@ -141,6 +161,7 @@ std::string arg_to_string(ArgKind kind, std::uint64_t v, Abi abi, const StringRe
     case ArgKind::map_flags: return flags_to_string(v, kMapFlags);
     case ArgKind::af: return af_name(v);
     case ArgKind::sock_type: return sock_type_name(v);
+    case ArgKind::sockaddr:  // decoded by decode_call, which knows the length
     case ArgKind::hex:
     case ArgKind::none: break;
   }
@@ -182,7 +203,66 @@ std::string open_flags_name(std::uint64_t flags) {
   return arg_to_string(ArgKind::open_flags, flags, Abi::x86_64, {});
 }
 
-std::string decode_call(const Syscall& call, const StringReader& read) {
+std::optional<SockAddr> decode_sockaddr(std::string_view b) {
+  sa_family_t family = 0;
+  if (b.size() < sizeof family) return std::nullopt;
+  std::memcpy(&family, b.data(), sizeof family);
+  SockAddr out;
+  out.family = af_name(family);
+  char text[INET6_ADDRSTRLEN] = {};
+  if (family == AF_INET) {
+    sockaddr_in in{};
+    if (b.size() < sizeof in) return std::nullopt;
+    std::memcpy(&in, b.data(), sizeof in);
+    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    out.address = text;
+    out.port = ntohs(in.sin_port);
+    out.has_port = true;
+  } else if (family == AF_INET6) {
+    sockaddr_in6 in6{};
+    if (b.size() < sizeof in6) return std::nullopt;
+    std::memcpy(&in6, b.data(), sizeof in6);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    out.address = text;
+    out.port = ntohs(in6.sin6_port);
+    out.has_port = true;
+  } else if (family == AF_UNIX) {
+    // sun_path up to the length given: a NUL first means an abstract name (shown as @name).
+    std::string_view path = b.substr(offsetof(sockaddr_un, sun_path));
+    if (!path.empty() && path.front() == '\0') {
+      out.address = "@" + std::string(path.substr(1));
+    } else {
+      path = path.substr(0, path.find('\0'));
+      out.address = std::string(path);
+    }
+  }
+  return out;
+}
+
+std::string sockaddr_text(const SockAddr& a) {
+  if (a.has_port)
+    return a.family == "AF_INET6" ? fmt::format("{{{}, [{}]:{}}}", a.family, a.address, a.port)
+                                  : fmt::format("{{{}, {}:{}}}", a.family, a.address, a.port);
+  if (a.family == "AF_UNIX") return fmt::format("{{{}, {}}}", a.family, quote_string(a.address));
+  return fmt::format("{{{}}}", a.family);
+}
+
+std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& bytes) {
+  if (!bytes) return std::nullopt;
+  const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
+  if (!sig) return std::nullopt;
+  for (std::size_t i = 0; i + 1 < 6; ++i) {
+    if (sig->args[i] != ArgKind::sockaddr) continue;
+    const std::uint64_t addr = call.args[i], len = call.args[i + 1];
+    if (addr == 0 || len == 0) return std::nullopt;
+    std::string buf(std::min<std::uint64_t>(len, kMaxSockaddrBytes), '\0');
+    if (!bytes(addr, buf.data(), buf.size())) return std::nullopt;
+    return decode_sockaddr(buf);
+  }
+  return std::nullopt;
+}
+
+std::string decode_call(const Syscall& call, const StringReader& read, const BytesReader& bytes) {
   std::string out = call.abi == Abi::x86_64 ? "" : fmt::format("[{}] ", abi_name(call.abi));
   if (call.abi == Abi::x86_64 && call.nr == kSysXpledgeNr) {
     return out + "xpledge(" + arg_to_string(ArgKind::str, call.args[0], call.abi, read) + ", " +
@@ -195,7 +275,9 @@ std::string decode_call(const Syscall& call, const StringReader& read) {
     for (std::size_t i = 0; i < 6 && sig->args[i] != ArgKind::none; ++i) {
       if (!first) out += ", ";
       first = false;
-      out += arg_to_string(sig->args[i], call.args[i], call.abi, read);
+      out += sig->args[i] == ArgKind::sockaddr && i + 1 < 6
+                 ? sockaddr_arg(call.args[i], call.args[i + 1], bytes)
+                 : arg_to_string(sig->args[i], call.args[i], call.abi, read);
     }
   } else {
     // Unknown signature: raw words up to the last non-zero one (we do not know the arity).

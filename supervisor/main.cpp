@@ -36,7 +36,27 @@ namespace {
 
 constexpr int kExitFailure = 125;
 
-void say(const std::string& msg) { std::fprintf(stderr, "xpledge: %s\n", msg.c_str()); }
+// A syslog priority prefix ("<3>") when stderr is the journal, as AuditLog's records have;
+// empty otherwise. Decided once.
+const char* journal_prefix(int priority) {
+  static const bool journal = xpledge::stderr_is_journal();
+  static const char* const kPrefixes[] = {"<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>"};
+  return journal ? kPrefixes[priority & 7] : "";
+}
+constexpr int kPriorityErr = 3;
+constexpr int kPriorityWarning = 4;
+constexpr int kPriorityNotice = 5;
+
+// xpledge's own messages where no log is open yet (usage, a policy or log that cannot be
+// opened) or where there is none (check, promises, import): stderr, "xpledge: error: ...", with
+// the journald priority of its first word. Once `run` or `attach` has its log, messages go
+// through it instead (AuditLog::message), in the format asked for.
+void say(const std::string& msg) {
+  const int priority = msg.starts_with("error")     ? kPriorityErr
+                       : msg.starts_with("warning") ? kPriorityWarning
+                                                    : kPriorityNotice;
+  std::fprintf(stderr, "%sxpledge: %s\n", journal_prefix(priority), msg.c_str());
+}
 
 std::string uname_release() {
   utsname u{};
@@ -54,20 +74,30 @@ bool kernel_supported() {
   return false;
 }
 
+// The loader's errors, one "file:line:col: error: ..." line each, then a summary; through `log`
+// when there is one.
 void print_policy_error(const xpledge::PolicyError& e, const std::string& name,
-                        const char* consequence) {
-  for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.format().c_str());
-  say(fmt::format("{} error{} in {}; {}", e.diagnostics().size(),
-                  e.diagnostics().size() == 1 ? "" : "s", name, consequence));
+                        const char* consequence, xpledge::AuditLog* log = nullptr) {
+  const std::string summary = fmt::format("{} error{} in {}; {}", e.diagnostics().size(),
+                                          e.diagnostics().size() == 1 ? "" : "s", name, consequence);
+  using Level = xpledge::AuditLog::Level;
+  for (const auto& d : e.diagnostics()) {
+    if (log) log->message_line(Level::error, d.format());
+    else std::fprintf(stderr, "%s%s\n", journal_prefix(kPriorityErr), d.format().c_str());
+  }
+  if (log) log->message_line(Level::error, "xpledge: " + summary, summary);
+  else std::fprintf(stderr, "%sxpledge: %s\n", journal_prefix(kPriorityErr), summary.c_str());
 }
 
-std::optional<xpledge::Policy> load_policy(const std::string& path) {
+std::optional<xpledge::Policy> load_policy(const std::string& path,
+                                           xpledge::AuditLog* log = nullptr) {
   try {
     return path.empty() ? xpledge::load_default_policy() : xpledge::load_policy_file(path);
   } catch (const xpledge::PolicyError& e) {
-    print_policy_error(e, path.empty() ? "<default>" : path, "not starting the command");
+    print_policy_error(e, path.empty() ? "<default>" : path, "not starting the command", log);
   } catch (const std::exception& e) {
-    say(fmt::format("error: {}", e.what()));
+    if (log) log->error(e.what());
+    else say(fmt::format("error: {}", e.what()));
   }
   return std::nullopt;
 }
@@ -107,10 +137,10 @@ std::optional<xpledge::AuditLog> open_log(const LogArgs& a) {
 }
 
 // The supervised program's fate as our exit status.
-int exit_status(const xpledge::RunResult& r) {
+int exit_status(const xpledge::RunResult& r, xpledge::AuditLog& log) {
   switch (r.kind) {
     case xpledge::RunResult::Kind::spawn_failed:
-      say("error: " + r.error);
+      log.error(r.error);
       return kExitFailure;
     case xpledge::RunResult::Kind::exited: return r.code;
     case xpledge::RunResult::Kind::signaled: return 128 + r.code;
@@ -133,10 +163,11 @@ template <typename Go>
 int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_seccomp,
               bool permissive, bool want_stats, Go go) {
   if (!kernel_supported()) return kExitFailure;
-  const auto policy = load_policy(policy_path);
-  if (!policy) return kExitFailure;
+  // The log first: from here on every message goes where the records go, in their format.
   auto log = open_log(log_args);
   if (!log) return kExitFailure;
+  const auto policy = load_policy(policy_path, &*log);
+  if (!policy) return kExitFailure;
   xpledge::TracerOptions opts;
   opts.policy = &*policy;
   opts.log = &*log;
@@ -147,7 +178,7 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   const xpledge::RunResult r = go(opts);
   if (want_stats && r.kind != xpledge::RunResult::Kind::spawn_failed)
     std::fputs(stats.table().c_str(), stderr);
-  return exit_status(r);
+  return exit_status(r, *log);
 }
 
 int do_run(const RunArgs& a) {
@@ -243,7 +274,7 @@ int do_learn(const LearnArgs& a) {
     // it (`learn -- CMD > file`). So the policy goes to -o FILE only; -o - asks for stdout.
     say("error: learn needs -o FILE: CMD's own output goes to standard output, the policy is "
         "not mixed into it (-o - writes it there after CMD has finished)");
-    std::fputs("Try 'xpledge learn --help'.\n", stderr);
+    std::fprintf(stderr, "%sTry 'xpledge learn --help'.\n", journal_prefix(kPriorityErr));
     return kExitFailure;
   }
   if (!kernel_supported()) return kExitFailure;
@@ -282,12 +313,12 @@ int do_learn(const LearnArgs& a) {
   opts.use_seccomp = false;  // the learner sees only calls that stop: all of them
   opts.observers.push_back(&learner);
   const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
-  if (r.kind == xpledge::RunResult::Kind::spawn_failed) return exit_status(r);
+  if (r.kind == xpledge::RunResult::Kind::spawn_failed) return exit_status(r, *log);
   std::vector<std::string> warnings;
   const std::string yaml = learner.policy_yaml(learn_options(a), &warnings);
-  for (const auto& w : warnings) say("warning: " + w);
+  for (const auto& w : warnings) log->warn(w);
   if (!write_output(a.output, yaml)) return kExitFailure;
-  return exit_status(r);
+  return exit_status(r, *log);
 }
 
 int do_promises(const std::vector<std::string>& names) {
@@ -327,7 +358,8 @@ int do_import_oci(const ImportOciArgs& a) {
     if (e.errors().empty()) {
       say(fmt::format("error: {}", e.what()));
     } else {
-      for (const auto& line : e.errors()) std::fprintf(stderr, "%s\n", line.c_str());
+      for (const auto& line : e.errors())
+        std::fprintf(stderr, "%s%s\n", journal_prefix(kPriorityErr), line.c_str());
       say(fmt::format("{} error{} in {}; nothing imported", e.errors().size(),
                       e.errors().size() == 1 ? "" : "s", a.file));
     }
@@ -503,7 +535,7 @@ int main(int argc, char** argv) {
     const std::string hint = unknown_word_hint(app, argc, argv, where);
     say(fmt::format("error: {}", hint.empty() ? std::string(e.what()) : hint));
     // Point at the help of the (sub)command whose arguments were wrong.
-    std::fprintf(stderr, "Try '%s --help'.\n", where.c_str());
+    std::fprintf(stderr, "%sTry '%s --help'.\n", journal_prefix(kPriorityErr), where.c_str());
     return kExitFailure;
   }
   if (*run) return do_run(ra);

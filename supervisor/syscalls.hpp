@@ -75,6 +75,7 @@ enum class ArgKind : std::uint8_t {
   map_flags,
   af,           // address family
   sock_type,
+  sockaddr,     // struct sockaddr pointer; its length is the next argument
 };
 
 // How a path argument is used; `open` means "look at the open flags argument".

@@ -323,8 +323,9 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     // profile of a container, an LSM) gets no unconfined tracee.
     const char* step = "";
     if (const int err = apply_confinement(confine, &step); err != 0) {
-      const std::string msg = fmt::format("xpledge: error: cannot confine the child: {}: {}\n",
-                                          step, std::strerror(err));
+      const std::string msg = opts_.log->render_child_message(
+          AuditLog::Level::error,
+          fmt::format("cannot confine the child: {}: {}", step, std::strerror(err)));
       (void)!write(STDERR_FILENO, msg.data(), msg.size());
       _exit(125);
     }
@@ -334,9 +335,10 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
       prog.filter = reinterpret_cast<sock_filter*>(const_cast<unsigned char*>(filter->data()));
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
           syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
-        const std::string msg =
-            fmt::format("xpledge: error: cannot load the seccomp pre-filter: {} (try "
-                        "--no-seccomp)\n", std::strerror(errno));
+        const std::string msg = opts_.log->render_child_message(
+            AuditLog::Level::error,
+            fmt::format("cannot load the seccomp pre-filter: {} (try --no-seccomp)",
+                        std::strerror(errno)));
         (void)!write(STDERR_FILENO, msg.data(), msg.size());
         _exit(125);
       }
@@ -346,7 +348,8 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     args.push_back(nullptr);
     execvp(args[0], args.data());
     const int err = errno;
-    const std::string msg = fmt::format("xpledge: {}: {}\n", argv[0], std::strerror(err));
+    const std::string msg = opts_.log->render_child_message(
+        AuditLog::Level::error, fmt::format("{}: {}", argv[0], std::strerror(err)));
     (void)!write(STDERR_FILENO, msg.data(), msg.size());
     _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
   }
@@ -1281,10 +1284,18 @@ void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict&
   ev.nr = call.nr;
   ev.syscall = syscall_name(call.abi, call.nr);
   const pid_t tid = t.tid;
-  ev.call_text = decode_call(call, [tid](std::uint64_t addr) {
-    return read_string(tid, addr, 4096);
-  });
-  for (const auto& p : paths) ev.paths.push_back(p.path);
+  const BytesReader bytes = [tid](std::uint64_t addr, void* buf, std::size_t len) {
+    return read_bytes(tid, addr, buf, len);
+  };
+  ev.call_text = decode_call(
+      call, [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); }, bytes);
+  ev.sockaddr = call_sockaddr(call, bytes);
+  // Paths are resolved at the stop only when a rule or an observer needs them; a record names
+  // them whatever decided (a call denied by name: renameat2, utimensat, symlinkat...).
+  const std::vector<PathArg> resolved = paths.empty() ? resolve_path_args(tid, call)
+                                                      : std::vector<PathArg>{};
+  for (const auto& p : paths.empty() ? resolved : paths)
+    if (!p.err) ev.paths.push_back(p.path);
   ev.err = v.err;
   ev.rule = v.rule ? v.rule->describe() : "?";
   ev.hint = t.hint;

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# xpledge's logs for journald and jq (issue 20): every message (errors, warnings, -v notes),
+# not only the records, goes through one sink in one format: JSON Lines when asked (every line
+# of a -v run's file parses), syslog priority prefixes when stderr is the journal. Records name
+# the paths of calls denied by name (renameat2, symlinkat) and decode socket addresses.
+# shellcheck source=lib.sh
+. "$TESTS_SRC/lib.sh"
+require_cmd python3
+
+cat >"$T/deny.yaml" <<'EOF'
+version: 1
+default: allow
+errno: EUCLEAN
+deny:
+  - connect
+  - sendto
+  - renameat2
+  - symlinkat
+EOF
+
+# json_lines FILE: every line of FILE is a JSON object; prints "event syscall" per line.
+json_lines() {
+  python3 - "$1" <<'EOF' || fail "$(basename "$1") has a line that is not JSON"
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    try:
+        d = json.loads(line)
+    except ValueError as e:
+        sys.exit(f"line {n}: {e}: {line!r}")
+    if not isinstance(d, dict) or d.get("v") != 1:
+        sys.exit(f"line {n}: not a v1 object: {line!r}")
+    print(d["event"], d.get("syscall", d.get("level")), json.dumps(d.get("paths")),
+          json.dumps(d.get("sockaddr")))
+EOF
+}
+
+note "-v with --log-format json: every line of the log file is JSON, messages included"
+touch "$T/src"
+xp -v --log-format json --log-file "$T/log.json" -p "$T/deny.yaml" -- \
+  sh -c "mv '$T/src' '$T/dst'; ln -s '$T/x' '$T/lnk'; exit 0"
+assert_exit 0
+json_lines "$T/log.json" >"$T/events"
+assert_contains "$T/events" '^message info '
+assert_line "$T/events" "deny renameat2 [\"$T/src\", \"$T/dst\"] null"
+assert_line "$T/events" "deny symlinkat [\"$T/lnk\"] null"
+
+note "socket addresses: family, address, port"
+xp --log-format json -p "$T/deny.yaml" -- python3 -c '
+import socket
+for fam, addr in ((socket.AF_INET, ("127.0.0.1", 8080)), (socket.AF_INET6, ("::1", 53))):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    try: s.sendto(b"x", addr)
+    except OSError: pass
+u = socket.socket(socket.AF_UNIX)
+try: u.connect("/run/xpledge-test.sock")
+except OSError: pass
+'
+assert_exit 0
+json_lines "$T/err" >"$T/events"
+assert_line "$T/events" 'deny sendto [] {"family": "AF_INET", "address": "127.0.0.1", "port": 8080}'
+assert_line "$T/events" 'deny sendto [] {"family": "AF_INET6", "address": "::1", "port": 53}'
+assert_line "$T/events" 'deny connect [] {"family": "AF_UNIX", "address": "/run/xpledge-test.sock", "port": null}'
+xp -p "$T/deny.yaml" -- python3 -c '
+import socket
+s = socket.socket()
+try: s.connect(("127.0.0.1", 9))
+except OSError: pass
+'
+assert_contains "$T/err" '^xpledge: deny pid=[0-9]+ comm=python3 connect\([0-9]+, \{AF_INET, 127\.0\.0\.1:9\}, 16\) = -1 EUCLEAN rule='
+
+note "errors through the same sink: JSON on stderr, JSON in the file and a copy on stderr"
+printf 'version: 1\ndefault: dney\n' >"$T/bad.yaml"
+xp --log-format json -p "$T/bad.yaml" -- true
+assert_exit 125
+json_lines "$T/err" >"$T/events"
+assert_line "$T/events" 'message error null null'
+assert_contains "$T/err" "\"message\":\"$(re_escape "$T/bad.yaml"):2:10: error: 'default' must be one of"
+xp --log-format json --log-file "$T/bad.json" -p "$T/bad.yaml" -- true
+assert_exit 125
+json_lines "$T/bad.json" >/dev/null
+assert_count "$T/bad.json" '"level":"error"' 2
+cmp -s "$T/bad.json" "$T/err" || fail "errors in the log file were not copied to stderr"
+xp --log-format json -- "$T/no-such-program"
+assert_exit 127
+json_lines "$T/err" >/dev/null
+assert_contains "$T/err" "\"level\":\"error\",\"message\":\"$(re_escape "$T/no-such-program"): No such file or directory\""
+
+note "journald: priority prefixes on xpledge's own messages too"
+: >"$T/journal"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/journal")
+export JOURNAL_STREAM
+# shellcheck disable=SC2086
+"$XPLEDGE" run $XPLEDGE_RUN_FLAGS -p "$T/bad.yaml" -- true 2>>"$T/journal"
+# shellcheck disable=SC2086
+"$XPLEDGE" run $XPLEDGE_RUN_FLAGS -- "$T/no-such-program" 2>>"$T/journal"
+# shellcheck disable=SC2086
+"$XPLEDGE" run $XPLEDGE_RUN_FLAGS --polcy x -- true 2>>"$T/journal"
+# shellcheck disable=SC2086
+"$XPLEDGE" run $XPLEDGE_RUN_FLAGS -p "$T/deny.yaml" -- sh -c "ln -s '$T/x' '$T/lnk2' 2>/dev/null" 2>>"$T/journal"
+"$XPLEDGE" import oci "$T/bad.yaml" 2>>"$T/journal"
+unset JOURNAL_STREAM
+cat >"$T/journal.want" <<EOF
+<3>$T/bad.yaml:2:10: error: 'default' must be one of allow, deny, kill; got 'dney'
+<3>xpledge: 1 error in $T/bad.yaml; not starting the command
+<3>xpledge: error: $T/no-such-program: No such file or directory
+<3>xpledge: error: unknown option '--polcy' (did you mean '--policy'?)
+<3>Try 'xpledge run --help'.
+EOF
+head -n 5 "$T/journal" | diff -u "$T/journal.want" - >&2 || fail "journal: not the prefixed lines expected"
+assert_contains "$T/journal" "^<4>xpledge: deny pid=[0-9]+ comm=ln symlinkat\\(.*\\) = -1 EUCLEAN rule="
+assert_contains "$T/journal" "^<3>$(re_escape "$T/bad.yaml"):1:1: error: not strict JSON"
+assert_not_contains "$T/journal" '^[^<]'
