@@ -163,6 +163,9 @@ AuditLog::AuditLog(const LogConfig& config) : config_(config) {
         color ? spdlog::color_mode::always : spdlog::color_mode::never);
   }
   logger_ = make_logger("xpledge", sink, journal);
+  const unsigned rate =
+      config.record_rate.value_or(config.file.empty() ? kDefaultStderrRecordRate : 0);
+  if (rate > 0) limiter_.emplace(rate, RecordLimiter::Clock::now());
   if (!config.file.empty()) {
     console_ = make_logger(
         "xpledge-stderr",
@@ -171,10 +174,73 @@ AuditLog::AuditLog(const LogConfig& config) : config_(config) {
   }
 }
 
-AuditLog::~AuditLog() = default;
+AuditLog::~AuditLog() {
+  try {
+    flush_suppressed();
+  } catch (...) {  // a destructor reports nothing more
+  }
+}
+
+RecordLimiter::RecordLimiter(unsigned rate, Clock::time_point now)
+    : rate_(rate), tokens_(rate), last_refill_(now), window_start_(now) {}
+
+bool RecordLimiter::admit(const std::string& what, Clock::time_point now) {
+  const double elapsed = std::chrono::duration<double>(now - last_refill_).count();
+  tokens_ = std::min<double>(rate_, tokens_ + elapsed * rate_);
+  last_refill_ = now;
+  if (tokens_ >= 1) {
+    tokens_ -= 1;
+    return true;
+  }
+  ++suppressed_[what];
+  return false;
+}
+
+std::optional<RecordLimiter::Summary> RecordLimiter::summary(Clock::time_point now,
+                                                             std::chrono::seconds every,
+                                                             bool final) {
+  if (suppressed_.empty() || (!final && now - window_start_ < every)) return std::nullopt;
+  Summary s;
+  s.seconds = std::chrono::duration<double>(now - window_start_).count();
+  for (const auto& [what, n] : suppressed_) {
+    s.total += n;
+    s.by_what.emplace_back(what, n);
+  }
+  std::stable_sort(s.by_what.begin(), s.by_what.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  suppressed_.clear();
+  window_start_ = now;
+  return s;
+}
+
+void AuditLog::write_summary(const RecordLimiter::Summary& s) {
+  constexpr std::size_t kShown = 8;  // the most frequent kinds; the total counts them all
+  std::string text, json;
+  for (std::size_t i = 0; i < s.by_what.size() && i < kShown; ++i) {
+    text += fmt::format("{}{} {}", i ? ", " : "", s.by_what[i].first, s.by_what[i].second);
+    json += fmt::format(R"({}{{"what":"{}","count":{}}})", i ? "," : "",
+                        json_escape(s.by_what[i].first), s.by_what[i].second);
+  }
+  if (s.by_what.size() > kShown) text += ", ...";
+  const std::string line =
+      config_.format == LogFormat::json
+          ? fmt::format(R"({{"v":1,"time":"{}","event":"suppressed","count":{},"seconds":{:.1f},)"
+                        R"("rate":{},"by":[{}]}})",
+                        iso_now(), s.total, s.seconds, limiter_->rate(), json)
+          : fmt::format("xpledge: warning: {} record{} suppressed in the last {:.1f}s (more than "
+                        "{} a second; --log-rate-limit): {}",
+                        s.total, s.total == 1 ? "" : "s", s.seconds, limiter_->rate(), text);
+  logger_->warn("{}", line);
+}
+
+void AuditLog::flush_suppressed() {
+  if (!limiter_) return;
+  if (const auto s = limiter_->summary(RecordLimiter::Clock::now(), kSuppressedSummaryEvery, true))
+    write_summary(*s);
+}
 
 // "deny", or under --permissive "would deny": the call ran, nothing was refused.
-std::string event_name(const AuditEvent& ev) {
+static std::string event_name(const AuditEvent& ev) {
   return (ev.permissive ? "would " : "") + std::string(action_name(ev.action));
 }
 
@@ -215,6 +281,11 @@ std::string AuditLog::json_line(const AuditEvent& ev) const {
 
 void AuditLog::record(const AuditEvent& ev) {
   ++records_;
+  if (limiter_) {
+    const auto now = RecordLimiter::Clock::now();
+    if (const auto s = limiter_->summary(now, kSuppressedSummaryEvery, false)) write_summary(*s);
+    if (!limiter_->admit(event_name(ev) + " " + ev.syscall, now)) return;
+  }
   const std::string line =
       config_.format == LogFormat::json ? json_line(ev) : text_line(ev);
   logger_->log(level_of(ev.action), "{}", line);

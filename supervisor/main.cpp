@@ -117,6 +117,7 @@ struct LogArgs {
   std::string log_format = "text";
   std::string color = "auto";
   int verbose = 0;
+  long rate_limit = -1;  // --log-rate-limit; -1: the sink's default
 };
 
 std::optional<xpledge::AuditLog> open_log(const LogArgs& a) {
@@ -127,6 +128,7 @@ std::optional<xpledge::AuditLog> open_log(const LogArgs& a) {
              : a.color == "never" ? xpledge::ColorMode::never
                                   : xpledge::ColorMode::automatic;
   lc.verbosity = a.verbose;
+  if (a.rate_limit >= 0) lc.record_rate = static_cast<unsigned>(a.rate_limit);
   std::optional<xpledge::AuditLog> log;
   try {
     log.emplace(lc);
@@ -445,6 +447,10 @@ void add_log_options(CLI::App* cmd, LogArgs& a) {
   cmd->add_option("--log-file", a.log_file, "Append decision records to PATH instead of stderr");
   cmd->add_option("--log-format", a.log_format, "text (default) or json (JSON Lines)")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-rate-limit", a.rate_limit,
+                   "At most N records a second, the rest counted in a summary every 10 s; 0: no "
+                   "limit (default: 200 on stderr, none with --log-file)")
+      ->check(CLI::Range(0L, 1000000L));
   cmd->add_option("--color", a.color, "auto (default), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
 }

@@ -110,3 +110,33 @@ head -n 5 "$T/journal" | diff -u "$T/journal.want" - >&2 || fail "journal: not t
 assert_contains "$T/journal" "^<4>xpledge: deny pid=[0-9]+ comm=ln symlinkat\\(.*\\) = -1 EUCLEAN rule="
 assert_contains "$T/journal" "^<3>$(re_escape "$T/bad.yaml"):1:1: error: not strict JSON"
 assert_not_contains "$T/journal" '^[^<]'
+
+note "rate limit: stderr keeps 200 a second and counts the rest; a log file keeps everything"
+N=5000
+xp -p "$POLICIES/deny_getppid.yaml" -- "$VICTIMS/deny_loop" "$N"
+assert_exit 0
+assert_line "$T/out" "denied=$N other=0"
+shown=$(grep -Ec '^xpledge: deny .*getppid' "$T/err")
+suppressed=$(sed -nE 's/^xpledge: warning: ([0-9]+) records? suppressed in the last [0-9.]+s \(more than 200 a second; --log-rate-limit\): deny getppid ([0-9]+)$/\1/p' "$T/err" |
+  awk '{ n += $1 } END { print n + 0 }')
+[ "$shown" -ge 200 ] && [ "$shown" -lt "$N" ] || fail "stderr: $shown records shown of $N"
+[ $((shown + suppressed)) -eq "$N" ] || fail "stderr: $shown shown + $suppressed suppressed != $N"
+xp -p "$POLICIES/deny_getppid.yaml" --log-file "$T/all.log" -- "$VICTIMS/deny_loop" "$N"
+assert_exit 0
+assert_count "$T/all.log" '^xpledge: deny .*getppid' "$N"
+assert_not_contains "$T/all.log" 'suppressed'
+xp -p "$POLICIES/deny_getppid.yaml" --log-format json --log-file "$T/limited.json" \
+  --log-rate-limit 100 -- "$VICTIMS/deny_loop" "$N"
+assert_exit 0
+python3 - "$T/limited.json" "$N" <<'EOF' || fail "--log-rate-limit: records lost from the count"
+import json, sys
+shown = suppressed = 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d["event"] == "deny":
+        shown += 1
+    elif d["event"] == "suppressed":
+        assert d["rate"] == 100 and d["by"][0]["what"] == "deny getppid", d
+        suppressed += d["count"]
+assert 100 <= shown < int(sys.argv[2]) and shown + suppressed == int(sys.argv[2]), (shown, suppressed)
+EOF
