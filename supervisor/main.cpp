@@ -522,9 +522,9 @@ int main(int argc, char** argv) {
 
   std::string shell;
   auto* completion = app.add_subcommand("completion", "Print a shell completion script");
-  completion->add_option("shell", shell, "bash or zsh")
+  completion->add_option("shell", shell, "bash, zsh or fish")
       ->required()
-      ->check(CLI::IsMember({"bash", "zsh"}));
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
 
   try {
     app.parse(argc, argv);

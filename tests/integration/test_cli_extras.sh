@@ -146,7 +146,22 @@ else
   echo "SKIP: [$TEST_NAME] zsh -n: zsh is not installed, the zsh script's syntax is unchecked" >&2
 fi
 
+note "completion fish"
 xp_cmd completion fish
+assert_exit 0
+cp "$T/out" "$T/xpledge.fish"
+for s in "${all[@]}"; do
+  assert_contains "$T/xpledge.fish" "-a '${s##* }' -d "
+done
+for o in $(long_options run); do
+  assert_contains "$T/xpledge.fish" "__xpledge_at \\\\'run\\\\''.* -l ${o#--}( |$)"
+done
+if command -v fish >/dev/null 2>&1; then
+  fish -n "$T/xpledge.fish" || fail "the fish completion script has a syntax error"
+else
+  echo "SKIP: [$TEST_NAME] fish -n: fish is not installed, the fish script's syntax is unchecked" >&2
+fi
+xp_cmd completion tcsh
 assert_exit 125
 
 # --- man pages ------------------------------------------------------------------------------------
