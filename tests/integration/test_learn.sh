@@ -2,7 +2,7 @@
 # xpledge learn (issue 7): for real programs (ls -l, python3 -c, cc -c, tar), `learn` writes a
 # policy that loads, and `run --policy learned.yaml` gives the same output with no denial; then
 # removing one line of the learned policy makes the call it allowed fail, with a deny line naming
-# it. Also: learn exits with CMD's status, writes to stdout without -o, --merge accumulates runs
+# it. Also: learn exits with CMD's status, needs -o (-o - for stdout), --merge accumulates runs
 # (and merging a run again changes nothing), --base records only what the base does not allow.
 # shellcheck source=lib.sh
 . "$TESTS_SRC/lib.sh"
