@@ -29,6 +29,14 @@ constexpr std::uint64_t kMaxArgIndex = 5;
 
 // moby's runtime.GOARCH for this host, and the spellings profiles use for it.
 constexpr std::array<std::string_view, 3> kHostArches{"amd64", "x86_64", "x86-64"};
+// The names includes/excludes "arches" use (Go's GOARCH values, moby's x86/x32/s390 and the
+// kernel's spellings): one outside this list is a misspelling, and a misspelt arch would drop a
+// deny entry ("only for amd46") or keep one meant for another arch.
+constexpr std::string_view kEntryArchNames[] = {
+    "amd64", "x86_64", "x86-64", "386", "x86", "i386", "x32", "arm", "arm64", "aarch64",
+    "loong64", "loongarch64", "mips", "mipsle", "mips64", "mips64le", "mips64n32",
+    "mips64len32", "ppc", "ppc64", "ppc64le", "riscv64", "s390", "s390x", "parisc",
+    "parisc64"};
 
 enum class OciAction { allow, errno_ret, kill_process, kill_thread, trap, trace, log, notify };
 
@@ -404,6 +412,10 @@ std::optional<std::string> Importer::excluded_by(const YAML::Node& e, const std:
     if (const YAML::Node f = e[key]; f && f.IsMap()) {
       check_keys(f, kFilterKeys, label + ": " + key + ": ");
       check_caps(f["caps"], label + ": " + key + ": ");
+      for (const YAML::Node& a : string_nodes(f["arches"]))
+        if (!is_one_of(a.Scalar(), kEntryArchNames))
+          error(a, label + ": " + key + ": unknown arch '" + a.Scalar() + "'" +
+                       did_you_mean(closest(a.Scalar(), kEntryArchNames)));
     }
   }
   if (const YAML::Node inc = e["includes"]; inc && inc.IsMap()) {

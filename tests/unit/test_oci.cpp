@@ -266,7 +266,8 @@ TEST_CASE("unknown actions, ops, capabilities, arches, keys and calls fail the i
     {"names": ["write"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQ"}]},
     {"names": ["opneat", "read"], "action": "SCMP_ACT_ALLOW"},
     {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "arg": [{"index": 1, "value": 9, "op": "SCMP_CMP_EQ"}]},
-    {"names": ["umount2"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": "0x10", "op": "SCMP_CMP_EQ"}]}
+    {"names": ["umount2"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": "0x10", "op": "SCMP_CMP_EQ"}]},
+    {"names": ["reboot"], "action": "SCMP_ACT_ERRNO", "includes": {"arches": ["amd46"]}}
   ]})");
   const std::vector<std::string> want = {
       "p.json:3:21: error: unknown architecture 'SCMP_ARCH_X86_46' (did you mean 'SCMP_ARCH_X86_64'?)",
@@ -283,6 +284,8 @@ TEST_CASE("unknown actions, ops, capabilities, arches, keys and calls fail the i
       "p.json:11:53: error: syscalls[5] (kill): unknown key 'arg' (did you mean 'args'?)",
       "p.json:12:87: error: syscalls[6] (umount2): value must be a non-negative integer below "
       "2^64, got '0x10'",
+      "p.json:13:79: error: syscalls[7] (reboot): includes: unknown arch 'amd46' (did you mean "
+      "'amd64'?)",
   };
   CHECK(errors == want);
 
