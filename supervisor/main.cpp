@@ -178,8 +178,13 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   xpledge::StatsObserver stats;
   if (want_stats) opts.observers.push_back(&stats);
   const xpledge::RunResult r = go(opts);
-  if (want_stats && r.kind != xpledge::RunResult::Kind::spawn_failed)
-    std::fputs(stats.table().c_str(), stderr);
+  if (want_stats && r.kind != xpledge::RunResult::Kind::spawn_failed) {
+    // The table is for people; when stderr is a JSON Lines log it is one JSON message there.
+    if (log_args.log_format == "json" && log_args.log_file.empty())
+      log->message_line(xpledge::AuditLog::Level::info, {}, stats.table());
+    else
+      std::fputs(stats.table().c_str(), stderr);
+  }
   return exit_status(r, *log);
 }
 

@@ -140,3 +140,11 @@ for line in open(sys.argv[1]):
         suppressed += d["count"]
 assert 100 <= shown < int(sys.argv[2]) and shown + suppressed == int(sys.argv[2]), (shown, suppressed)
 EOF
+
+note "--stats with JSON on stderr: the table is one JSON message, every line still parses"
+xp --stats --log-format json -p "$POLICIES/deny_getppid.yaml" -- "$VICTIMS/deny_loop" 3
+assert_exit 0
+json_lines "$T/err" >"$T/events"
+assert_count "$T/events" '^deny getppid' 3
+assert_line "$T/events" 'message info null null'
+assert_contains "$T/err" '"message":"xpledge: +stops +denied'
