@@ -813,10 +813,12 @@ bool Tracer::verify_scratch(ThreadState& t) {
 }
 
 std::string Tracer::explain(const CallContext& ctx) {
-  // What would allow this call: a promise (the narrowest in catalogue order), and for a call
-  // with paths, a path rule naming them.
+  // What would allow this call: a promise, and for a call with paths, a path rule naming them.
+  // The catalogue's own choice first: an entry of a promise that is not a narrow variant of
+  // another and has no path limit ("sendmsg needs sendfd", not "needs dns", which comes first
+  // in catalogue order); then the first promise in catalogue order that allows it.
   const auto& cat = catalogue();
-  std::string promise;
+  std::string promise = cat.check(PromiseSet{}, ctx, ctx.tgid).needed;
   for (std::size_t id = 0; id < cat.size() && promise.empty(); ++id) {
     PromiseSet one;
     one.add(id);

@@ -148,3 +148,17 @@ json_lines "$T/err" >"$T/events"
 assert_count "$T/events" '^deny getppid' 3
 assert_line "$T/events" 'message info null null'
 assert_contains "$T/err" '"message":"xpledge: +stops +denied'
+
+note "-v hints name the promise meant: sendmsg needs sendfd, recvmsg recvfd (not dns)"
+printf 'version: 1\ndefault: allow\nerrno: EUCLEAN\ndeny: [sendmsg, recvmsg, socket]\n' >"$T/hints.yaml"
+xp -v -p "$T/hints.yaml" -- python3 -c '
+import socket
+a, b = socket.socketpair()
+for f in (lambda: b.sendmsg([b"x"]), lambda: a.recvmsg(10), lambda: socket.socket()):
+    try: f()
+    except OSError: pass
+'
+assert_exit 0
+assert_contains "$T/err" '^xpledge: deny .* sendmsg\(.* hint="sendmsg needs sendfd"$'
+assert_contains "$T/err" '^xpledge: deny .* recvmsg\(.* hint="recvmsg needs recvfd"$'
+assert_contains "$T/err" '^xpledge: deny .* socket\(AF_INET, .* hint="socket needs inet"$'
