@@ -161,11 +161,72 @@ std::string arg_to_string(ArgKind kind, std::uint64_t v, Abi abi, const StringRe
     case ArgKind::map_flags: return flags_to_string(v, kMapFlags);
     case ArgKind::af: return af_name(v);
     case ArgKind::sock_type: return sock_type_name(v);
-    case ArgKind::sockaddr:  // decoded by decode_call, which knows the length
+    case ArgKind::sockaddr:  // decoded by decode_call, which knows the length and the ABI
+    case ArgKind::msghdr:
     case ArgKind::hex:
     case ArgKind::none: break;
   }
   return v == 0 ? "NULL" : fmt::format("{:#x}", v);
+}
+
+// The control messages a sendmsg carries, read from at most this many bytes of msg_control.
+constexpr std::size_t kMaxControlBytes = 512;
+
+// The struct msghdr of an x86-64 caller. i386 and x32 lay it out with 32-bit pointers: those
+// are shown as a pointer (nullopt here).
+std::optional<msghdr> read_msghdr(const Syscall& call, std::uint64_t addr, const BytesReader& bytes) {
+  msghdr m{};
+  if (call.abi != Abi::x86_64 || !bytes || addr == 0 || !bytes(addr, &m, sizeof m))
+    return std::nullopt;
+  return m;
+}
+
+std::uint64_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+
+// "[SCM_RIGHTS(2), SCM_CREDENTIALS]": each cmsghdr in the first kMaxControlBytes, walked as
+// CMSG_NXTHDR does (lengths 8-aligned), stopping at anything malformed.
+std::string control_text(const msghdr& m, const BytesReader& bytes) {
+  if (!m.msg_control || m.msg_controllen == 0) return "[]";
+  std::string buf(std::min<std::size_t>(m.msg_controllen, kMaxControlBytes), '\0');
+  if (!bytes(address_of(m.msg_control), buf.data(), buf.size()))
+    return fmt::format("{:#x}", address_of(m.msg_control));
+  std::string out;
+  std::size_t at = 0;
+  while (at + sizeof(cmsghdr) <= buf.size()) {
+    cmsghdr h{};
+    std::memcpy(&h, buf.data() + at, sizeof h);
+    if (h.cmsg_len < sizeof h) break;
+    out += out.empty() ? "" : ", ";
+    if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS)
+      out += fmt::format("SCM_RIGHTS({})", (h.cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    else if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_CREDENTIALS)
+      out += "SCM_CREDENTIALS";
+    else
+      out += fmt::format("{{level={}, type={}}}", h.cmsg_level, h.cmsg_type);
+    at += CMSG_ALIGN(h.cmsg_len);
+  }
+  if (m.msg_controllen > buf.size()) out += ", ...";
+  return "[" + out + "]";
+}
+
+std::optional<SockAddr> msghdr_sockaddr(const msghdr& m, const BytesReader& bytes) {
+  if (!m.msg_name || m.msg_namelen == 0) return std::nullopt;
+  std::string buf(std::min<std::size_t>(m.msg_namelen, kMaxSockaddrBytes), '\0');
+  if (!bytes(address_of(m.msg_name), buf.data(), buf.size())) return std::nullopt;
+  return decode_sockaddr(buf);
+}
+
+std::string msghdr_arg(const Syscall& call, std::uint64_t addr, const BytesReader& bytes) {
+  if (addr == 0) return "NULL";
+  const auto m = read_msghdr(call, addr, bytes);
+  if (!m) return fmt::format("{:#x}", addr);
+  std::string name = "NULL";
+  if (m->msg_name) {
+    const auto a = msghdr_sockaddr(*m, bytes);
+    name = a ? sockaddr_text(*a) : fmt::format("{:#x}", address_of(m->msg_name));
+  }
+  return fmt::format("{{msg_name={}, msg_iovlen={}, msg_control={}}}", name, m->msg_iovlen,
+                     control_text(*m, bytes));
 }
 
 }  // namespace
@@ -252,6 +313,10 @@ std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& by
   const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
   if (!sig) return std::nullopt;
   for (std::size_t i = 0; i + 1 < 6; ++i) {
+    if (sig->args[i] == ArgKind::msghdr) {
+      const auto m = read_msghdr(call, call.args[i], bytes);
+      return m ? msghdr_sockaddr(*m, bytes) : std::nullopt;
+    }
     if (sig->args[i] != ArgKind::sockaddr) continue;
     const std::uint64_t addr = call.args[i], len = call.args[i + 1];
     if (addr == 0 || len == 0) return std::nullopt;
@@ -277,6 +342,8 @@ std::string decode_call(const Syscall& call, const StringReader& read, const Byt
       first = false;
       out += sig->args[i] == ArgKind::sockaddr && i + 1 < 6
                  ? sockaddr_arg(call.args[i], call.args[i + 1], bytes)
+             : sig->args[i] == ArgKind::msghdr
+                 ? msghdr_arg(call, call.args[i], bytes)
                  : arg_to_string(sig->args[i], call.args[i], call.abi, read);
     }
   } else {

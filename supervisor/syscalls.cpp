@@ -193,6 +193,7 @@ constexpr SyscallSig kSigs[] = {
       P(3, 2, U::create)),
     S("rmdir", {K::path, N, N, N, N, N}, P(0, -1, U::create)),
     S("sched_yield", {N, N, N, N, N, N}),
+    S("sendmsg", {K::fd, K::msghdr, K::num, N, N, N}),
     S("sendto", {K::fd, K::hex, K::num, K::hex, K::sockaddr, K::num}),
     S("setpgid", {K::pid, K::pid, N, N, N, N}),
     S("setsid", {N, N, N, N, N, N}),

@@ -76,6 +76,7 @@ enum class ArgKind : std::uint8_t {
   af,           // address family
   sock_type,
   sockaddr,     // struct sockaddr pointer; its length is the next argument
+  msghdr,       // struct msghdr pointer a message is sent from (sendmsg): name and control
 };
 
 // How a path argument is used; `open` means "look at the open flags argument".

@@ -152,13 +152,15 @@ assert_contains "$T/err" '"message":"xpledge: +stops +denied'
 note "-v hints name the promise meant: sendmsg needs sendfd, recvmsg recvfd (not dns)"
 printf 'version: 1\ndefault: allow\nerrno: EUCLEAN\ndeny: [sendmsg, recvmsg, socket]\n' >"$T/hints.yaml"
 xp -v -p "$T/hints.yaml" -- python3 -c '
-import socket
+import array, socket
 a, b = socket.socketpair()
-for f in (lambda: b.sendmsg([b"x"]), lambda: a.recvmsg(10), lambda: socket.socket()):
+fds = array.array("i", [0])  # pass stdin: an SCM_RIGHTS message
+for f in (lambda: b.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds.tobytes())]),
+          lambda: a.recvmsg(10), lambda: socket.socket()):
     try: f()
     except OSError: pass
 '
 assert_exit 0
-assert_contains "$T/err" '^xpledge: deny .* sendmsg\(.* hint="sendmsg needs sendfd"$'
+assert_contains "$T/err" '^xpledge: deny .* sendmsg\([0-9]+, \{msg_name=NULL, msg_iovlen=1, msg_control=\[SCM_RIGHTS\(1\)\]\}, 0\) = -1 EUCLEAN .* hint="sendmsg needs sendfd"$'
 assert_contains "$T/err" '^xpledge: deny .* recvmsg\(.* hint="recvmsg needs recvfd"$'
 assert_contains "$T/err" '^xpledge: deny .* socket\(AF_INET, .* hint="socket needs inet"$'

@@ -8,6 +8,8 @@
 #include <sys/ptrace.h>
 #include <sys/un.h>
 #include <cstddef>
+#include <map>
+#include <sys/socket.h>
 
 #include "decode.hpp"
 #include "path_resolve.hpp"
@@ -156,4 +158,62 @@ TEST_CASE("decode: sockaddr of connect, bind and sendto") {
   CHECK_FALSE(call_sockaddr(unreadable, bytes).has_value());
   Syscall wr{Abi::x86_64, 1, {4, 0x1000, 6, 0, 0, 0}};
   CHECK_FALSE(call_sockaddr(wr, bytes).has_value());
+}
+
+// sendmsg's struct msghdr (x86-64 callers): the destination and the control messages it
+// carries (SCM_RIGHTS passes descriptors: the recvfd/sendfd promises' business).
+TEST_CASE("decode: sendmsg's msghdr, its name and control messages") {
+  std::map<std::uint64_t, std::string> mem;  // address -> bytes there
+  const BytesReader bytes = [&](std::uint64_t addr, void* buf, std::size_t len) {
+    const auto it = mem.find(addr);
+    if (it == mem.end() || len > it->second.size()) return false;
+    std::memcpy(buf, it->second.data(), len);
+    return true;
+  };
+  const auto as_bytes = [](const auto& v) {
+    return std::string(reinterpret_cast<const char*>(&v), sizeof v);
+  };
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_port = htons(53);
+  inet_pton(AF_INET, "192.0.2.1", &in.sin_addr);
+  mem[0x2000] = as_bytes(in);
+  // Two control messages: SCM_RIGHTS with 2 descriptors, then SCM_CREDENTIALS.
+  std::string control(CMSG_SPACE(2 * sizeof(int)) + CMSG_SPACE(sizeof(ucred)), '\0');
+  auto* h = reinterpret_cast<cmsghdr*>(control.data());
+  h->cmsg_len = CMSG_LEN(2 * sizeof(int));
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h = reinterpret_cast<cmsghdr*>(control.data() + CMSG_SPACE(2 * sizeof(int)));
+  h->cmsg_len = CMSG_LEN(sizeof(ucred));
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_CREDENTIALS;
+  mem[0x3000] = control;
+  msghdr m{};
+  m.msg_name = reinterpret_cast<void*>(0x2000);
+  m.msg_namelen = sizeof in;
+  m.msg_iovlen = 2;
+  m.msg_control = reinterpret_cast<void*>(0x3000);
+  m.msg_controllen = control.size();
+  mem[0x1000] = as_bytes(m);
+  const auto reader = [](std::uint64_t) { return StringRead{"", 0}; };
+  Syscall call{Abi::x86_64, 46, {5, 0x1000, 0, 0, 0, 0}};
+  CHECK(decode_call(call, reader, bytes) ==
+        "sendmsg(5, {msg_name={AF_INET, 192.0.2.1:53}, msg_iovlen=2, "
+        "msg_control=[SCM_RIGHTS(2), SCM_CREDENTIALS]}, 0)");
+  CHECK(call_sockaddr(call, bytes).value().address == "192.0.2.1");
+  // No name, no control; unreadable control; no reader, another ABI: a pointer.
+  msghdr plain{};
+  plain.msg_iovlen = 1;
+  mem[0x4000] = as_bytes(plain);
+  CHECK(decode_call(Syscall{Abi::x86_64, 46, {3, 0x4000, 0, 0, 0, 0}}, reader, bytes) ==
+        "sendmsg(3, {msg_name=NULL, msg_iovlen=1, msg_control=[]}, 0)");
+  CHECK_FALSE(call_sockaddr(Syscall{Abi::x86_64, 46, {3, 0x4000, 0, 0, 0, 0}}, bytes));
+  m.msg_control = reinterpret_cast<void*>(0x5000);
+  mem[0x1000] = as_bytes(m);
+  CHECK(decode_call(call, reader, bytes) ==
+        "sendmsg(5, {msg_name={AF_INET, 192.0.2.1:53}, msg_iovlen=2, msg_control=0x5000}, 0)");
+  CHECK(decode_call(call, reader) == "sendmsg(5, 0x1000, 0)");
+  CHECK(decode_call(Syscall{Abi::i386, 370, {5, 0x1000, 0, 0, 0, 0}}, reader, bytes) ==
+        "[i386] sendmsg(5, 0x1000, 0)");
 }
