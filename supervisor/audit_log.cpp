@@ -1,9 +1,12 @@
 #include "audit_log.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
@@ -104,10 +107,50 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
+// A logger on `sink` with the journald priority prefix when `journal`, else colour markers.
+std::shared_ptr<spdlog::logger> make_logger(const std::string& name, spdlog::sink_ptr sink,
+                                            bool journal) {
+  auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<PriorityFlag>('N');
+  formatter->set_pattern(journal ? "%N%v" : "%^%v%$");
+  logger->set_formatter(std::move(formatter));
+  logger->set_level(spdlog::level::trace);
+  logger->flush_on(spdlog::level::trace);
+  return logger;
+}
+
+spdlog::level::level_enum spd_level(AuditLog::Level level) {
+  switch (level) {
+    case AuditLog::Level::error: return spdlog::level::err;
+    case AuditLog::Level::warning: return spdlog::level::warn;
+    case AuditLog::Level::info: break;
+  }
+  return spdlog::level::info;
+}
+
+std::string_view level_word(AuditLog::Level level) {
+  switch (level) {
+    case AuditLog::Level::error: return "error";
+    case AuditLog::Level::warning: return "warning";
+    case AuditLog::Level::info: break;
+  }
+  return "info";
+}
+
 AuditLog::AuditLog(const LogConfig& config) : config_(config) {
   spdlog::sink_ptr sink;
   bool journal = false;
   if (!config.file.empty()) {
+    // Opened here first, for an honest error: spdlog's file sink would create missing
+    // directories, so a misspelt --log-file would write its records somewhere nobody looks.
+    const int fd = open(config.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      const int e = errno;
+      throw std::runtime_error("cannot open log file " + config.file + ": " + std::strerror(e) +
+                               (e == ENOENT ? " (its directory is not created)" : ""));
+    }
+    close(fd);
     try {
       sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.file, false);
     } catch (const spdlog::spdlog_ex& e) {
@@ -119,26 +162,98 @@ AuditLog::AuditLog(const LogConfig& config) : config_(config) {
     sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(
         color ? spdlog::color_mode::always : spdlog::color_mode::never);
   }
-  logger_ = std::make_shared<spdlog::logger>("xpledge", sink);
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<PriorityFlag>('N');
-  formatter->set_pattern(journal ? "%N%v" : "%^%v%$");
-  logger_->set_formatter(std::move(formatter));
-  logger_->set_level(spdlog::level::trace);
-  logger_->flush_on(spdlog::level::trace);
+  logger_ = make_logger("xpledge", sink, journal);
+  const unsigned rate =
+      config.record_rate.value_or(config.file.empty() ? kDefaultStderrRecordRate : 0);
+  if (rate > 0) limiter_.emplace(rate, RecordLimiter::Clock::now());
+  if (!config.file.empty()) {
+    console_ = make_logger(
+        "xpledge-stderr",
+        std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::never),
+        stderr_is_journal());
+  }
 }
 
-AuditLog::~AuditLog() = default;
+AuditLog::~AuditLog() {
+  try {
+    flush_suppressed();
+  } catch (...) {  // a destructor reports nothing more
+  }
+}
+
+RecordLimiter::RecordLimiter(unsigned rate, Clock::time_point now)
+    : rate_(rate), tokens_(rate), last_refill_(now), window_start_(now) {}
+
+bool RecordLimiter::admit(const std::string& what, Clock::time_point now) {
+  const double elapsed = std::chrono::duration<double>(now - last_refill_).count();
+  tokens_ = std::min<double>(rate_, tokens_ + elapsed * rate_);
+  last_refill_ = now;
+  if (tokens_ >= 1) {
+    tokens_ -= 1;
+    return true;
+  }
+  ++suppressed_[what];
+  return false;
+}
+
+std::optional<RecordLimiter::Summary> RecordLimiter::summary(Clock::time_point now,
+                                                             std::chrono::seconds every,
+                                                             bool final) {
+  if (suppressed_.empty() || (!final && now - window_start_ < every)) return std::nullopt;
+  Summary s;
+  s.seconds = std::chrono::duration<double>(now - window_start_).count();
+  for (const auto& [what, n] : suppressed_) {
+    s.total += n;
+    s.by_what.emplace_back(what, n);
+  }
+  std::stable_sort(s.by_what.begin(), s.by_what.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  suppressed_.clear();
+  window_start_ = now;
+  return s;
+}
+
+void AuditLog::write_summary(const RecordLimiter::Summary& s) {
+  constexpr std::size_t kShown = 8;  // the most frequent kinds; the total counts them all
+  std::string text, json;
+  for (std::size_t i = 0; i < s.by_what.size() && i < kShown; ++i) {
+    text += fmt::format("{}{} {}", i ? ", " : "", s.by_what[i].first, s.by_what[i].second);
+    json += fmt::format(R"({}{{"what":"{}","count":{}}})", i ? "," : "",
+                        json_escape(s.by_what[i].first), s.by_what[i].second);
+  }
+  if (s.by_what.size() > kShown) text += ", ...";
+  const std::string line =
+      config_.format == LogFormat::json
+          ? fmt::format(R"({{"v":1,"time":"{}","event":"suppressed","count":{},"seconds":{:.1f},)"
+                        R"("rate":{},"by":[{}]}})",
+                        iso_now(), s.total, s.seconds, limiter_->rate(), json)
+          : fmt::format("xpledge: warning: {} record{} suppressed in the last {:.1f}s (more than "
+                        "{} a second; --log-rate-limit): {}",
+                        s.total, s.total == 1 ? "" : "s", s.seconds, limiter_->rate(), text);
+  logger_->warn("{}", line);
+}
+
+void AuditLog::flush_suppressed() {
+  if (!limiter_) return;
+  if (const auto s = limiter_->summary(RecordLimiter::Clock::now(), kSuppressedSummaryEvery, true))
+    write_summary(*s);
+}
+
+// "deny", or under --permissive "would deny": the call ran, nothing was refused.
+static std::string event_name(const AuditEvent& ev) {
+  return (ev.permissive ? "would " : "") + std::string(action_name(ev.action));
+}
 
 std::string AuditLog::text_line(const AuditEvent& ev) const {
-  std::string line = fmt::format("xpledge: {} pid={} comm={} {}", action_name(ev.action), ev.pid,
+  std::string line = fmt::format("xpledge: {} pid={} comm={} {}", event_name(ev), ev.pid,
                                  ev.comm, ev.call_text);
   if (ev.tid != ev.pid) line = fmt::format("xpledge: {} pid={} tid={} comm={} {}",
-                                           action_name(ev.action), ev.pid, ev.tid, ev.comm,
+                                           event_name(ev), ev.pid, ev.tid, ev.comm,
                                            ev.call_text);
-  if (ev.action == Action::deny) line += fmt::format(" = -1 {}", errno_name(ev.err));
+  if (ev.action == Action::deny)
+    line += ev.permissive ? fmt::format(" (-1 {} if enforced)", errno_name(ev.err))
+                          : fmt::format(" = -1 {}", errno_name(ev.err));
   line += " rule=" + ev.rule;
-  if (ev.permissive) line += " permissive=allowed";
   if (!ev.hint.empty()) line += " hint=\"" + ev.hint + "\"";
   return line;
 }
@@ -149,8 +264,13 @@ std::string AuditLog::json_line(const AuditEvent& ev) const {
   std::string line = fmt::format(
       R"({{"v":1,"time":"{}","event":"{}","pid":{},"tid":{},"comm":"{}","abi":"{}","nr":{},)"
       R"("syscall":"{}","call":"{}","paths":[{}],"action":"{}",)",
-      iso_now(), action_name(ev.action), ev.pid, ev.tid, json_escape(ev.comm), abi_name(ev.abi),
+      iso_now(), ev.permissive ? "would_" + std::string(action_name(ev.action))
+                               : std::string(action_name(ev.action)), ev.pid, ev.tid, json_escape(ev.comm), abi_name(ev.abi),
       ev.nr, json_escape(ev.syscall), json_escape(ev.call_text), paths, action_name(ev.action));
+  if (ev.sockaddr)
+    line += fmt::format(R"("sockaddr":{{"family":"{}","address":"{}","port":{}}},)",
+                        json_escape(ev.sockaddr->family), json_escape(ev.sockaddr->address),
+                        ev.sockaddr->has_port ? std::to_string(ev.sockaddr->port) : "null");
   line += ev.action == Action::deny ? fmt::format(R"("errno":"{}",)", errno_name(ev.err))
                                     : std::string(R"("errno":null,)");
   line += fmt::format(R"("rule":"{}","permissive":{})", json_escape(ev.rule),
@@ -161,15 +281,55 @@ std::string AuditLog::json_line(const AuditEvent& ev) const {
 
 void AuditLog::record(const AuditEvent& ev) {
   ++records_;
+  if (limiter_) {
+    const auto now = RecordLimiter::Clock::now();
+    if (const auto s = limiter_->summary(now, kSuppressedSummaryEvery, false)) write_summary(*s);
+    if (!limiter_->admit(event_name(ev) + " " + ev.syscall, now)) return;
+  }
   const std::string line =
       config_.format == LogFormat::json ? json_line(ev) : text_line(ev);
   logger_->log(level_of(ev.action), "{}", line);
 }
 
-void AuditLog::warn(const std::string& msg) { logger_->warn("xpledge: warning: {}", msg); }
-void AuditLog::error(const std::string& msg) { logger_->error("xpledge: error: {}", msg); }
+void AuditLog::emit(Level level, const std::string& text_line, const std::string& json_message) {
+  const std::string line =
+      config_.format == LogFormat::json
+          ? fmt::format(R"({{"v":1,"time":"{}","event":"message","level":"{}","message":"{}"}})",
+                        iso_now(), level_word(level), json_escape(json_message))
+          : text_line;
+  logger_->log(spd_level(level), "{}", line);
+  if (console_ && level == Level::error) console_->log(spd_level(level), "{}", line);
+}
+
+void AuditLog::message(Level level, const std::string& msg) {
+  emit(level,
+       level == Level::info ? "xpledge: " + msg
+                            : fmt::format("xpledge: {}: {}", level_word(level), msg),
+       msg);
+}
+
+void AuditLog::message_line(Level level, const std::string& line,
+                            const std::string& json_message) {
+  emit(level, line, json_message.empty() ? line : json_message);
+}
+
+std::string AuditLog::render_child_message(Level level, const std::string& msg) const {
+  // The child writes to stderr: with --log-file that is where errors are copied too.
+  const bool journal = stderr_is_journal();
+  const std::string prefix =
+      journal ? fmt::format("<{}>", level == Level::error ? 3 : level == Level::warning ? 4 : 5)
+              : std::string();
+  if (config_.format == LogFormat::json)
+    return prefix +
+           fmt::format(R"({{"v":1,"time":"{}","event":"message","level":"{}","message":"{}"}})",
+                       iso_now(), level_word(level), json_escape(msg)) +
+           "\n";
+  return prefix + "xpledge: " +
+         (level == Level::info ? msg : fmt::format("{}: {}", level_word(level), msg)) + "\n";
+}
+
 void AuditLog::info(const std::string& msg) {
-  if (config_.verbosity > 0) logger_->info("xpledge: {}", msg);
+  if (config_.verbosity > 0) message(Level::info, msg);
 }
 
 }  // namespace xpledge

@@ -1,10 +1,15 @@
 #include "decode.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/un.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <fmt/format.h>
 #include <span>
@@ -77,13 +82,28 @@ constexpr FlagName kSockType[] = {{SOCK_NONBLOCK, "SOCK_NONBLOCK"}, {SOCK_CLOEXE
 
 std::string af_name(std::uint64_t v) {
   switch (v) {
+    case AF_UNSPEC: return "AF_UNSPEC";
     case AF_UNIX: return "AF_UNIX";
     case AF_INET: return "AF_INET";
     case AF_INET6: return "AF_INET6";
     case AF_NETLINK: return "AF_NETLINK";
     case AF_PACKET: return "AF_PACKET";
+    case AF_VSOCK: return "AF_VSOCK";
     default: return std::to_string(v);
   }
+}
+
+// The largest sockaddr read from a tracee (sockaddr_storage); a longer addrlen is cut.
+constexpr std::size_t kMaxSockaddrBytes = sizeof(sockaddr_storage);
+
+std::string sockaddr_arg(std::uint64_t addr, std::uint64_t len, const BytesReader& bytes) {
+  if (addr == 0) return "NULL";
+  if (bytes && len > 0) {
+    std::string buf(std::min<std::uint64_t>(len, kMaxSockaddrBytes), '\0');
+    if (bytes(addr, buf.data(), buf.size()))
+      if (const auto a = decode_sockaddr(buf)) return sockaddr_text(*a);
+  }
+  return fmt::format("{:#x}", addr);
 }
 
 std::string sock_type_name(std::uint64_t v) {
@@ -141,10 +161,72 @@ std::string arg_to_string(ArgKind kind, std::uint64_t v, Abi abi, const StringRe
     case ArgKind::map_flags: return flags_to_string(v, kMapFlags);
     case ArgKind::af: return af_name(v);
     case ArgKind::sock_type: return sock_type_name(v);
+    case ArgKind::sockaddr:  // decoded by decode_call, which knows the length and the ABI
+    case ArgKind::msghdr:
     case ArgKind::hex:
     case ArgKind::none: break;
   }
   return v == 0 ? "NULL" : fmt::format("{:#x}", v);
+}
+
+// The control messages a sendmsg carries, read from at most this many bytes of msg_control.
+constexpr std::size_t kMaxControlBytes = 512;
+
+// The struct msghdr of an x86-64 caller. i386 and x32 lay it out with 32-bit pointers: those
+// are shown as a pointer (nullopt here).
+std::optional<msghdr> read_msghdr(const Syscall& call, std::uint64_t addr, const BytesReader& bytes) {
+  msghdr m{};
+  if (call.abi != Abi::x86_64 || !bytes || addr == 0 || !bytes(addr, &m, sizeof m))
+    return std::nullopt;
+  return m;
+}
+
+std::uint64_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+
+// "[SCM_RIGHTS(2), SCM_CREDENTIALS]": each cmsghdr in the first kMaxControlBytes, walked as
+// CMSG_NXTHDR does (lengths 8-aligned), stopping at anything malformed.
+std::string control_text(const msghdr& m, const BytesReader& bytes) {
+  if (!m.msg_control || m.msg_controllen == 0) return "[]";
+  std::string buf(std::min<std::size_t>(m.msg_controllen, kMaxControlBytes), '\0');
+  if (!bytes(address_of(m.msg_control), buf.data(), buf.size()))
+    return fmt::format("{:#x}", address_of(m.msg_control));
+  std::string out;
+  std::size_t at = 0;
+  while (at + sizeof(cmsghdr) <= buf.size()) {
+    cmsghdr h{};
+    std::memcpy(&h, buf.data() + at, sizeof h);
+    if (h.cmsg_len < sizeof h) break;
+    out += out.empty() ? "" : ", ";
+    if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS)
+      out += fmt::format("SCM_RIGHTS({})", (h.cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    else if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_CREDENTIALS)
+      out += "SCM_CREDENTIALS";
+    else
+      out += fmt::format("{{level={}, type={}}}", h.cmsg_level, h.cmsg_type);
+    at += CMSG_ALIGN(h.cmsg_len);
+  }
+  if (m.msg_controllen > buf.size()) out += ", ...";
+  return "[" + out + "]";
+}
+
+std::optional<SockAddr> msghdr_sockaddr(const msghdr& m, const BytesReader& bytes) {
+  if (!m.msg_name || m.msg_namelen == 0) return std::nullopt;
+  std::string buf(std::min<std::size_t>(m.msg_namelen, kMaxSockaddrBytes), '\0');
+  if (!bytes(address_of(m.msg_name), buf.data(), buf.size())) return std::nullopt;
+  return decode_sockaddr(buf);
+}
+
+std::string msghdr_arg(const Syscall& call, std::uint64_t addr, const BytesReader& bytes) {
+  if (addr == 0) return "NULL";
+  const auto m = read_msghdr(call, addr, bytes);
+  if (!m) return fmt::format("{:#x}", addr);
+  std::string name = "NULL";
+  if (m->msg_name) {
+    const auto a = msghdr_sockaddr(*m, bytes);
+    name = a ? sockaddr_text(*a) : fmt::format("{:#x}", address_of(m->msg_name));
+  }
+  return fmt::format("{{msg_name={}, msg_iovlen={}, msg_control={}}}", name, m->msg_iovlen,
+                     control_text(*m, bytes));
 }
 
 }  // namespace
@@ -182,7 +264,70 @@ std::string open_flags_name(std::uint64_t flags) {
   return arg_to_string(ArgKind::open_flags, flags, Abi::x86_64, {});
 }
 
-std::string decode_call(const Syscall& call, const StringReader& read) {
+std::optional<SockAddr> decode_sockaddr(std::string_view b) {
+  sa_family_t family = 0;
+  if (b.size() < sizeof family) return std::nullopt;
+  std::memcpy(&family, b.data(), sizeof family);
+  SockAddr out;
+  out.family = af_name(family);
+  char text[INET6_ADDRSTRLEN] = {};
+  if (family == AF_INET) {
+    sockaddr_in in{};
+    if (b.size() < sizeof in) return std::nullopt;
+    std::memcpy(&in, b.data(), sizeof in);
+    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    out.address = text;
+    out.port = ntohs(in.sin_port);
+    out.has_port = true;
+  } else if (family == AF_INET6) {
+    sockaddr_in6 in6{};
+    if (b.size() < sizeof in6) return std::nullopt;
+    std::memcpy(&in6, b.data(), sizeof in6);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    out.address = text;
+    out.port = ntohs(in6.sin6_port);
+    out.has_port = true;
+  } else if (family == AF_UNIX) {
+    // sun_path up to the length given: a NUL first means an abstract name (shown as @name).
+    std::string_view path = b.substr(offsetof(sockaddr_un, sun_path));
+    if (!path.empty() && path.front() == '\0') {
+      out.address = "@" + std::string(path.substr(1));
+    } else {
+      path = path.substr(0, path.find('\0'));
+      out.address = std::string(path);
+    }
+  }
+  return out;
+}
+
+std::string sockaddr_text(const SockAddr& a) {
+  if (a.has_port)
+    return a.family == "AF_INET6" ? fmt::format("{{{}, [{}]:{}}}", a.family, a.address, a.port)
+                                  : fmt::format("{{{}, {}:{}}}", a.family, a.address, a.port);
+  if (a.family == "AF_UNIX") return fmt::format("{{{}, {}}}", a.family, quote_string(a.address));
+  return fmt::format("{{{}}}", a.family);
+}
+
+std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& bytes) {
+  if (!bytes) return std::nullopt;
+  const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
+  if (!sig) return std::nullopt;
+  for (std::size_t i = 0; i + 1 < 6; ++i) {
+    if (sig->args[i] == ArgKind::msghdr) {
+      const auto m = read_msghdr(call, call.args[i], bytes);
+      return m ? msghdr_sockaddr(*m, bytes) : std::nullopt;
+    }
+    if (sig->args[i] != ArgKind::sockaddr) continue;
+    const std::uint64_t addr = call.args[i], len = call.args[i + 1];
+    if (addr == 0 || len == 0) return std::nullopt;
+    std::string buf(std::min<std::uint64_t>(len, kMaxSockaddrBytes), '\0');
+    if (!bytes(addr, buf.data(), buf.size())) return std::nullopt;
+    return decode_sockaddr(buf);
+  }
+  return std::nullopt;
+}
+
+std::string decode_call(const Syscall& call, const StringReader& read, const BytesReader& bytes) {
   std::string out = call.abi == Abi::x86_64 ? "" : fmt::format("[{}] ", abi_name(call.abi));
   if (call.abi == Abi::x86_64 && call.nr == kSysXpledgeNr) {
     return out + "xpledge(" + arg_to_string(ArgKind::str, call.args[0], call.abi, read) + ", " +
@@ -195,7 +340,11 @@ std::string decode_call(const Syscall& call, const StringReader& read) {
     for (std::size_t i = 0; i < 6 && sig->args[i] != ArgKind::none; ++i) {
       if (!first) out += ", ";
       first = false;
-      out += arg_to_string(sig->args[i], call.args[i], call.abi, read);
+      out += sig->args[i] == ArgKind::sockaddr && i + 1 < 6
+                 ? sockaddr_arg(call.args[i], call.args[i + 1], bytes)
+             : sig->args[i] == ArgKind::msghdr
+                 ? msghdr_arg(call, call.args[i], bytes)
+                 : arg_to_string(sig->args[i], call.args[i], call.abi, read);
     }
   } else {
     // Unknown signature: raw words up to the last non-zero one (we do not know the arity).

@@ -28,6 +28,7 @@
 #include "policy_load.hpp"
 #include "promises.hpp"
 #include "stats.hpp"
+#include "suggest.hpp"
 #include "syscalls.hpp"
 #include "tracer.hpp"
 
@@ -35,7 +36,27 @@ namespace {
 
 constexpr int kExitFailure = 125;
 
-void say(const std::string& msg) { std::fprintf(stderr, "xpledge: %s\n", msg.c_str()); }
+// A syslog priority prefix ("<3>") when stderr is the journal, as AuditLog's records have;
+// empty otherwise. Decided once.
+const char* journal_prefix(int priority) {
+  static const bool journal = xpledge::stderr_is_journal();
+  static const char* const kPrefixes[] = {"<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>"};
+  return journal ? kPrefixes[priority & 7] : "";
+}
+constexpr int kPriorityErr = 3;
+constexpr int kPriorityWarning = 4;
+constexpr int kPriorityNotice = 5;
+
+// xpledge's own messages where no log is open yet (usage, a policy or log that cannot be
+// opened) or where there is none (check, promises, import): stderr, "xpledge: error: ...", with
+// the journald priority of its first word. Once `run` or `attach` has its log, messages go
+// through it instead (AuditLog::message), in the format asked for.
+void say(const std::string& msg) {
+  const int priority = msg.starts_with("error")     ? kPriorityErr
+                       : msg.starts_with("warning") ? kPriorityWarning
+                                                    : kPriorityNotice;
+  std::fprintf(stderr, "%sxpledge: %s\n", journal_prefix(priority), msg.c_str());
+}
 
 std::string uname_release() {
   utsname u{};
@@ -53,20 +74,30 @@ bool kernel_supported() {
   return false;
 }
 
+// The loader's errors, one "file:line:col: error: ..." line each, then a summary; through `log`
+// when there is one.
 void print_policy_error(const xpledge::PolicyError& e, const std::string& name,
-                        const char* consequence) {
-  for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.format().c_str());
-  say(fmt::format("{} error{} in {}; {}", e.diagnostics().size(),
-                  e.diagnostics().size() == 1 ? "" : "s", name, consequence));
+                        const char* consequence, xpledge::AuditLog* log = nullptr) {
+  const std::string summary = fmt::format("{} error{} in {}; {}", e.diagnostics().size(),
+                                          e.diagnostics().size() == 1 ? "" : "s", name, consequence);
+  using Level = xpledge::AuditLog::Level;
+  for (const auto& d : e.diagnostics()) {
+    if (log) log->message_line(Level::error, d.format());
+    else std::fprintf(stderr, "%s%s\n", journal_prefix(kPriorityErr), d.format().c_str());
+  }
+  if (log) log->message_line(Level::error, "xpledge: " + summary, summary);
+  else std::fprintf(stderr, "%sxpledge: %s\n", journal_prefix(kPriorityErr), summary.c_str());
 }
 
-std::optional<xpledge::Policy> load_policy(const std::string& path) {
+std::optional<xpledge::Policy> load_policy(const std::string& path,
+                                           xpledge::AuditLog* log = nullptr) {
   try {
     return path.empty() ? xpledge::load_default_policy() : xpledge::load_policy_file(path);
   } catch (const xpledge::PolicyError& e) {
-    print_policy_error(e, path.empty() ? "<default>" : path, "not starting the command");
+    print_policy_error(e, path.empty() ? "<default>" : path, "not starting the command", log);
   } catch (const std::exception& e) {
-    say(fmt::format("error: {}", e.what()));
+    if (log) log->error(e.what());
+    else say(fmt::format("error: {}", e.what()));
   }
   return std::nullopt;
 }
@@ -86,6 +117,7 @@ struct LogArgs {
   std::string log_format = "text";
   std::string color = "auto";
   int verbose = 0;
+  long rate_limit = -1;  // --log-rate-limit; -1: the sink's default
 };
 
 std::optional<xpledge::AuditLog> open_log(const LogArgs& a) {
@@ -96,6 +128,7 @@ std::optional<xpledge::AuditLog> open_log(const LogArgs& a) {
              : a.color == "never" ? xpledge::ColorMode::never
                                   : xpledge::ColorMode::automatic;
   lc.verbosity = a.verbose;
+  if (a.rate_limit >= 0) lc.record_rate = static_cast<unsigned>(a.rate_limit);
   std::optional<xpledge::AuditLog> log;
   try {
     log.emplace(lc);
@@ -106,10 +139,10 @@ std::optional<xpledge::AuditLog> open_log(const LogArgs& a) {
 }
 
 // The supervised program's fate as our exit status.
-int exit_status(const xpledge::RunResult& r) {
+int exit_status(const xpledge::RunResult& r, xpledge::AuditLog& log) {
   switch (r.kind) {
     case xpledge::RunResult::Kind::spawn_failed:
-      say("error: " + r.error);
+      log.error(r.error);
       return kExitFailure;
     case xpledge::RunResult::Kind::exited: return r.code;
     case xpledge::RunResult::Kind::signaled: return 128 + r.code;
@@ -132,10 +165,11 @@ template <typename Go>
 int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_seccomp,
               bool permissive, bool want_stats, Go go) {
   if (!kernel_supported()) return kExitFailure;
-  const auto policy = load_policy(policy_path);
-  if (!policy) return kExitFailure;
+  // The log first: from here on every message goes where the records go, in their format.
   auto log = open_log(log_args);
   if (!log) return kExitFailure;
+  const auto policy = load_policy(policy_path, &*log);
+  if (!policy) return kExitFailure;
   xpledge::TracerOptions opts;
   opts.policy = &*policy;
   opts.log = &*log;
@@ -144,9 +178,14 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   xpledge::StatsObserver stats;
   if (want_stats) opts.observers.push_back(&stats);
   const xpledge::RunResult r = go(opts);
-  if (want_stats && r.kind != xpledge::RunResult::Kind::spawn_failed)
-    std::fputs(stats.table().c_str(), stderr);
-  return exit_status(r);
+  if (want_stats && r.kind != xpledge::RunResult::Kind::spawn_failed) {
+    // The table is for people; when stderr is a JSON Lines log it is one JSON message there.
+    if (log_args.log_format == "json" && log_args.log_file.empty())
+      log->message_line(xpledge::AuditLog::Level::info, {}, stats.table());
+    else
+      std::fputs(stats.table().c_str(), stderr);
+  }
+  return exit_status(r, *log);
 }
 
 int do_run(const RunArgs& a) {
@@ -220,8 +259,11 @@ xpledge::LearnOptions learn_options(const LearnArgs& a) {
   return o;
 }
 
+// `learn -o -`: the policy on standard output, asked for explicitly.
+constexpr std::string_view kStdout = "-";
+
 bool write_output(const std::string& path, const std::string& text) {
-  if (path.empty()) {
+  if (path == kStdout) {
     std::cout << text << std::flush;
     return true;
   }
@@ -234,6 +276,14 @@ bool write_output(const std::string& path, const std::string& text) {
 }
 
 int do_learn(const LearnArgs& a) {
+  if (a.output.empty()) {
+    // CMD's own output goes to standard output: a policy written there too would be mixed into
+    // it (`learn -- CMD > file`). So the policy goes to -o FILE only; -o - asks for stdout.
+    say("error: learn needs -o FILE: CMD's own output goes to standard output, the policy is "
+        "not mixed into it (-o - writes it there after CMD has finished)");
+    std::fprintf(stderr, "%sTry 'xpledge learn --help'.\n", journal_prefix(kPriorityErr));
+    return kExitFailure;
+  }
   if (!kernel_supported()) return kExitFailure;
   // Everything is validated before CMD exists: the base policy, the merged file, the output.
   std::optional<xpledge::Policy> base;
@@ -252,7 +302,7 @@ int do_learn(const LearnArgs& a) {
       return kExitFailure;
     }
   }
-  if (!a.output.empty()) {
+  if (a.output != kStdout) {
     // Not truncated yet (it may be the --merge file, or CMD may fail to start).
     const int fd = open(a.output.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
@@ -270,12 +320,12 @@ int do_learn(const LearnArgs& a) {
   opts.use_seccomp = false;  // the learner sees only calls that stop: all of them
   opts.observers.push_back(&learner);
   const xpledge::RunResult r = xpledge::run_supervised(a.cmd, opts);
-  if (r.kind == xpledge::RunResult::Kind::spawn_failed) return exit_status(r);
+  if (r.kind == xpledge::RunResult::Kind::spawn_failed) return exit_status(r, *log);
   std::vector<std::string> warnings;
   const std::string yaml = learner.policy_yaml(learn_options(a), &warnings);
-  for (const auto& w : warnings) say("warning: " + w);
+  for (const auto& w : warnings) log->warn(w);
   if (!write_output(a.output, yaml)) return kExitFailure;
-  return exit_status(r);
+  return exit_status(r, *log);
 }
 
 int do_promises(const std::vector<std::string>& names) {
@@ -309,6 +359,18 @@ int do_import_oci(const ImportOciArgs& a) {
   std::string yaml;
   try {
     yaml = xpledge::import_oci_profile(a.file, o, warnings);
+  } catch (const xpledge::OciImportError& e) {
+    // Nothing on stdout: a failed import must not leave half a policy in `> file`.
+    for (const auto& w : warnings) say("warning: " + w);
+    if (e.errors().empty()) {
+      say(fmt::format("error: {}", e.what()));
+    } else {
+      for (const auto& line : e.errors())
+        std::fprintf(stderr, "%s%s\n", journal_prefix(kPriorityErr), line.c_str());
+      say(fmt::format("{} error{} in {}; nothing imported", e.errors().size(),
+                      e.errors().size() == 1 ? "" : "s", a.file));
+    }
+    return kExitFailure;
   } catch (const std::exception& e) {
     for (const auto& w : warnings) say("warning: " + w);
     say(fmt::format("error: {}", e.what()));
@@ -329,10 +391,71 @@ int do_completion(const CLI::App& app, const std::string& shell) {
   return 0;
 }
 
+// After a parse error: the first word of argv the command line does not know, said with a hint
+// ("unknown command 'chek' (did you mean 'check'?)"); empty when every word is known (the error
+// is about something else: a missing value, a bad choice). Walks argv as CLI11 does: options
+// before the first positional, a subcommand name where one is required, then CMD.
+std::string unknown_word_hint(const CLI::App& app, int argc, char** argv, std::string& where) {
+  const CLI::App* cur = &app;
+  where = "xpledge";
+  const auto names_of = [](const CLI::App* a) {
+    std::vector<std::string> out;
+    for (const CLI::Option* o : a->get_options())
+      for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+    out.push_back("--help");
+    return out;
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("--")) {
+      const std::string name = arg.substr(0, arg.find('='));
+      const CLI::Option* known = nullptr;
+      for (const CLI::Option* o : cur->get_options())
+        for (const auto& l : o->get_lnames())
+          if ("--" + l == name) known = o;
+      if (!known && name != "--help" && !(cur == &app && name == "--version")) {
+        const auto names = names_of(cur);
+        return fmt::format("unknown option '{}'{}", name,
+                           xpledge::did_you_mean(xpledge::closest(name, names)));
+      }
+      if (known && known->get_expected_max() > 0 && arg.find('=') == std::string::npos) ++i;
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-') {
+      // Short options: -p FILE takes the next word unless glued (-pFILE); -vv takes none.
+      for (const CLI::Option* o : cur->get_options())
+        for (const auto& sn : o->get_snames())
+          if (arg == "-" + sn && o->get_expected_max() > 0) ++i;
+      continue;
+    }
+    const auto subs = cur->get_subcommands([](const CLI::App* a) { return !a->get_name().empty(); });
+    const auto sub = std::find_if(subs.begin(), subs.end(),
+                                  [&](const CLI::App* a) { return a->get_name() == arg; });
+    if (sub != subs.end()) {
+      cur = *sub;
+      where += " " + arg;
+      continue;
+    }
+    if (cur->get_require_subcommand_min() > 0) {
+      std::vector<std::string> names;
+      for (const CLI::App* a : subs) names.push_back(a->get_name());
+      return fmt::format("unknown command '{}'{}", arg,
+                         xpledge::did_you_mean(xpledge::closest(arg, names)));
+    }
+    break;  // a positional: a file, or CMD and its own arguments
+  }
+  return {};
+}
+
 void add_log_options(CLI::App* cmd, LogArgs& a) {
   cmd->add_option("--log-file", a.log_file, "Append decision records to PATH instead of stderr");
   cmd->add_option("--log-format", a.log_format, "text (default) or json (JSON Lines)")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-rate-limit", a.rate_limit,
+                   "At most N records a second, the rest counted in a summary every 10 s; 0: no "
+                   "limit (default: 200 on stderr, none with --log-file)")
+      ->check(CLI::Range(0L, 1000000L));
   cmd->add_option("--color", a.color, "auto (default), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
 }
@@ -382,7 +505,8 @@ int main(int argc, char** argv) {
 
   LearnArgs la;
   auto* learn = app.add_subcommand("learn", "Run CMD allowing everything; write the policy it needed");
-  learn->add_option("-o,--output", la.output, "Write the policy to FILE (default: stdout)");
+  learn->add_option("-o,--output", la.output,
+                    "Write the policy to FILE (required; - for stdout, after CMD's own output)");
   learn->add_option("--merge", la.merge, "Start from an earlier learned policy FILE");
   learn->add_option("--base", la.base, "Record only what POLICY does not already allow");
   learn->add_option("cmd", la.cmd, "Command and its arguments")->required();
@@ -403,9 +527,9 @@ int main(int argc, char** argv) {
 
   std::string shell;
   auto* completion = app.add_subcommand("completion", "Print a shell completion script");
-  completion->add_option("shell", shell, "bash or zsh")
+  completion->add_option("shell", shell, "bash, zsh or fish")
       ->required()
-      ->check(CLI::IsMember({"bash", "zsh"}));
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
 
   try {
     app.parse(argc, argv);
@@ -416,14 +540,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    say(fmt::format("error: {}", e.what()));
+    // A misspelt command or option gets a hint instead of CLI11's words ("A subcommand is
+    // required", "The following arguments were not expected").
+    std::string where;
+    const std::string hint = unknown_word_hint(app, argc, argv, where);
+    say(fmt::format("error: {}", hint.empty() ? std::string(e.what()) : hint));
     // Point at the help of the (sub)command whose arguments were wrong.
-    std::string where = "xpledge";
-    for (const CLI::App* cur = &app; !cur->get_subcommands().empty();) {
-      cur = cur->get_subcommands().front();
-      where += " " + cur->get_name();
-    }
-    std::fprintf(stderr, "Try '%s --help'.\n", where.c_str());
+    std::fprintf(stderr, "%sTry '%s --help'.\n", journal_prefix(kPriorityErr), where.c_str());
     return kExitFailure;
   }
   if (*run) return do_run(ra);

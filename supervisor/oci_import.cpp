@@ -16,6 +16,8 @@
 #include <sstream>
 
 #include "abi.hpp"
+#include "json_strict.hpp"
+#include "suggest.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -27,8 +29,63 @@ constexpr std::uint64_t kMaxArgIndex = 5;
 
 // moby's runtime.GOARCH for this host, and the spellings profiles use for it.
 constexpr std::array<std::string_view, 3> kHostArches{"amd64", "x86_64", "x86-64"};
+// The names includes/excludes "arches" use (Go's GOARCH values, moby's x86/x32/s390 and the
+// kernel's spellings): one outside this list is a misspelling, and a misspelt arch would drop a
+// deny entry ("only for amd46") or keep one meant for another arch.
+constexpr std::string_view kEntryArchNames[] = {
+    "amd64", "x86_64", "x86-64", "386", "x86", "i386", "x32", "arm", "arm64", "aarch64",
+    "loong64", "loongarch64", "mips", "mipsle", "mips64", "mips64le", "mips64n32",
+    "mips64len32", "ppc", "ppc64", "ppc64le", "riscv64", "s390", "s390x", "parisc",
+    "parisc64"};
 
 enum class OciAction { allow, errno_ret, kill_process, kill_thread, trap, trace, log, notify };
+
+constexpr std::string_view kActionNames[] = {
+    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY"};
+
+constexpr std::string_view kOpNames[] = {"SCMP_CMP_EQ", "SCMP_CMP_NE", "SCMP_CMP_LT",
+                                         "SCMP_CMP_LE", "SCMP_CMP_GT", "SCMP_CMP_GE",
+                                         "SCMP_CMP_MASKED_EQ"};
+
+// Linux's capabilities (include/uapi/linux/capability.h, 0..40 as of 6.x), for --caps and the
+// profile's includes/excludes: a misspelt capability would silently decide an entry.
+constexpr std::string_view kCapNames[] = {
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE"};
+
+// libseccomp's architecture tokens as profiles spell them (runtime-spec config-linux.md,
+// moby's archMap), also those newer than libseccomp 2.5 (LOONGARCH64, M68K, SH).
+constexpr std::string_view kArchNames[] = {
+    "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
+    "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC",
+    "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+    "SCMP_ARCH_SH", "SCMP_ARCH_SHEB"};
+
+// The keys each kind of object may have; any other is an error (a misspelt "args" or
+// "includes" would otherwise widen the rule).
+constexpr std::string_view kTopKeys[] = {"defaultAction", "defaultErrnoRet", "architectures",
+                                         "archMap",       "syscalls",        "listenerPath",
+                                         "listenerMetadata", "flags"};
+constexpr std::string_view kEntryKeys[] = {"names", "name", "action", "args", "errnoRet",
+                                           "comment", "includes", "excludes"};
+constexpr std::string_view kArgKeys[] = {"index", "value", "valueTwo", "op"};
+constexpr std::string_view kFilterKeys[] = {"caps", "arches", "minKernel"};
+constexpr std::string_view kArchMapKeys[] = {"architecture", "subArchitectures"};
+
+template <typename Range>
+bool is_one_of(std::string_view s, const Range& names) {
+  return std::find(std::begin(names), std::end(names), s) != std::end(names);
+}
 
 std::optional<OciAction> action_from(std::string_view s) {
   if (s == "SCMP_ACT_ALLOW") return OciAction::allow;
@@ -92,6 +149,28 @@ std::vector<std::string> string_list(const YAML::Node& n) {
   return out;
 }
 
+// The nodes of a string or a list of strings (for positions).
+std::vector<YAML::Node> string_nodes(const YAML::Node& n) {
+  std::vector<YAML::Node> out;
+  if (!n) return out;
+  if (n.IsScalar()) out.push_back(n);
+  if (n.IsSequence())
+    for (const auto& x : n)
+      if (x.IsScalar()) out.push_back(x);
+  return out;
+}
+
+// Every x86 ABI's names, for "did you mean" on a misspelt system call.
+const std::vector<std::string>& x86_syscall_names() {
+  static const std::vector<std::string> names = [] {
+    std::set<std::string> all;
+    for (Abi a : kAllAbis)
+      for (const std::string& n : syscall_names(a)) all.insert(n);
+    return std::vector<std::string>(all.begin(), all.end());
+  }();
+  return names;
+}
+
 bool name_known(const std::string& name) {
   return std::any_of(kAllAbis.begin(), kAllAbis.end(),
                      [&](Abi abi) { return syscall_nr(abi, name).has_value(); });
@@ -120,7 +199,15 @@ class Importer {
   Importer(const std::string& name, const OciImportOptions& options,
            std::vector<std::string>& warnings)
       : name_(name), options_(options), warnings_(warnings) {
-    for (const auto& c : options.caps) caps_.insert(canonical_cap(c));
+    std::string bad;
+    for (const auto& c : options.caps) {
+      const std::string cap = canonical_cap(c);
+      if (!is_one_of(cap, kCapNames))
+        bad += std::string(bad.empty() ? "" : "; ") + "'" + c + "'" +
+               did_you_mean(closest(cap, kCapNames));
+      caps_.insert(cap);
+    }
+    if (!bad.empty()) throw OciImportError("--caps: unknown capability " + bad);
     if (!options.kernel.empty()) {
       kernel_ = kernel_version(options.kernel);
       if (!kernel_)
@@ -131,6 +218,24 @@ class Importer {
   std::string run(std::string_view json);
 
  private:
+  // A problem that stops the import; all are reported, in file order.
+  void error(const YAML::Node& at, const std::string& text) {
+    const YAML::Mark m = at.Mark();
+    errors_.push_back({m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, text});
+  }
+  // Keys of `n` not in `keys`: errors with a hint.
+  template <typename Range>
+  void check_keys(const YAML::Node& n, const Range& keys, const std::string& what) {
+    if (!n.IsMap()) return;
+    for (const auto& kv : n) {
+      const std::string k = kv.first.Scalar();
+      if (!is_one_of(k, keys))
+        error(kv.first, what + "unknown key '" + k + "'" + did_you_mean(closest(k, keys)));
+    }
+  }
+  // A string entry of a caps list that names no capability: an error with a hint.
+  void check_caps(const YAML::Node& list, const std::string& label);
+  std::optional<std::uint64_t> unsigned_value(const YAML::Node& n, const std::string& what);
   void note(const std::string& text) { notes_.push_back(text); }
   void warn(const std::string& text) {
     warnings_.push_back(text);
@@ -157,9 +262,39 @@ class Importer {
   std::set<Abi> abis_;
   std::map<std::string, std::vector<Entry>> lists_;  // "allow", "deny", "kill", "log"
   std::vector<std::string> notes_;
-  std::set<std::string> unknown_names_;     // in rules that allow or log: left out, warned
-  std::vector<std::string> unmappable_denials_;  // in rules that deny or kill: an error
+  std::set<std::string> other_arch_names_;  // in rules that allow or log: left out, warned
+  struct Problem {
+    int line = 0;
+    int col = 0;
+    std::string text;
+  };
+  std::vector<Problem> errors_;
 };
+
+void Importer::check_caps(const YAML::Node& list, const std::string& label) {
+  for (const YAML::Node& c : string_nodes(list)) {
+    const std::string cap = canonical_cap(c.Scalar());
+    if (!is_one_of(cap, kCapNames))
+      error(c, label + "unknown capability '" + c.Scalar() + "'" +
+                   did_you_mean(closest(cap, kCapNames)));
+  }
+}
+
+// A number the profile gives (index, value, errnoRet): a non-negative integer, else an error.
+std::optional<std::uint64_t> Importer::unsigned_value(const YAML::Node& n, const std::string& what) {
+  if (n.IsScalar()) {
+    const std::string& t = n.Scalar();
+    if (!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      try {
+        return std::stoull(t);
+      } catch (const std::out_of_range&) {
+      }
+    }
+  }
+  error(n, what + " must be a non-negative integer below 2^64, got " +
+               (n.IsScalar() ? "'" + n.Scalar() + "'" : std::string("a list or object")));
+  return std::nullopt;
+}
 
 void Importer::read_default(const YAML::Node& root) {
   const YAML::Node d = root["defaultAction"];
@@ -168,13 +303,18 @@ void Importer::read_default(const YAML::Node& root) {
                          ": not a seccomp profile: no 'defaultAction' (a string such as "
                          "SCMP_ACT_ERRNO)");
   const auto a = action_from(d.Scalar());
-  if (!a) throw OciImportError(where(name_, d) + ": unknown defaultAction '" + d.Scalar() + "'");
+  if (!a) {
+    error(d, "unknown defaultAction '" + d.Scalar() + "'" +
+                 did_you_mean(closest(d.Scalar(), kActionNames)));
+    return;
+  }
   if (const YAML::Node e = root["defaultErrnoRet"]) {
-    const int v = e.as<int>(0);
-    if (v >= 1 && v <= kMaxErrno) errno_ = v;
-    else
-      warn(where(name_, e) + ": defaultErrnoRet " + e.Scalar() +
-           " cannot be expressed (an errno is 1.." + std::to_string(kMaxErrno) + "); using EPERM");
+    if (const auto v = unsigned_value(e, "defaultErrnoRet")) {
+      if (*v >= 1 && *v <= kMaxErrno) errno_ = static_cast<int>(*v);
+      else
+        warn(where(name_, e) + ": defaultErrnoRet " + e.Scalar() +
+             " cannot be expressed (an errno is 1.." + std::to_string(kMaxErrno) + "); using EPERM");
+    }
   }
   switch (*a) {
     case OciAction::allow: default_action_ = "allow"; break;
@@ -212,7 +352,20 @@ void Importer::read_arches(const YAML::Node& root) {
   // archMap (moby >= 20.10): the host's entry and its sub-architectures; architectures: a flat
   // list. Either way only the ABIs an x86-64 host has count.
   std::vector<std::string> arches;
+  const auto check_arch = [&](const YAML::Node& n) {
+    if (!is_one_of(n.Scalar(), kArchNames))
+      error(n, "unknown architecture '" + n.Scalar() + "'" +
+                   did_you_mean(closest(n.Scalar(), kArchNames)));
+  };
+  for (const auto& a : string_nodes(root["architectures"])) check_arch(a);
   if (const YAML::Node m = root["archMap"]; m && m.IsSequence()) {
+    for (const auto& e : m) {
+      check_keys(e, kArchMapKeys, "archMap: ");
+      if (e.IsMap()) {
+        for (const auto& a : string_nodes(e["architecture"])) check_arch(a);
+        for (const auto& a : string_nodes(e["subArchitectures"])) check_arch(a);
+      }
+    }
     for (const auto& e : m) {
       if (!e.IsMap() || !e["architecture"] || e["architecture"].Scalar() != "SCMP_ARCH_X86_64")
         continue;
@@ -255,6 +408,16 @@ std::optional<std::string> Importer::excluded_by(const YAML::Node& e, const std:
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
     return s;
   };
+  for (const char* key : {"includes", "excludes"}) {
+    if (const YAML::Node f = e[key]; f && f.IsMap()) {
+      check_keys(f, kFilterKeys, label + ": " + key + ": ");
+      check_caps(f["caps"], label + ": " + key + ": ");
+      for (const YAML::Node& a : string_nodes(f["arches"]))
+        if (!is_one_of(a.Scalar(), kEntryArchNames))
+          error(a, label + ": " + key + ": unknown arch '" + a.Scalar() + "'" +
+                       did_you_mean(closest(a.Scalar(), kEntryArchNames)));
+    }
+  }
   if (const YAML::Node inc = e["includes"]; inc && inc.IsMap()) {
     const auto caps = string_list(inc["caps"]);
     std::vector<std::string> missing;
@@ -278,43 +441,63 @@ std::optional<std::string> Importer::excluded_by(const YAML::Node& e, const std:
 }
 
 // OCI args -> one or more alternative condition lists (runc: several conditions on the same
-// argument become separate rules, i.e. "any of"; otherwise one rule with all of them).
+// argument become separate rules, i.e. "any of"; otherwise one rule with all of them). False
+// when the entry is not imported (an error, or a condition that never holds).
 bool Importer::read_args(const YAML::Node& args, const std::string& label,
                          std::vector<std::vector<Cond>>& alternatives) {
   std::vector<std::vector<Cond>> per_arg;  // each OCI condition as xpledge conditions (ANDed)
   std::map<std::uint64_t, int> count;
+  bool ok = true;
   for (const auto& a : args) {
-    const std::uint64_t index = a["index"].as<std::uint64_t>(99);
-    const std::uint64_t value = a["value"] ? a["value"].as<std::uint64_t>(0) : 0;
-    const std::uint64_t two = a["valueTwo"] ? a["valueTwo"].as<std::uint64_t>(0) : 0;
-    const std::string op = a["op"] ? a["op"].Scalar() : "";
-    if (index > kMaxArgIndex) {
-      warn(where(name_, a) + ": " + label + ": argument index " + (a["index"] ? a["index"].Scalar() : "?") +
-           " is not 0..5; the entry is not imported");
-      return false;
+    if (!a.IsMap()) {
+      error(a, label + ": an argument condition must be an object");
+      ok = false;
+      continue;
     }
+    check_keys(a, kArgKeys, label + ": args: ");
+    std::uint64_t index = 0;
+    bool index_ok = false;
+    if (!a["index"]) {
+      error(a, label + ": argument condition without 'index'");
+    } else if (const auto i = unsigned_value(a["index"], label + ": index")) {
+      index = *i;
+      index_ok = index <= kMaxArgIndex;
+      if (!index_ok)
+        error(a["index"], label + ": argument index " + a["index"].Scalar() + " is not 0..5");
+    }
+    const auto value = a["value"] ? unsigned_value(a["value"], label + ": value")
+                                  : std::optional<std::uint64_t>(0);
+    const auto two = a["valueTwo"] ? unsigned_value(a["valueTwo"], label + ": valueTwo")
+                                   : std::optional<std::uint64_t>(0);
+    const std::string op = a["op"] && a["op"].IsScalar() ? a["op"].Scalar() : "";
+    if (!is_one_of(op, kOpNames)) {
+      error(a["op"] ? a["op"] : a, label + ": unknown op '" + op + "'" +
+                                       did_you_mean(closest(op, kOpNames)));
+      ok = false;
+    }
+    if (!index_ok || !value || !two) ok = false;
+    if (!ok) continue;
     std::vector<Cond> c;
     static const std::map<std::string, std::string> kOps{
         {"SCMP_CMP_EQ", "eq"}, {"SCMP_CMP_NE", "ne"}, {"SCMP_CMP_LT", "lt"},
         {"SCMP_CMP_LE", "le"}, {"SCMP_CMP_GT", "gt"}, {"SCMP_CMP_GE", "ge"}};
     if (const auto it = kOps.find(op); it != kOps.end()) {
-      c.push_back({index, it->second, value});
-    } else if (op == "SCMP_CMP_MASKED_EQ") {
+      c.push_back({index, it->second, *value});
+    } else {  // SCMP_CMP_MASKED_EQ
       // (arg & value) == valueTwo: the bits of valueTwo set, the other bits of value clear.
-      if (two & ~value) {
+      if (*two & ~*value) {
+        // The rule can never match: leaving it out decides exactly as the runtime would.
         warn(where(name_, a) + ": " + label + ": SCMP_CMP_MASKED_EQ with valueTwo outside the "
-             "mask never holds; the entry is not imported");
+             "mask never holds; the entry never applies and is not imported");
         return false;
       }
-      if (two) c.push_back({index, "mask_all", two});
-      if (value & ~two) c.push_back({index, "mask_none", value & ~two});
-    } else {
-      warn(where(name_, a) + ": " + label + ": unknown op '" + op + "'; the entry is not imported");
-      return false;
+      if (*two) c.push_back({index, "mask_all", *two});
+      if (*value & ~*two) c.push_back({index, "mask_none", *value & ~*two});
     }
     ++count[index];
     per_arg.push_back(std::move(c));
   }
+  if (!ok) return false;
   const bool split = std::any_of(count.begin(), count.end(), [](const auto& kv) { return kv.second > 1; });
   if (split) {
     note(label + ": several conditions on one argument: one rule per condition (any of them), "
@@ -331,31 +514,40 @@ bool Importer::read_args(const YAML::Node& args, const std::string& label,
 void Importer::read_entry(const YAML::Node& e, std::size_t i) {
   std::string label = "syscalls[" + std::to_string(i) + "]";
   if (!e.IsMap()) {
-    warn(where(name_, e) + ": " + label + " is not an object; skipped");
+    error(e, label + " is not an object");
     return;
   }
-  std::vector<std::string> names = string_list(e["names"]);
-  for (const auto& n : string_list(e["name"])) names.push_back(n);  // the pre-1.0 spelling
-  const std::string first = names.empty() ? std::string("no names") : names.front();
+  std::vector<YAML::Node> names = string_nodes(e["names"]);
+  for (const auto& n : string_nodes(e["name"])) names.push_back(n);  // the pre-1.0 spelling
+  const std::string first = names.empty() ? std::string("no names") : names.front().Scalar();
   label += " (" + first + (names.size() > 1 ? ", ..." : "") + ")";
-  for (const auto& kv : e) {
-    const std::string k = kv.first.Scalar();
-    if (k != "names" && k != "name" && k != "action" && k != "args" && k != "errnoRet" &&
-        k != "comment" && k != "includes" && k != "excludes")
-      warn(where(name_, kv.first) + ": " + label + ": unknown key '" + k + "' ignored");
+  check_keys(e, kEntryKeys, label + ": ");
+  // Misspellings are errors also in an entry these capabilities/arch/kernel leave out: with
+  // other --caps the same profile would fail, or worse, not.
+  const YAML::Node action_node = e["action"];
+  const std::string action_text = action_node && action_node.IsScalar() ? action_node.Scalar() : "";
+  const auto action = action_from(action_text);
+  if (!action) {
+    if (!action_node) error(e, label + ": no 'action'");
+    else
+      error(action_node, label + ": unknown action '" + action_text + "'" +
+                             did_you_mean(closest(action_text, kActionNames)));
   }
+  const auto misspelt = [&](const YAML::Node& node) {
+    const std::string& n = node.Scalar();
+    if (name_known(n) || libseccomp_knows_on_some_arch(n)) return false;
+    const std::string hint = closest(n, x86_syscall_names());
+    if (hint.empty()) return false;
+    error(node, label + ": unknown system call '" + n + "'" + did_you_mean(hint));
+    return true;
+  };
   if (const auto why = excluded_by(e, label)) {
+    for (const auto& node : names) misspelt(node);
     note(label + ": not imported: " + *why);
     ++dropped_;
     return;
   }
-  const std::string action_text = e["action"] ? e["action"].Scalar() : "";
-  const auto action = action_from(action_text);
-  if (!action) {
-    warn(where(name_, e) + ": " + label + ": unknown action '" + action_text +
-         "'; not imported");
-    return;
-  }
+  if (!action) return;
   std::string list;
   std::optional<int> err;
   switch (*action) {
@@ -381,11 +573,13 @@ void Importer::read_entry(const YAML::Node& e, std::size_t i) {
       return;
     case OciAction::errno_ret: {
       list = "deny";
-      const int v = e["errnoRet"] ? e["errnoRet"].as<int>(-1) : errno_;
-      if (v >= 1 && v <= kMaxErrno) {
-        if (v != errno_) err = v;
+      std::optional<std::uint64_t> v = static_cast<std::uint64_t>(errno_);
+      if (e["errnoRet"]) v = unsigned_value(e["errnoRet"], label + ": errnoRet");
+      if (!v) return;
+      if (*v >= 1 && *v <= kMaxErrno) {
+        if (static_cast<int>(*v) != errno_) err = static_cast<int>(*v);
       } else {
-        warn(label + ": errnoRet " + (e["errnoRet"] ? e["errnoRet"].Scalar() : "") +
+        warn(label + ": errnoRet " + e["errnoRet"].Scalar() +
              " cannot be expressed (0 would fake success); denied with the policy's errno");
       }
       break;
@@ -401,12 +595,22 @@ void Importer::read_entry(const YAML::Node& e, std::size_t i) {
   out.label = label;
   if (const YAML::Node c = e["comment"]; c && c.IsScalar() && !c.Scalar().empty())
     out.label += ": " + one_line(c.Scalar());
-  for (const auto& n : names) {
+  const bool refuses = list != "allow" && list != "log";
+  for (const auto& node : names) {
+    const std::string& n = node.Scalar();
     if (!name_known(n)) {
-      // Leaving a name out of an allow rule only refuses more; out of a deny rule it could let
-      // through a call the profile meant to stop: that fails the import (issue 23).
-      if (list == "allow" || list == "log") unknown_names_.insert(n);
-      else unmappable_denials_.push_back(where(name_, e) + ": " + label + ": '" + n + "'");
+      // A name close to one of this host's is a misspelling: an error in any rule. Another
+      // architecture's call (or one newer than these tables) left out of an allow rule only
+      // refuses more; out of a deny rule it could let through a call the profile meant to
+      // stop, so that fails the import too (issue 23).
+      if (misspelt(node)) continue;
+      if (refuses)
+        error(node, label + ": '" + n + "' is not a system call on x86_64, i386 or x32 that "
+                        "this build knows (libseccomp " + libseccomp_version() + " + the Linux " +
+                        std::string(syscall_tables_release()) + " supplement); importing the "
+                        "rule without it could let it run");
+      else
+        other_arch_names_.insert(n);
       continue;
     }
     for (const auto& conds : alternatives) out.rules.push_back({n, conds, err});
@@ -415,12 +619,17 @@ void Importer::read_entry(const YAML::Node& e, std::size_t i) {
 }
 
 std::string Importer::run(std::string_view json) {
+  if (const auto bad = strict_json_error(json))
+    throw OciImportError(std::vector<std::string>{
+        name_ + ":" + std::to_string(bad->line) + ":" + std::to_string(bad->col) +
+        ": error: not strict JSON: " + bad->message});
   YAML::Node root;
   try {
     root = YAML::Load(std::string(json));
   } catch (const YAML::Exception& e) {
-    throw OciImportError(name_ + ":" + std::to_string(e.mark.line + 1) + ":" +
-                         std::to_string(e.mark.column + 1) + ": not JSON: " + e.msg);
+    throw OciImportError(std::vector<std::string>{
+        name_ + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+        ": error: not JSON: " + e.msg});
   }
   if (!root.IsMap()) throw OciImportError(name_ + ": not a seccomp profile (expected an object)");
   try {
@@ -431,35 +640,39 @@ std::string Importer::run(std::string_view json) {
       } else if (k == "flags") {
         warn(where(name_, kv.first) + ": 'flags' (seccomp filter flags) ignored: xpledge "
                                       "installs its own filter");
-      } else if (k != "defaultAction" && k != "defaultErrnoRet" && k != "architectures" &&
-                 k != "archMap" && k != "syscalls") {
-        warn(where(name_, kv.first) + ": unknown key '" + k + "' ignored");
       }
     }
+    check_keys(root, kTopKeys, "");
     read_default(root);
     read_arches(root);
-    if (const YAML::Node s = root["syscalls"]; s && s.IsSequence())
-      for (std::size_t i = 0; i < s.size(); ++i) read_entry(s[i], i);
+    if (const YAML::Node s = root["syscalls"]; s && !s.IsNull()) {
+      if (!s.IsSequence()) error(s, "'syscalls' must be a list");
+      else
+        for (std::size_t i = 0; i < s.size(); ++i) read_entry(s[i], i);
+    }
   } catch (const YAML::Exception& e) {
-    throw OciImportError(name_ + ":" + std::to_string(e.mark.line + 1) + ":" +
-                         std::to_string(e.mark.column + 1) + ": " + e.msg);
+    throw OciImportError(std::vector<std::string>{
+        name_ + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+        ": error: " + e.msg});
   }
-  const std::string tables = "libseccomp " + libseccomp_version() + " + the Linux " +
-                           std::string(syscall_tables_release()) + " supplement";
-  if (!unmappable_denials_.empty()) {
-    std::string list;
-    for (const auto& d : unmappable_denials_) list += "\n  " + d;
-    throw OciImportError(
-        std::to_string(unmappable_denials_.size()) +
-        " name(s) in rules that deny or kill are not system calls this build knows (" + tables +
-        "); importing without them could let those calls run, so nothing is imported:" + list);
+  if (!errors_.empty()) {
+    std::stable_sort(errors_.begin(), errors_.end(), [](const Problem& a, const Problem& b) {
+      return std::pair(a.line, a.col) < std::pair(b.line, b.col);
+    });
+    std::vector<std::string> out;
+    for (const Problem& p : errors_)
+      out.push_back(name_ + (p.line ? ":" + std::to_string(p.line) + ":" + std::to_string(p.col)
+                                    : std::string()) +
+                    ": error: " + p.text);
+    throw OciImportError(std::move(out));
   }
-  if (!unknown_names_.empty()) {
+  if (!other_arch_names_.empty()) {
     std::string list;
-    for (const auto& n : unknown_names_) list += (list.empty() ? "" : " ") + n;
-    warn(std::to_string(unknown_names_.size()) +
-         " names in rules that allow are not system calls on x86_64, i386 or x32 (" + tables +
-         "); left out: " + list);
+    for (const auto& n : other_arch_names_) list += (list.empty() ? "" : " ") + n;
+    warn(std::to_string(other_arch_names_.size()) +
+         " names in rules that allow are not system calls on x86_64, i386 or x32 (libseccomp " +
+         libseccomp_version() + " + the Linux " + std::string(syscall_tables_release()) +
+         " supplement), nor close to one: other architectures' calls or newer ones; left out: " + list);
   }
   if (kernel_assumed_)
     warn("no kernel version given: every minKernel condition counted as met");
@@ -545,7 +758,17 @@ std::string Importer::write() const {
   return out;
 }
 
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
 }  // namespace
+
+OciImportError::OciImportError(const std::string& reason) : std::runtime_error(reason) {}
+OciImportError::OciImportError(std::vector<std::string> errors)
+    : std::runtime_error(join_lines(errors)), errors_(std::move(errors)) {}
 
 std::string import_oci_profile_text(std::string_view json, const std::string& name,
                                     const OciImportOptions& options,

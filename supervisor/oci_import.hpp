@@ -21,16 +21,27 @@ struct OciImportOptions {
   std::string kernel;
 };
 
-// The profile cannot be converted at all (not JSON, no defaultAction, a default that needs a
-// tracer or a notification listener).
+// The profile is not converted: it is not strict JSON, has no defaultAction, names an action,
+// argument op, capability, architecture, key or system call the importer does not know (a
+// misspelling must not turn into a dropped rule: the import fails closed), or a default that
+// needs a notification listener.
 class OciImportError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // One reason without a position (the file cannot be read, a bad --caps or --kernel).
+  explicit OciImportError(const std::string& reason);
+  // Every problem found, positioned, in file order: "p.json:12:18: error: unknown action
+  // 'SCMP_ACT_ERRNOO' (did you mean 'SCMP_ACT_ERRNO'?)".
+  explicit OciImportError(std::vector<std::string> errors);
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::vector<std::string> errors_;
 };
 
 // The policy as YAML text. What cannot be expressed, or is decided here, is written as YAML
-// comments; what changes behaviour (an approximated action, a dropped rule, unknown names) is
-// also appended to `warnings`, one line each, without the "xpledge: " prefix.
+// comments; what changes behaviour (an approximated action, an entry for other capabilities or
+// another arch, another architecture's call names) is also appended to `warnings`, one line
+// each, without the "xpledge: " prefix.
 std::string import_oci_profile(const std::string& json_path, const OciImportOptions& options,
                                std::vector<std::string>& warnings);
 // The same from the profile's text; `name` is used in messages and the header comment.

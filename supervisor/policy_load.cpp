@@ -18,9 +18,11 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include "path_match.hpp"
 #include "promises.hpp"
+#include "suggest.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge::embedded {
@@ -118,55 +120,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Optimal-string-alignment distance (a transposition is one edit) if it is at most `limit`,
-// otherwise limit + 1. Bounded: the distance is at least the difference in length, so a word
-// much longer than `b` costs nothing, and the search ends at the first row whose every cell is
-// over the limit (the distance can only grow from there). Three rows of b.size() + 1 cells.
-std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
-  const std::size_t over = limit + 1;
-  const std::size_t length_gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
-  if (length_gap > limit) return over;
-  std::vector<std::size_t> before(b.size() + 1, over), prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = std::min(j, over);
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = std::min(i, over);
-    std::size_t row_min = cur[0];
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t d = std::min({prev[j] + 1, cur[j - 1] + 1,
-                                prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d = std::min(d, before[j - 2] + 1);
-      cur[j] = std::min(d, over);
-      row_min = std::min(row_min, cur[j]);
-    }
-    if (row_min == over) return over;
-    std::swap(before, prev);
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-// The closest candidate within one edit (short words) or two, or empty; the first one wins a
-// tie. A word longer than the longest candidate plus the budget can match none: no search.
-template <typename Range>
-std::string closest(std::string_view word, const Range& candidates) {
-  const std::size_t budget = word.size() <= 4 ? 1 : 2;
-  std::size_t longest = 0;
-  for (const auto& c : candidates) longest = std::max(longest, std::string_view(c).size());
-  if (word.size() > longest + budget) return {};
-  std::string best;
-  std::size_t best_d = budget + 1;
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance_within(word, c, best_d - 1);
-    if (d < best_d) {
-      best_d = d;
-      best = std::string(c);
-      if (d == 0) break;
-    }
-  }
-  return best;
-}
-
 // Every ABI's syscall names, in kAllAbis order, for closest().
 const std::vector<std::string_view>& all_syscall_names() {
   static const std::vector<std::string_view> names = [] {
@@ -176,10 +129,6 @@ const std::vector<std::string_view>& all_syscall_names() {
     return out;
   }();
   return names;
-}
-
-std::string did_you_mean(const std::string& suggestion) {
-  return suggestion.empty() ? "" : " (did you mean " + squote(suggestion) + "?)";
 }
 
 std::vector<std::string> errno_names() {
@@ -818,6 +767,22 @@ void Loader::read_rules(const KeyMap& m, Lists& lists) {
   read_includes(m, lists);
 }
 
+// Errors in the order a reader meets them: the settings are read key by key (version, default,
+// errno...), not in file order. Per file in the order the files were first named, then by line
+// and column; a position-less error first in its file.
+std::vector<Diagnostic> sorted(std::vector<Diagnostic> diags) {
+  std::vector<std::string> files;
+  for (const auto& d : diags)
+    if (std::find(files.begin(), files.end(), d.pos.file) == files.end()) files.push_back(d.pos.file);
+  const auto rank = [&](const Diagnostic& d) {
+    return std::tuple(std::find(files.begin(), files.end(), d.pos.file) - files.begin(),
+                      d.pos.line, d.pos.col);
+  };
+  std::stable_sort(diags.begin(), diags.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return rank(a) < rank(b); });
+  return diags;
+}
+
 Policy Loader::load(std::string_view yaml, const std::string& file) {
   file_ = file;
   auto impl = std::make_shared<Policy::Impl>();
@@ -849,7 +814,7 @@ Policy Loader::load(std::string_view yaml, const std::string& file) {
         for (auto& r : l) impl->rules.push_back(std::move(r));
     }
   }
-  if (!diags_.empty()) throw PolicyError(std::move(diags_));
+  if (!diags_.empty()) throw PolicyError(sorted(std::move(diags_)));
   impl->index_rules();
   return Policy(std::move(impl));
 }

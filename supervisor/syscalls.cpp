@@ -98,7 +98,7 @@ constexpr SyscallSig kSigs[] = {
     S("accept4", {K::fd, K::hex, K::hex, K::sock_type, N, N}),
     S("access", {K::path, K::num, N, N, N, N}, P(0, -1, U::read)),
     S("acct", {K::path, N, N, N, N, N}, P(0, -1, U::write)),
-    S("bind", {K::fd, K::hex, K::num, N, N, N}),
+    S("bind", {K::fd, K::sockaddr, K::num, N, N, N}),
     S("chdir", {K::path, N, N, N, N, N}, P(0, -1, U::read)),
     S("chmod", {K::path, K::mode, N, N, N, N}, P(0, -1, U::write)),
     S("chown", {K::path, K::num, K::num, N, N, N}, P(0, -1, U::write)),
@@ -106,7 +106,7 @@ constexpr SyscallSig kSigs[] = {
     S("chroot", {K::path, N, N, N, N, N}, P(0, -1, U::read)),
     S("clone", {K::clone_flags, K::hex, K::hex, K::hex, K::hex, N}),
     S("close", {K::fd, N, N, N, N, N}),
-    S("connect", {K::fd, K::hex, K::num, N, N, N}),
+    S("connect", {K::fd, K::sockaddr, K::num, N, N, N}),
     S("creat", {K::path, K::mode, N, N, N, N}, P(0, -1, U::create)),
     S("dup", {K::fd, N, N, N, N, N}),
     S("dup2", {K::fd, K::fd, N, N, N, N}),
@@ -196,7 +196,8 @@ constexpr SyscallSig kSigs[] = {
       P(3, 2, U::create)),
     S("rmdir", {K::path, N, N, N, N, N}, P(0, -1, U::create)),
     S("sched_yield", {N, N, N, N, N, N}),
-    S("sendto", {K::fd, K::hex, K::num, K::hex, K::hex, K::num}),
+    S("sendmsg", {K::fd, K::msghdr, K::num, N, N, N}),
+    S("sendto", {K::fd, K::hex, K::num, K::hex, K::sockaddr, K::num}),
     S("setpgid", {K::pid, K::pid, N, N, N, N}),
     S("setsid", {N, N, N, N, N, N}),
     S("setxattr", {K::path, K::str, K::hex, K::num, K::num, N}, P(0, -1, U::write)),
@@ -255,6 +256,22 @@ std::optional<std::int64_t> libseccomp_syscall_nr(Abi abi, std::string_view name
   // Negative numbers are libseccomp's pseudo-syscalls (socketcall sub-calls etc.), not real ones.
   if (nr == __NR_SCMP_ERROR || nr < 0) return std::nullopt;
   return nr;
+}
+
+bool libseccomp_knows_on_some_arch(std::string_view name) {
+  // The architectures libseccomp 2.5 has tables for (the x86 ones are asked about elsewhere).
+  static constexpr std::uint32_t kArches[] = {
+      SCMP_ARCH_X86_64, SCMP_ARCH_X86,       SCMP_ARCH_X32,      SCMP_ARCH_ARM,
+      SCMP_ARCH_AARCH64, SCMP_ARCH_MIPS,     SCMP_ARCH_MIPS64,   SCMP_ARCH_MIPS64N32,
+      SCMP_ARCH_PPC,    SCMP_ARCH_PPC64,     SCMP_ARCH_PPC64LE,  SCMP_ARCH_S390,
+      SCMP_ARCH_S390X,  SCMP_ARCH_PARISC,    SCMP_ARCH_PARISC64, SCMP_ARCH_RISCV64,
+  };
+  const std::string n(name);
+  for (const std::uint32_t arch : kArches) {
+    const int nr = seccomp_syscall_resolve_name_arch(arch, n.c_str());
+    if (nr != __NR_SCMP_ERROR && nr >= 0) return true;
+  }
+  return false;
 }
 
 std::optional<std::string> libseccomp_syscall_name(Abi abi, std::int64_t nr) {

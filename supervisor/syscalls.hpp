@@ -48,6 +48,9 @@ std::string libseccomp_version();
 // libseccomp's own answers, without the supplement (for the agreement test and the probe).
 std::optional<std::int64_t> libseccomp_syscall_nr(Abi abi, std::string_view name);
 std::optional<std::string> libseccomp_syscall_name(Abi abi, std::int64_t nr);
+// Is `name` a real call on any architecture libseccomp has tables for (arm, ppc64le, s390x...)?
+// `import oci` tells another arch's call in a multi-arch profile from a misspelt one.
+bool libseccomp_knows_on_some_arch(std::string_view name);
 
 // Calls that do the same thing to a path and differ only in how it is named (symlink following,
 // a dirfd + AT_ flags in the *at form): setxattr, lsetxattr and setxattrat. A rule with path
@@ -72,6 +75,8 @@ enum class ArgKind : std::uint8_t {
   map_flags,
   af,           // address family
   sock_type,
+  sockaddr,     // struct sockaddr pointer; its length is the next argument
+  msghdr,       // struct msghdr pointer a message is sent from (sendmsg): name and control
 };
 
 // How a path argument is used; `open` means "look at the open flags argument".

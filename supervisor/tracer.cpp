@@ -384,8 +384,9 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     // profile of a container, an LSM) gets no unconfined tracee.
     const char* step = "";
     if (const int err = apply_confinement(confine, &step); err != 0) {
-      const std::string msg = fmt::format("xpledge: error: cannot confine the child: {}: {}\n",
-                                          step, std::strerror(err));
+      const std::string msg = opts_.log->render_child_message(
+          AuditLog::Level::error,
+          fmt::format("cannot confine the child: {}: {}", step, std::strerror(err)));
       (void)!write(STDERR_FILENO, msg.data(), msg.size());
       _exit(125);
     }
@@ -395,9 +396,10 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
       prog.filter = reinterpret_cast<sock_filter*>(const_cast<unsigned char*>(filter->data()));
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
           syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
-        const std::string msg =
-            fmt::format("xpledge: error: cannot load the seccomp pre-filter: {} (try "
-                        "--no-seccomp)\n", std::strerror(errno));
+        const std::string msg = opts_.log->render_child_message(
+            AuditLog::Level::error,
+            fmt::format("cannot load the seccomp pre-filter: {} (try --no-seccomp)",
+                        std::strerror(errno)));
         (void)!write(STDERR_FILENO, msg.data(), msg.size());
         _exit(125);
       }
@@ -407,7 +409,8 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     args.push_back(nullptr);
     execvp(args[0], args.data());
     const int err = errno;
-    const std::string msg = fmt::format("xpledge: {}: {}\n", argv[0], std::strerror(err));
+    const std::string msg = opts_.log->render_child_message(
+        AuditLog::Level::error, fmt::format("{}: {}", argv[0], std::strerror(err)));
     (void)!write(STDERR_FILENO, msg.data(), msg.size());
     _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
   }
@@ -1099,10 +1102,12 @@ bool Tracer::verify_scratch(ThreadState& t) {
 }
 
 std::string Tracer::explain(const CallContext& ctx) {
-  // What would allow this call: a promise (the narrowest in catalogue order), and for a call
-  // with paths, a path rule naming them.
+  // What would allow this call: a promise, and for a call with paths, a path rule naming them.
+  // The catalogue's own choice first: an entry of a promise that is not a narrow variant of
+  // another and has no path limit ("sendmsg needs sendfd", not "needs dns", which comes first
+  // in catalogue order); then the first promise in catalogue order that allows it.
   const auto& cat = catalogue();
-  std::string promise;
+  std::string promise = cat.check(PromiseSet{}, ctx, ctx.tgid).needed;
   for (std::size_t id = 0; id < cat.size() && promise.empty(); ++id) {
     PromiseSet one;
     one.add(id);
@@ -1622,10 +1627,18 @@ void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict&
   ev.nr = call.nr;
   ev.syscall = syscall_name(call.abi, call.nr);
   const pid_t tid = t.tid;
-  ev.call_text = decode_call(call, [tid](std::uint64_t addr) {
-    return read_string(tid, addr, 4096);
-  });
-  for (const auto& p : paths) ev.paths.push_back(p.path);
+  const BytesReader bytes = [tid](std::uint64_t addr, void* buf, std::size_t len) {
+    return read_bytes(tid, addr, buf, len);
+  };
+  ev.call_text = decode_call(
+      call, [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); }, bytes);
+  ev.sockaddr = call_sockaddr(call, bytes);
+  // Paths are resolved at the stop only when a rule or an observer needs them; a record names
+  // them whatever decided (a call denied by name: renameat2, utimensat, symlinkat...).
+  const std::vector<PathArg> resolved = paths.empty() ? resolve_path_args(tid, call)
+                                                      : std::vector<PathArg>{};
+  for (const auto& p : paths.empty() ? resolved : paths)
+    if (!p.err) ev.paths.push_back(p.path);
   ev.err = v.err;
   ev.rule = v.rule ? v.rule->describe() : "?";
   ev.hint = t.hint;

@@ -117,4 +117,43 @@ unit=$ROOT$UNITDIR/xpledge@.service
 grep -q "^ExecStart=$BINDIR/xpledge run " "$unit" || fail "the unit does not start $BINDIR/xpledge"
 grep -q "^EnvironmentFile=$CONFDIR/%i.env$" "$unit" || fail "the unit does not read $CONFDIR/%i.env"
 grep -q -- "--policy $CONFDIR/policies/%i.yaml" "$unit" || fail "the unit does not use $CONFDIR/policies/%i.yaml"
+
+# --- issue 20: copyright, completions, compressed man pages, docs without source-tree links ----
+expect_file "$DOCDIR/copyright"
+head -n 1 "$ROOT$DOCDIR/copyright" |
+  grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' ||
+  fail "$DOCDIR/copyright is not a machine-readable (DEP-5) copyright file"
+grep -q '^License: ' "$ROOT$DOCDIR/copyright" || fail "$DOCDIR/copyright has no License field"
+# Completions where each shell looks, identical to what the installed program generates.
+for shell_path in "bash:bash-completion/completions/xpledge" "zsh:zsh/vendor-completions/_xpledge" \
+                  "fish:fish/vendor_completions.d/xpledge.fish"; do
+  shell=${shell_path%%:*}
+  path=$SHAREDIR/${shell_path#*:}
+  expect_file "$path"
+  "$XPLEDGE" completion "$shell" | cmp -s - "$ROOT$path" ||
+    fail "$path differs from \`xpledge completion $shell\`"
+done
+bash -n "$ROOT$SHAREDIR/bash-completion/completions/xpledge" || fail "the installed bash completion does not parse"
+# Man pages compressed as Debian ships them: gzip -9n (no name, no time stamp), none plain.
+if [ -d "$PROJECT_BUILD/man" ]; then
+  for page in man1/xpledge.1 man3/xpledge.3 man5/xpledge.yaml.5; do
+    expect_file "$MANDIR/$page.gz"
+    ! grep -qx "$MANDIR/$page" "$D/files.txt" || fail "$MANDIR/$page is installed uncompressed"
+    gzip -t "$ROOT$MANDIR/$page.gz" || fail "$MANDIR/$page.gz is not a valid gzip file"
+    header=$(od -An -tx1 -N8 "$ROOT$MANDIR/$page.gz" | tr -d ' \n')
+    [ "${header:6:10}" = 0000000000 ] || fail "$MANDIR/$page.gz carries a name or time stamp (header $header)"
+  done
+else
+  note "no man pages in this build (scdoc missing): man page checks skipped"
+fi
+# The docs link to installed files, never back into the source tree ("../packaging/...").
+for md in "$ROOT$DOCDIR"/*.md; do
+  ! grep -nE '\]\((\.\./|man/)' "$md" || fail "${md#"$ROOT"} links into the source tree"
+  while read -r target; do
+    [ -e "$ROOT$target" ] || fail "${md#"$ROOT"} links to $target, which the package does not install"
+  done < <(grep -o '](/[^)#]*)' "$md" | sed 's/^](//; s/)$//')
+  while read -r target; do
+    [ -e "$ROOT$DOCDIR/$target" ] || fail "${md#"$ROOT"} links to $target, not in $DOCDIR"
+  done < <(grep -o '](examples/[^)#]*)' "$md" | sed 's/^](//; s/)$//')
+done
 note "unpacked into $ROOT"

@@ -65,9 +65,42 @@ assert_contains "$T/out" 'personality if arg0 eq 0'
 printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mseal", "frobnicate_at"], "action": "SCMP_ACT_ERRNO"}]}\n' >"$T/deny-unknown.json"
 xp_cmd import oci "$T/deny-unknown.json"
 assert_exit 125
-assert_contains "$T/err" "^xpledge: error: 1 name\\(s\\) in rules that deny or kill are not system calls this build knows"
-assert_contains "$T/err" "deny-unknown.json:1:50: syscalls\\[0\\] \\(mseal, ...\\): 'frobnicate_at'"
+assert_contains "$T/err" "deny-unknown.json:1:70: error: syscalls\\[0\\] \\(mseal, ...\\): 'frobnicate_at' is not a system call on x86_64, i386 or x32 that this build knows"
+assert_contains "$T/err" "^xpledge: 1 error in .*deny-unknown.json; nothing imported$"
 [ ! -s "$T/out" ] || fail "import oci wrote a policy although it failed"
+# Issue 20: a misspelt action, op, capability or call fails the import with its position and a
+# hint (dropping the rule would leave `default: allow`), and so does JSON a runtime refuses.
+cat >"$T/typos.json" <<'JSON'
+{
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [
+    {"names": ["ptrace"], "action": "SCMP_ACT_ERRNOO"},
+    {"names": ["mount"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMN"]}},
+    {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQQ"}]},
+    {"names": ["chmdo"], "action": "SCMP_ACT_ERRNO"}
+  ]
+}
+JSON
+xp_cmd import oci "$T/typos.json"
+assert_exit 125
+assert_empty "$T/out"
+cat >"$T/typos.want" <<EOF
+$T/typos.json:4:37: error: syscalls[0] (ptrace): unknown action 'SCMP_ACT_ERRNOO' (did you mean 'SCMP_ACT_ERRNO'?)
+$T/typos.json:5:76: error: syscalls[1] (mount): includes: unknown capability 'CAP_SYS_ADMN' (did you mean 'CAP_SYS_ADMIN'?)
+$T/typos.json:6:100: error: syscalls[2] (personality): unknown op 'SCMP_CMP_EQQ' (did you mean 'SCMP_CMP_EQ'?)
+$T/typos.json:7:16: error: syscalls[3] (chmdo): unknown system call 'chmdo' (did you mean 'chmod'?)
+xpledge: 4 errors in $T/typos.json; nothing imported
+EOF
+diff -u "$T/typos.want" "$T/err" >&2 || fail "import oci: not the errors expected for typos.json"
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"},]}\n' >"$T/comma.json"
+xp_cmd import oci "$T/comma.json"
+assert_exit 125
+assert_empty "$T/out"
+assert_contains "$T/err" "comma.json:1:97: error: not strict JSON: trailing comma before '\\]'$"
+xp_cmd import oci --caps CAP_NET_ADMIN,sys_admn "$FIXTURES/oci/small.json"
+assert_exit 125
+assert_empty "$T/out"
+assert_line "$T/err" "xpledge: error: --caps: unknown capability 'sys_admn' (did you mean 'CAP_SYS_ADMIN'?)"
 xp_cmd import oci --caps CAP_SYS_ADMIN "$FIXTURES/oci/small.json"
 assert_exit 0
 assert_contains "$T/out" '^  - mount$'
@@ -113,7 +146,22 @@ else
   echo "SKIP: [$TEST_NAME] zsh -n: zsh is not installed, the zsh script's syntax is unchecked" >&2
 fi
 
+note "completion fish"
 xp_cmd completion fish
+assert_exit 0
+cp "$T/out" "$T/xpledge.fish"
+for s in "${all[@]}"; do
+  assert_contains "$T/xpledge.fish" "-a '${s##* }' -d "
+done
+for o in $(long_options run); do
+  assert_contains "$T/xpledge.fish" "__xpledge_at \\\\'run\\\\''.* -l ${o#--}( |$)"
+done
+if command -v fish >/dev/null 2>&1; then
+  fish -n "$T/xpledge.fish" || fail "the fish completion script has a syntax error"
+else
+  echo "SKIP: [$TEST_NAME] fish -n: fish is not installed, the fish script's syntax is unchecked" >&2
+fi
+xp_cmd completion tcsh
 assert_exit 125
 
 # --- man pages ------------------------------------------------------------------------------------

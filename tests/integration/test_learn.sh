@@ -2,7 +2,7 @@
 # xpledge learn (issue 7): for real programs (ls -l, python3 -c, cc -c, tar), `learn` writes a
 # policy that loads, and `run --policy learned.yaml` gives the same output with no denial; then
 # removing one line of the learned policy makes the call it allowed fail, with a deny line naming
-# it. Also: learn exits with CMD's status, writes to stdout without -o, --merge accumulates runs
+# it. Also: learn exits with CMD's status, needs -o (-o - for stdout), --merge accumulates runs
 # (and merging a run again changes nothing), --base records only what the base does not allow.
 # shellcheck source=lib.sh
 . "$TESTS_SRC/lib.sh"
@@ -143,13 +143,30 @@ learn status sh -c 'exit 3'
 assert_exit 3
 check_policy "$T/status.yaml"
 
-note "learn without -o writes the policy to stdout"
-XP_LAST_CMD="xpledge learn -- true"
-timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -- true >"$T/out" 2>"$T/err" </dev/null
+# Issue 20: `learn -- CMD > file` mixed CMD's output into the policy. The policy goes to -o
+# only: without -o, nothing runs (exit 125); -o - asks for stdout explicitly, after CMD's output.
+note "learn without -o refuses before CMD runs; -o - writes the policy after CMD's output"
+xp_cmd learn -- touch "$T/ran"
+assert_exit 125
+assert_contains "$T/err" "^xpledge: error: learn needs -o FILE"
+assert_empty "$T/out"
+[ ! -e "$T/ran" ] || fail "learn without -o ran CMD"
+XP_LAST_CMD="xpledge learn -o - -- echo hello"
+timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -o - -- echo hello >"$T/out" 2>"$T/err" </dev/null
 rc=$?
 assert_exit 0
-assert_line "$T/out" 'version: 1'
-check_policy "$T/out"
+[ "$(head -n 1 "$T/out")" = hello ] || fail "learn -o -: CMD's output is not first"
+tail -n +2 "$T/out" >"$T/stdout.yaml"
+check_policy "$T/stdout.yaml"
+note "learn -o FILE: CMD's stdout stays CMD's, the file holds the policy alone"
+XP_LAST_CMD="xpledge learn -o echo.yaml -- echo hello"
+timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -o "$T/echo.yaml" -- echo hello >"$T/out" 2>"$T/err" </dev/null
+rc=$?
+assert_exit 0
+assert_line "$T/out" hello
+assert_lines "$T/out" 1
+assert_not_contains "$T/echo.yaml" "^hello$"
+check_policy "$T/echo.yaml"
 
 note "--merge: one policy for two programs; merging the same run again changes nothing"
 XP_LAST_CMD="xpledge learn --merge ls.yaml -o merged.yaml -- tar ..."
@@ -173,7 +190,7 @@ $(diff "$T/merged.yaml" "$T/merged2.yaml" | head -20)"
 
 note "--merge refuses a policy learn did not write"
 printf 'version: 1\ndefault: deny\ndeny: [ptrace]\n' >"$T/handmade.yaml"
-xp_cmd learn --merge "$T/handmade.yaml" -- true
+xp_cmd learn --merge "$T/handmade.yaml" -o "$T/handmade-out.yaml" -- true
 assert_exit 125
 assert_contains "$T/err" "^xpledge: .*handmade\.yaml:3:1: .*'deny'"
 

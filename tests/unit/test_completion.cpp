@@ -100,8 +100,33 @@ TEST_CASE("zsh: every subcommand, option and choice; nothing hidden") {
   CHECK_FALSE(contains(s, "--secret-knob"));
 }
 
+TEST_CASE("fish: every subcommand, option and choice under its path; nothing hidden") {
+  const Cli cli;
+  const std::string s = completion_script(cli.app, "fish");
+  CHECK(contains(s, "        case ''\n            printf '%s\\n' run check learn promises import "
+                    "completion\n"));
+  CHECK(contains(s, "        case 'import'\n            printf '%s\\n' oci\n"));
+  CHECK(contains(s, "complete -c xpledge -f\n"));
+  CHECK(contains(s, "complete -c xpledge -n '__xpledge_at \\'\\'' -a 'run' -d 'Run CMD under a "
+                    "policy'\n"));
+  CHECK(contains(s, "complete -c xpledge -n '__xpledge_at \\'import\\'' -a 'oci'"));
+  CHECK(contains(s, "complete -c xpledge -n '__xpledge_at \\'run\\'' -s p -l policy -r -F -d "
+                    "'Policy file'\n"));
+  CHECK(contains(s, "-l log-format -x -a 'text json' -d 'text or json'\n"));
+  // Quotes in descriptions are escaped; flags take no value.
+  CHECK(contains(s, "-s v -l verbose -d 'More detail: \\'why\\' (repeatable)'\n"));
+  CHECK(contains(s, "-l no-seccomp -d 'Pure ptrace [slow]'\n"));
+  // run's command and its arguments; import oci's profile is a file; completion's choices.
+  CHECK(contains(s, "-n '__xpledge_at \\'run\\'' -x -a '(__fish_complete_subcommand)'\n"));
+  CHECK(contains(s, "-n '__xpledge_at \\'import oci\\'' -F -d 'Profile'\n"));
+  CHECK(contains(s, "-n '__xpledge_at \\'completion\\'' -x -a 'bash zsh' -d 'Shell'\n"));
+  CHECK_FALSE(contains(s, "internal-debug"));
+  CHECK_FALSE(contains(s, "secret-knob"));
+}
+
 TEST_CASE("generation is deterministic; an unknown shell is an error") {
   const Cli cli;
   CHECK(completion_script(cli.app, "bash") == completion_script(cli.app, "bash"));
-  CHECK_THROWS_AS(completion_script(cli.app, "fish"), std::invalid_argument);
+  CHECK(completion_script(cli.app, "fish") == completion_script(cli.app, "fish"));
+  CHECK_THROWS_AS(completion_script(cli.app, "tcsh"), std::invalid_argument);
 }

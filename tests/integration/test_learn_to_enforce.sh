@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# docs/systemd.md's five commands, without systemd (issue 20): learn -o, check, run
+# --permissive (nothing would be refused for the learned workload; a new one is logged as
+# "would deny" and still works), then enforce (the learned workload runs, the new one is refused).
+# shellcheck source=lib.sh
+. "$TESTS_SRC/lib.sh"
+XP_TIMEOUT=${XP_TIMEOUT_LEARN:-120}
+mkdir -p "$T/www/old" "$T/www/new"
+echo old >"$T/www/old/page"
+echo new >"$T/www/new/page"
+
+note "1. learn -o, 2. check"
+XP_LAST_CMD="xpledge learn -o web.yaml -- cat www/old/page"
+timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -o "$T/web.yaml" -- cat "$T/www/old/page" \
+  >"$T/out" 2>"$T/err" </dev/null
+rc=$?
+assert_exit 0
+assert_line "$T/out" old
+xp_cmd check "$T/web.yaml"
+assert_exit 0
+
+note "3-4. permissive: the learned workload would be refused nothing; a new one is logged, runs"
+xp --permissive -p "$T/web.yaml" -- cat "$T/www/old/page"
+assert_exit 0
+assert_line "$T/out" old
+assert_not_contains "$T/err" '^xpledge: (would )?(deny|kill) '
+xp --permissive -p "$T/web.yaml" -- cat "$T/www/new/page"
+assert_exit 0
+assert_line "$T/out" new
+assert_contains "$T/err" "^xpledge: would deny pid=[0-9]+ comm=cat openat\\(AT_FDCWD, $(re_escape "\"$T/www/new/page\"").*\\(-1 EPERM if enforced\\) rule="
+
+note "5. enforce: the learned workload runs, the new one is refused"
+xp -p "$T/web.yaml" -- cat "$T/www/old/page"
+assert_exit 0
+assert_line "$T/out" old
+assert_not_contains "$T/err" '^xpledge: (deny|kill) '
+xp -p "$T/web.yaml" -- cat "$T/www/new/page"
+[ "$rc" -ne 0 ] || fail "the enforced policy let cat read a file it never learned"
+assert_contains "$T/err" "^xpledge: deny pid=[0-9]+ comm=cat openat\\(AT_FDCWD, $(re_escape "\"$T/www/new/page\"").* = -1 EPERM rule="
