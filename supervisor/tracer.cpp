@@ -180,6 +180,7 @@ struct ThreadState {
     Syscall call;
     std::array<std::optional<std::string>, 2> paths;
     std::string open_how;
+    std::optional<std::string> struct0;  // clone3's struct clone_args (slot 0, raw bytes)
   };
   std::optional<PinnedCall> last_pinned;
   std::vector<PinnedCall> restartable;
@@ -466,6 +467,13 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
   main_pid_ = spawn(argv, opts_.use_seccomp ? &filter : nullptr, error);
   if (main_pid_ < 0) return {RunResult::Kind::spawn_failed, 0, error};
   g_child_pid = main_pid_;
+  // The terminal's job control must not stop us: a tracee can make our process group a
+  // background one (TIOCSPGRP to a group of its own) and set TOSTOP, and our next log line
+  // would draw SIGTTOU. Ignored (not caught: a caught SIGTTOU restarts the write for ever),
+  // after the fork, so that the program keeps its own dispositions. ^Z (SIGTSTP) still stops us
+  // with the program.
+  signal(SIGTTOU, SIG_IGN);
+  signal(SIGTTIN, SIG_IGN);
   loop();
   g_child_pid = 0;
   return result_;
@@ -556,6 +564,7 @@ void Tracer::restore_restarted_paths(ThreadState& t, const Syscall& call) {
     for (std::size_t k = 0; k < p.paths.size(); ++k)
       if (p.paths[k]) scratch_.pin(t.tid, k, *p.paths[k]);
     if (!p.open_how.empty()) scratch_.pin_bytes(t.tid, 1, p.open_how);
+    if (p.struct0) scratch_.pin_bytes(t.tid, 0, *p.struct0);
     t.restartable.resize(i);  // it and the handlers' calls after it are over
     return;
   }
@@ -913,7 +922,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
   const SyscallSig* sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
   if (!sig) return true;
   const auto specs = sig->path_args();
-  ThreadState::PinnedCall pinned{info.call, {}, {}};
+  ThreadState::PinnedCall pinned{info.call, {}, {}, {}};
   for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
     // A path we could not read or resolve was not checked: the kernel must not read it either
     // (another thread could make it readable in between). Its error is the kernel's own.
@@ -953,6 +962,9 @@ void Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp
   };
   // What the kernel would answer without reading anything, or for a struct it cannot read.
   if (const int err = clone3_size_error(call.args[1])) return refuse(err, false);
+  // A clone3 the kernel restarts after a signal handler pinned something of its own: its
+  // struct goes back into the slot first (as a restarted path call's paths do).
+  if (!t.restartable.empty()) restore_restarted_paths(t, call);
   std::string bytes(call.args[1], '\0');
   if (!read_bytes(t.tid, call.args[0], bytes.data(), bytes.size())) return refuse(EFAULT, false);
   const Syscall judged = clone3_as_clone(call.abi, parse_clone_args(bytes));
@@ -998,13 +1010,17 @@ void Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp
       t.hint.clear();
       return refuse(ENOSYS, true);  // cannot pin: libc falls back to clone, as before
   }
-  const auto at = scratch_.pin_bytes(t.tid, 0, clone3_pinned_bytes(bytes));
+  const std::string pinned = clone3_pinned_bytes(bytes);
+  const auto at = scratch_.pin_bytes(t.tid, 0, pinned);
   if (!at || !set_syscall_arg(t.tid, call.abi, 0, *at)) {
     opts_.log->error(fmt::format("pid {}: cannot pin clone3's struct clone_args; refusing the call",
                                  t.tid));
     t.hint.clear();
     return refuse(EAGAIN, false);
   }
+  ThreadState::PinnedCall record{call, {}, {}, pinned};
+  record.call.args[0] = *at;
+  t.last_pinned = std::move(record);
   if (untraced) log_event(t, call, Verdict{Action::log, 0, untraced}, {});
   if (refused) {
     log_event(t, call, v, {}, true);  // permissive: observed, not enforced

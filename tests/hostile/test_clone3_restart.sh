@@ -4,11 +4,10 @@
 # handler's own pinned openat (path_race.yaml has a path rule) has filled with its path: the
 # restarted clone3 reads the path as its struct clone_args and fails with EINVAL (natively:
 # never). Judged again at its stop, so not an escape: a transparency bug (glibc's pthread_create
-# and posix_spawn use clone3). Fix: keep clone3's pinned bytes like a path call's
-# (t.last_pinned / restartable) and put them back when it restarts.
+# and posix_spawn use clone3). Now clone3's pinned bytes are kept like a path call's
+# (t.last_pinned / restartable) and put back when it restarts.
 # shellcheck source=hostile.sh
 . "$TESTS_SRC/hostile.sh"
-OPEN_FINDING="a restarted clone3 reads a signal handler's pinned path as its struct clone_args (EINVAL; transparency, not an escape)"
 
 native "$A/clone3_restart" 500
 [ "$nrc" -eq 0 ] || fail "clone3_restart fails natively: $(cat "$T/nout")"

@@ -3,12 +3,12 @@
 # interactive shell would run it (its own process group, the foreground of a pty; pty_job.py),
 # the tracee sets TOSTOP, moves a child into a group of its own and gives it the terminal
 # (TIOCSPGRP). The supervisor's next record on the terminal (a denied getppid) makes the kernel
-# send SIGTTOU to the supervisor's group: it stops, and with it every tracee's next checked call,
-# until someone continues it (here pty_job.py, which records the stop). No kill, no setpgid into
-# the supervisor's group: Landlock's signal scope and the guards never see a signal being sent.
+# send SIGTTOU to the supervisor's group: it stopped, and with it every tracee's next checked
+# call, until someone continued it (here pty_job.py, which records the stop). No kill, no setpgid
+# into the supervisor's group: Landlock's signal scope and the guards never saw a signal. Now the
+# supervisor ignores SIGTTOU and SIGTTIN once its child exists (the program keeps its own).
 # shellcheck source=hostile.sh
 . "$TESTS_SRC/hostile.sh"
-OPEN_FINDING="a tracee puts the supervisor's group in the terminal's background (TIOCSPGRP + TOSTOP): SIGTTOU stops the supervisor"
 command -v python3 >/dev/null 2>&1 || skip "python3 is missing (pty_job.py)"
 
 XP_LAST_CMD="pty_job.py xpledge run $XPLEDGE_RUN_FLAGS -p deny_getppid.yaml -- tty_jobctl"
