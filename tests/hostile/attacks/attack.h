@@ -179,4 +179,31 @@ ATTACK_FN int run_variants(const char **names, void (*fn)(const char *name)) {
   return finish();
 }
 
+// clone3(args, size) whose child never returns into the caller's frame: it calls fn on
+// whatever stack it has (the one the struct names, or the parent's copy) and exits with fn's
+// result from the assembly. The parent gets the child's pid, or -1 and errno.
+#include <sys/syscall.h>
+ATTACK_FN long raw_clone3_run(long (*fn)(void), void *args, unsigned long size) {
+  register long rax __asm__("rax") = SYS_clone3;
+  register long (*r12)(void) __asm__("r12") = fn;
+  __asm__ volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "and $-16, %%rsp\n\t"
+      "call *%%r12\n\t"
+      "mov %%rax, %%rdi\n\t"
+      "mov $60, %%eax\n\t"
+      "syscall\n\t"
+      "1:\n\t"
+      : "+a"(rax)
+      : "D"(args), "S"(size), "r"(r12)
+      : "rcx", "r11", "memory");
+  if (rax < 0) {
+    errno = (int)-rax;
+    return -1;
+  }
+  return rax;
+}
+
 #endif

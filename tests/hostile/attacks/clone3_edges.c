@@ -37,33 +37,10 @@ static long child_main(void) {
   return 0;
 }
 
-static long raw_clone3(void *args, size_t size) {
-  register long rax __asm__("rax") = SYS_clone3;
-  register long (*fn)(void) __asm__("r12") = child_main;
-  __asm__ volatile(
-      "syscall\n\t"
-      "test %%rax, %%rax\n\t"
-      "jnz 1f\n\t"
-      "and $-16, %%rsp\n\t"
-      "call *%%r12\n\t"
-      "mov %%rax, %%rdi\n\t"
-      "mov $60, %%eax\n\t"
-      "syscall\n\t"
-      "1:\n\t"
-      : "+a"(rax)
-      : "D"(args), "S"(size), "r"(fn)
-      : "rcx", "r11", "memory");
-  if (rax < 0) {
-    errno = (int)-rax;
-    return -1;
-  }
-  return rax;
-}
-
 // One clone3 of `size` bytes at `args`; judged against `want_err` (0: a traced child).
 static void one(const char *name, void *args, size_t size, int want_err) {
   errno = 0;
-  const long r = raw_clone3(args, size);
+  const long r = raw_clone3_run(child_main, args, size);
   if (r < 0) {
     if (want_err && errno == want_err) ok(name, "refused: errno=%s", errname(errno));
     else if (errno == ENOSPC || errno == EPERM || errno == EINVAL) skipped(name, "errno=%s", errname(errno));
@@ -83,7 +60,7 @@ static void one(const char *name, void *args, size_t size, int want_err) {
 static struct clone_args *g_vfork_args;
 static int vfork_child(void *unused) {
   (void)unused;
-  long r = raw_clone3(g_vfork_args, sizeof *g_vfork_args);
+  long r = raw_clone3_run(child_main, g_vfork_args, sizeof *g_vfork_args);
   if (r <= 0) {
     const char *m = "SKIP clone3-vfork-child: clone3 failed in the vfork child\n";
     syscall(SYS_write, 1, m, strlen(m));

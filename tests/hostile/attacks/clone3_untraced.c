@@ -39,36 +39,11 @@ static long child_main(void) {
   return 0;
 }
 
-// clone3 whose child never returns into this frame: it calls child_main on whatever stack it
-// has and exits from the assembly.
-static long raw_clone3(struct clone_args *args, size_t size) {
-  register long rax __asm__("rax") = SYS_clone3;
-  register long (*fn)(void) __asm__("r12") = child_main;
-  __asm__ volatile(
-      "syscall\n\t"
-      "test %%rax, %%rax\n\t"
-      "jnz 1f\n\t"
-      "and $-16, %%rsp\n\t"
-      "call *%%r12\n\t"
-      "mov %%rax, %%rdi\n\t"
-      "mov $60, %%eax\n\t"
-      "syscall\n\t"
-      "1:\n\t"
-      : "+a"(rax)
-      : "D"(args), "S"(size), "r"(fn)
-      : "rcx", "r11", "memory");
-  if (rax < 0) {
-    errno = (int)-rax;
-    return -1;
-  }
-  return rax;
-}
-
 static int g_pipe[2];
 
 // One clone3; returns the child's report byte, or 0 when the call was refused (errno set).
 static char one(struct clone_args *args) {
-  const long r = raw_clone3(args, sizeof *args);
+  const long r = raw_clone3_run(child_main, args, sizeof *args);
   if (r < 0) return 0;
   char c = '?';
   if (read(g_pipe[0], &c, 1) != 1) c = '?';

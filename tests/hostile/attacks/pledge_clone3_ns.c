@@ -32,29 +32,6 @@ static long child_main(void) {
   return 0;
 }
 
-static long raw_clone3(struct clone_args *args, size_t size) {
-  register long rax __asm__("rax") = SYS_clone3;
-  register long (*fn)(void) __asm__("r12") = child_main;
-  __asm__ volatile(
-      "syscall\n\t"
-      "test %%rax, %%rax\n\t"
-      "jnz 1f\n\t"
-      "and $-16, %%rsp\n\t"
-      "call *%%r12\n\t"
-      "mov %%rax, %%rdi\n\t"
-      "mov $60, %%eax\n\t"
-      "syscall\n\t"
-      "1:\n\t"
-      : "+a"(rax)
-      : "D"(args), "S"(size), "r"(fn)
-      : "rcx", "r11", "memory");
-  if (rax < 0) {
-    errno = (int)-rax;
-    return -1;
-  }
-  return rax;
-}
-
 static void variant(const char *name) {
   const int thread = strcmp(name, "thread-newns") == 0;
   g_ns_file = thread ? "/proc/thread-self/ns/net" : "/proc/thread-self/ns/time";
@@ -80,7 +57,7 @@ static void variant(const char *name) {
     a.flags = CLONE_NEWTIME;
     a.exit_signal = SIGCHLD;
   }
-  long r = raw_clone3(&a, sizeof a);
+  long r = raw_clone3_run(child_main, &a, sizeof a);
   if (r < 0) {
     if (errno == EPERM && geteuid() != 0) skipped(name, "EPERM, not root (CAP_SYS_ADMIN needed)");
     else ok(name, "refused: errno=%s", errname(errno));
