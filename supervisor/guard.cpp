@@ -43,8 +43,6 @@ constexpr std::string_view kGuarded[] = {
     "shmat", "shmdt", "shmctl", "ipc",
     // Files and network reached outside path/argument checks.
     "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at", "socketcall",
-    // A door to another call's object (judged_as): /dev/userfaultfd's USERFAULTFD_IOC_NEW.
-    "ioctl",
 };
 
 const RuleRef kSignalSupervisor{"guard:signal-supervisor", 0, {}};
@@ -158,7 +156,8 @@ std::optional<ArgAlternatives> guard_register_limits(std::string_view name) {
   // limit only reads.
   if (name == "prlimit64")
     return ArgAlternatives{{{0, false, 0xffffffffULL, 0}}, {{2, false, ~0ULL, 0}}};
-  // judged_as's ioctl: any command but USERFAULTFD_IOC_NEW (the kernel takes the low 32 bits).
+  // Not a guard's: judged_as's ioctl, any command but USERFAULTFD_IOC_NEW (the kernel takes
+  // the low 32 bits). Not in the guarded list, so that the guard pays no name lookup per ioctl.
   if (name == "ioctl") {
     ArgAlternatives out;
     for (auto range : {low_range(1, 0, USERFAULTFD_IOC_NEW - 1),
@@ -170,20 +169,13 @@ std::optional<ArgAlternatives> guard_register_limits(std::string_view name) {
 }
 
 Syscall judged_as(const Syscall& call) {
-  static const auto table = [] {
-    std::array<std::pair<std::int64_t, std::int64_t>, kAllAbis.size()> t{};
-    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
-      t[i] = {syscall_nr(kAllAbis[i], "ioctl").value_or(-1),
-              syscall_nr(kAllAbis[i], "userfaultfd").value_or(-1)};
-    return t;
-  }();
-  const auto [ioctl_nr, userfaultfd_nr] = table[static_cast<std::size_t>(call.abi)];
-  if (call.nr != ioctl_nr || ioctl_nr < 0 || userfaultfd_nr < 0 ||
-      (call.args[1] & 0xffffffffULL) != USERFAULTFD_IOC_NEW)
-    return call;
+  static const CallNumbers ioctl("ioctl"), userfaultfd("userfaultfd");
+  if (!ioctl.is(call) || (call.args[1] & 0xffffffffULL) != USERFAULTFD_IOC_NEW) return call;
+  const auto nr = userfaultfd.on(call.abi);
+  if (!nr) return call;
   // userfaultfd(flags): the ioctl's argument is the flags word (O_CLOEXEC, O_NONBLOCK,
   // UFFD_USER_MODE_ONLY), as userfaultfd(2) takes it.
-  return Syscall{call.abi, userfaultfd_nr, {call.args[2], 0, 0, 0, 0, 0}};
+  return Syscall{call.abi, *nr, {call.args[2], 0, 0, 0, 0, 0}};
 }
 
 int clone3_size_error(std::uint64_t size) {
@@ -199,15 +191,10 @@ CloneArgs parse_clone_args(std::string_view bytes) {
 }
 
 Syscall clone3_as_clone(Abi abi, const CloneArgs& a) {
-  static const auto numbers = [] {
-    std::array<std::int64_t, kAllAbis.size()> n{};
-    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
-      n[i] = syscall_nr(kAllAbis[i], "clone").value_or(-1);
-    return n;
-  }();
+  static const CallNumbers clone("clone");
   // exit_signal: the kernel refuses anything above CSIGNAL (0xff) or _NSIG; the low byte is
   // where clone carries it.
-  return Syscall{abi, numbers[static_cast<std::size_t>(abi)],
+  return Syscall{abi, clone.on(abi).value_or(-1),
                  {a.flags | (a.exit_signal & 0xff), a.stack + a.stack_size, a.parent_tid,
                   a.child_tid, a.tls, 0}};
 }

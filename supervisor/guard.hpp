@@ -32,11 +32,12 @@ struct GuardDecision {
 // guard_register_limits says when they need not.
 std::span<const std::string_view> guarded_syscalls();
 
-// For a guarded x86-64 call whose guard reads nothing but its registers: the alternatives
-// (BPF-shaped) under which the guard has nothing to say, so the pre-filter may let it run
-// unseen where the policy allows it. nullopt: it always stops. clone without CLONE_UNTRACED is
-// the one today (every fork and thread would otherwise stop); the others need the caller's
-// pid, process group or fds, or are rare.
+// For an x86-64 call that a guard reads by its registers alone, or that judged_as() may judge
+// as another: the alternatives (BPF-shaped) under which neither has anything to say, so the
+// pre-filter may let it run unseen where the policy allows it. nullopt: a guarded call always
+// stops, any other is left to the policy. clone without CLONE_UNTRACED, prlimit64 on itself or
+// only reading, ioctl but USERFAULTFD_IOC_NEW; the other guards need the caller's pid, process
+// group or fds, or are rare.
 std::optional<ArgAlternatives> guard_register_limits(std::string_view name);
 
 // A call that makes what another call makes, by another door, is judged (by the policy and by

@@ -124,11 +124,12 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   const auto guarded = guarded_syscalls();
   const auto scratch = scratch_memory_syscalls();
   for (const std::string& name : syscall_names(abi)) {
-    // A guarded call stops unless its guard's limits hold too (x86-64 only: clone's arguments
-    // are in another order on i386).
-    std::optional<ArgAlternatives> guard_limits;
-    if (std::find(guarded.begin(), guarded.end(), name) != guarded.end()) {
-      if (abi != Abi::x86_64 || !(guard_limits = guard_register_limits(name))) continue;
+    // A guarded call, or one judged as another with some arguments (judged_as), stops unless
+    // the limits under which nothing of the kind applies hold too (x86-64 only: clone's
+    // arguments are in another order on i386).
+    std::optional<ArgAlternatives> guard_limits = guard_register_limits(name);
+    if (guard_limits || std::find(guarded.begin(), guarded.end(), name) != guarded.end()) {
+      if (abi != Abi::x86_64 || !guard_limits) continue;
     }
     const auto nr = syscall_nr(abi, name);
     if (!nr) continue;

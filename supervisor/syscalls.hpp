@@ -21,6 +21,20 @@ std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name);
 std::string syscall_name(Abi abi, std::int64_t nr);
 // Does this build name (abi, nr)? A number it does not is refused with ENOSYS (policy.cpp).
 bool syscall_known(Abi abi, std::int64_t nr);
+
+// One call's number on every ABI, resolved once (name lookups allocate in libseccomp): for
+// code on the per-stop path that asks "is this call X?". A function-local `static const` each.
+class CallNumbers {
+ public:
+  explicit CallNumbers(std::string_view name) {
+    for (std::size_t i = 0; i < kAllAbis.size(); ++i) nr_[i] = syscall_nr(kAllAbis[i], name);
+  }
+  std::optional<std::int64_t> on(Abi abi) const { return nr_[static_cast<std::size_t>(abi)]; }
+  bool is(const Syscall& call) const { return on(call.abi) == call.nr; }
+
+ private:
+  std::array<std::optional<std::int64_t>, kAllAbis.size()> nr_;
+};
 // Every name known for this ABI, sorted; for "did you mean" hints.
 const std::vector<std::string>& syscall_names(Abi abi);
 // Every number named for this ABI (x32 ones with kX32SyscallBit), ascending, with its name.

@@ -222,24 +222,14 @@ pid_t read_tgid(pid_t tid) {
 
 // seccomp(2) on any ABI: what installs filters for other threads too (TSYNC).
 bool is_seccomp_call(const Syscall& call) {
-  static const auto numbers = [] {
-    std::array<std::int64_t, kAllAbis.size()> n{};
-    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
-      n[i] = syscall_nr(kAllAbis[i], "seccomp").value_or(-2);
-    return n;
-  }();
-  return call.nr == numbers[static_cast<std::size_t>(call.abi)];
+  static const CallNumbers seccomp("seccomp");
+  return seccomp.is(call);
 }
 
 // clone3(2) on any ABI (guard.hpp CloneArgs).
 bool is_clone3_call(const Syscall& call) {
-  static const auto numbers = [] {
-    std::array<std::int64_t, kAllAbis.size()> n{};
-    for (std::size_t i = 0; i < kAllAbis.size(); ++i)
-      n[i] = syscall_nr(kAllAbis[i], "clone3").value_or(-2);
-    return n;
-  }();
-  return call.nr == numbers[static_cast<std::size_t>(call.abi)];
+  static const CallNumbers clone3("clone3");
+  return clone3.is(call);
 }
 
 // Whether two processes share one address space (a CLONE_VM clone: vfork, posix_spawn). kcmp
@@ -719,10 +709,10 @@ void Tracer::check_exec_images(ThreadState& t) {
   if (!orig) return;  // vanished
   // The call's ABI from its number: x86-64 execve 59 / execveat 322, x32 with its bit, else
   // i386 (int $0x80 from a 64-bit program: 11 / 358).
+  static const CallNumbers execve("execve"), execveat("execveat");
   Abi abi = Abi::i386;
   if (*orig & static_cast<std::int64_t>(kX32SyscallBit)) abi = Abi::x32;
-  else if (*orig == syscall_nr(Abi::x86_64, "execve") ||
-           *orig == syscall_nr(Abi::x86_64, "execveat"))
+  else if (*orig == execve.on(Abi::x86_64) || *orig == execveat.on(Abi::x86_64))
     abi = Abi::x86_64;
   const std::string proc_dir = "/proc/" + std::to_string(t.tid);
   char buf[PATH_MAX];
@@ -887,7 +877,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
   }
-  if (v.rule && v.rule->list == "unknown") warn_unknown_once(t, info.call);
+  if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, info.call);
   notify(t, info.call, v, paths);
   if (opts_.permissive && !guarded && (v.action == Action::deny || v.action == Action::kill)) {
     // Observe, do not enforce: the call runs; the record says what would have happened.
