@@ -279,13 +279,15 @@ std::string AuditLog::json_line(const AuditEvent& ev) const {
   return line + "}";
 }
 
-void AuditLog::record(const AuditEvent& ev) {
+bool AuditLog::admit(const AuditEvent& ev) {
   ++records_;
-  if (limiter_) {
-    const auto now = RecordLimiter::Clock::now();
-    if (const auto s = limiter_->summary(now, kSuppressedSummaryEvery, false)) write_summary(*s);
-    if (!limiter_->admit(event_name(ev) + " " + ev.syscall, now)) return;
-  }
+  if (!limiter_) return true;
+  const auto now = RecordLimiter::Clock::now();
+  if (const auto s = limiter_->summary(now, kSuppressedSummaryEvery, false)) write_summary(*s);
+  return limiter_->admit(event_name(ev) + " " + ev.syscall, now);
+}
+
+void AuditLog::record(const AuditEvent& ev) {
   const std::string line =
       config_.format == LogFormat::json ? json_line(ev) : text_line(ev);
   logger_->log(level_of(ev.action), "{}", line);

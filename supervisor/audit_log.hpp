@@ -87,6 +87,11 @@ class AuditLog {
   explicit AuditLog(const LogConfig& config);
   ~AuditLog();
 
+  // Whether a record of this kind (ev's permissive, action and syscall; nothing else is read)
+  // is written, or counted as suppressed by the rate limit. Asked before the record is built:
+  // a suppressed one costs no tracee memory read, no /proc read, no formatting.
+  bool admit(const AuditEvent& ev);
+  // Writes a record that admit() let through.
   void record(const AuditEvent& ev);
   // Writes the summary of records the rate limit suppressed, if any (the destructor does too).
   void flush_suppressed();

@@ -1626,12 +1626,13 @@ void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict&
   AuditEvent ev;
   ev.permissive = permissive;
   ev.action = v.action;
+  ev.syscall = syscall_name(call.abi, call.nr);
+  if (!opts_.log->admit(ev)) return;  // rate-limited: nothing more to read or format
   ev.tid = t.tid;
   ev.pid = t.proc ? t.proc->tgid : t.tid;
   ev.comm = read_comm(t.tid);
   ev.abi = call.abi;
   ev.nr = call.nr;
-  ev.syscall = syscall_name(call.abi, call.nr);
   const pid_t tid = t.tid;
   const BytesReader bytes = [tid](std::uint64_t addr, void* buf, std::size_t len) {
     return read_bytes(tid, addr, buf, len);
