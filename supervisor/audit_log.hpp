@@ -110,8 +110,9 @@ class AuditLog {
   void info(const std::string& msg);  // only with -v
   // A message from the forked child before exec (no logger there: spdlog's mutex may be held
   // by another thread at fork): rendered in the log's format, with the journald prefix, for a
-  // plain write(2) to stderr. Called in the parent, before fork, with the child's words filled
-  // in after: render_child_message(level, msg) only formats strings.
+  // plain write(2) to stderr. Called in the forked child between fork and exec, where it only
+  // formats strings (glibc's malloc is safe after fork) and asks getenv/fstat whether stderr
+  // is the journal.
   std::string render_child_message(Level level, const std::string& msg) const;
   int verbosity() const { return config_.verbosity; }
   unsigned long long records() const { return records_; }

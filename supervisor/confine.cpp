@@ -87,10 +87,11 @@ std::string describe(const ConfinePlan& p) {
 RulesetSpec ruleset_spec(const ConfinePlan& p, bool nested) {
   RulesetSpec s;
   if (p.landlock_abi <= 0) return s;
-  s.size = p.landlock_abi >= 6   ? sizeof(RulesetAttr)
+  // scope_signals is the plan's word for ABI 6+ (the struct has its `scoped` field then).
+  s.size = p.scope_signals       ? sizeof(RulesetAttr)
            : p.landlock_abi >= 4 ? 2 * sizeof(std::uint64_t)
                                  : sizeof(std::uint64_t);
-  if (p.landlock_abi >= 6) {
+  if (p.scope_signals) {
     // Nothing handled but the scope: no file access changes, re-parenting included. Any domain
     // gets the kernel's ptrace scoping, whatever it handles.
     s.scoped = kScopeSignal;
