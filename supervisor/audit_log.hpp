@@ -115,6 +115,9 @@ class AuditLog {
   // is the journal.
   std::string render_child_message(Level level, const std::string& msg) const;
   int verbosity() const { return config_.verbosity; }
+  // JSON records carry the decoded socket address as a field of its own; text ones only in the
+  // call's text.
+  bool wants_sockaddr() const { return config_.format == LogFormat::json; }
   unsigned long long records() const { return records_; }
 
  private:

@@ -1639,7 +1639,7 @@ void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict&
   };
   ev.call_text = decode_call(
       call, [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); }, bytes);
-  ev.sockaddr = call_sockaddr(call, bytes);
+  if (opts_.log->wants_sockaddr()) ev.sockaddr = call_sockaddr(call, bytes);
   // Paths are resolved at the stop only when a rule or an observer needs them; a record names
   // them whatever decided (a call denied by name: renameat2, utimensat, symlinkat...).
   const std::vector<PathArg> resolved = paths.empty() ? resolve_path_args(tid, call)
