@@ -737,7 +737,7 @@ void Tracer::check_exec_images(ThreadState& t) {
     images.push_back({p, images.empty() ? file_id(proc_dir + "/exe") : file_id(p)});
   const auto refusal = judge_exec_images(*opts_.policy, abi, *orig, images, file_id);
   if (!refusal) return;
-  const std::vector<PathArg> paths{PathArg{refusal->image, Access::exec, 0, refusal->image, {}}};
+  const std::vector<PathArg> paths{PathArg::of(refusal->image, Access::exec)};
   log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
   opts_.log->error(fmt::format(
       "pid {}: exec of {} refused by {}: the new image is killed before it runs", t.tid,
@@ -865,12 +865,17 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     paths_checked = opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
                     (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr));
     if (paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
-    if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call);
+    if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call, opts_.policy->impl().dir_anchors);
     CallContext ctx{judged_as(info.call), paths};
     ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
     const Verdict before_guard = v;
     v = apply_guard(t, info.call, v);
+    if (v.action == Action::allow || v.action == Action::log)
+      if (const Rule* r = opts_.policy->moves_out_of_denied_tree(ctx)) {
+        static const RuleRef kDeniedTree{"guard:denied-tree", 0, {}};
+        v = Verdict{Action::deny, r->err.value_or(opts_.policy->impl().err), &kDeniedTree};
+      }
     guarded = v.rule != before_guard.rule;
     v = pledge_verdict(t, ctx, v);
     if (opts_.log->verbosity() > 0 && t.hint.empty() &&
