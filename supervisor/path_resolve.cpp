@@ -86,6 +86,49 @@ std::uint64_t open_how_resolve(std::string_view open_how_bytes) {
   return how.resolve;
 }
 
+std::optional<std::string> no_symlinks_open_how(std::string_view name, const Syscall& call,
+                                                std::string_view how_bytes) {
+  open_how how{};
+  if (name == "openat2") {
+    if (how_bytes.size() < sizeof how) return std::nullopt;
+    std::memcpy(&how, how_bytes.data(), sizeof how);
+    // The program's own RESOLVE_* (BENEATH, IN_ROOT: relative to its dirfd) stay its own; bytes
+    // past the struct we know are the kernel's E2BIG unless zero.
+    if (how.resolve != 0) return std::nullopt;
+    for (std::size_t i = sizeof how; i < how_bytes.size(); ++i)
+      if (how_bytes[i] != 0) return std::nullopt;
+  } else {
+    std::uint64_t flags = 0, mode = 0;
+    if (name == "open") {
+      flags = call.args[1];
+      mode = call.args[2];
+    } else if (name == "openat") {
+      flags = call.args[2];
+      mode = call.args[3];
+    } else if (name == "creat") {
+      flags = O_CREAT | O_WRONLY | O_TRUNC;
+      mode = call.args[1];
+    } else {
+      return std::nullopt;
+    }
+    // What the kernel's build_open_how() makes of open()'s int flags and mode: unknown flags
+    // dropped (openat2 would refuse them), O_PATH keeping only its own, a mode only to create.
+    constexpr std::uint64_t kLargeFile = 0100000;  // the kernel's O_LARGEFILE (glibc says 0)
+    constexpr std::uint64_t kValid = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
+                                     O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_ASYNC |
+                                     O_DIRECT | kLargeFile | O_DIRECTORY | O_NOFOLLOW |
+                                     O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE;
+    constexpr std::uint64_t kPathFlags = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+    flags = (flags & 0xffffffffu) & kValid;
+    if (flags & O_PATH) flags &= kPathFlags;
+    const bool creates = (flags & O_CREAT) || (flags & (O_TMPFILE & ~O_DIRECTORY));
+    how.flags = flags;
+    how.mode = creates ? (mode & 07777) : 0;
+  }
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  return std::string(reinterpret_cast<const char*>(&how), sizeof how);
+}
+
 Access access_from_open_flags(std::uint64_t flags) {
   if (flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) return Access::create;
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Access::write;
@@ -200,8 +243,9 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
     } else {
       arg.path = arg.literal;  // could not be resolved: the kernel will fail it too
     }
+    if (w.err == ENOENT || w.err == ENOTDIR || w.err == ELOOP) arg.walk_err = w.err;
     if (w.exists) arg.id = w.id;
-    arg.plain = w.plain && w.err == 0;
+    arg.plain = w.plain && w.err == 0 && !in_root && open_how_resolve(arg.open_how) == 0;
     if (!anchors.empty()) arg.alt_paths = paths_under_moved_anchors(arg.path, anchors);
     out.push_back(std::move(arg));
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +40,13 @@ std::uint64_t open_how_resolve(std::string_view open_how_bytes);
 // unlink, rename...) and its AT_SYMLINK_NOFOLLOW / AT_SYMLINK_FOLLOW flag decide. Pure.
 bool follows_last(const SyscallSig& sig, std::size_t index, const Syscall& call,
                   std::optional<std::uint64_t> open_flags);
+
+// The struct open_how an open/openat/creat/openat2 call becomes when it is pointed at its
+// resolved path: its own flags and mode as the kernel would take them, and
+// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS. nullopt: the call must stay as it is (openat2
+// with RESOLVE_* of its own, or a struct the kernel would refuse). Pure.
+std::optional<std::string> no_symlinks_open_how(std::string_view name, const Syscall& call,
+                                                std::string_view how_bytes);
 
 // Access asked for by open flags: write (O_WRONLY/O_RDWR/O_TRUNC), create (O_CREAT/O_TMPFILE),
 // read otherwise. Pure.

@@ -218,7 +218,10 @@ WalkResult slow_walk(pid_t tid, Fd root, Fd cur, std::string_view path, bool fol
     if (text->front() == '/') cur = dup_fd(root);
   }
   r = from_fd(cur);
-  r.plain = r.exists && !magic && !in_procfs(cur) && !r.path.empty() && r.path.front() == '/' &&
+  // After a magic link too: the object's own path names it (a pinned openat2 then reaches it
+  // without the link; a link swapped in its way fails it).
+  (void)magic;
+  r.plain = r.exists && !in_procfs(cur) && !r.path.empty() && r.path.front() == '/' &&
             !r.path.ends_with(" (deleted)");
   return r;
 }
@@ -237,7 +240,9 @@ const std::string& own_mnt_ns() {
 
 std::optional<FileId> file_id_of(const std::string& path) { return id_of_path(path.c_str()); }
 
-WalkResult walk_path(pid_t tid, int dirfd, std::string_view path, bool follow_last,
+namespace {
+
+WalkResult walk_once(pid_t tid, int dirfd, std::string_view path, bool follow_last,
                      bool empty_is_dirfd, bool in_root) {
   const std::string proc = "/proc/" + std::to_string(tid);
   const bool absolute = !path.empty() && path.front() == '/';
@@ -276,6 +281,20 @@ WalkResult walk_path(pid_t tid, int dirfd, std::string_view path, bool follow_la
   }
   WalkResult r = slow_walk(tid, std::move(root), std::move(base), path, follow_last);
   if (!same_view) r.plain = false;
+  return r;
+}
+
+}  // namespace
+
+WalkResult walk_path(pid_t tid, int dirfd, std::string_view path, bool follow_last,
+                     bool empty_is_dirfd, bool in_root) {
+  // An object unlinked while we looked (a name being replaced by rename): look again, the name
+  // now has its new object.
+  WalkResult r;
+  for (int i = 0; i < 4; ++i) {
+    r = walk_once(tid, dirfd, path, follow_last, empty_is_dirfd, in_root);
+    if (!r.exists || !r.path.ends_with(" (deleted)") || path.empty()) break;
+  }
   return r;
 }
 

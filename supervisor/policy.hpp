@@ -74,6 +74,10 @@ struct PathArg {
   // the call may be pointed at it instead of `raw`.
   bool plain = false;
   bool follows_last = true;   // the call follows a symlink in the last component
+  // The walk found no object where a middle component should be (ENOENT, ENOTDIR, ELOOP): the
+  // kernel would fail the call the same way now; an allowed call gets this error rather than
+  // run on a path that only later leads somewhere (tracer.cpp pin_paths).
+  int walk_err = 0;
   // The object's paths as seen from a DirAnchor that is no longer where the policy found it
   // (renamed): its old prefix + the object's path below it. Held against deny and kill rules.
   std::vector<std::string> alt_paths;
