@@ -257,10 +257,9 @@ WalkResult walk_once(pid_t tid, int dirfd, std::string_view path, bool follow_la
     if (!empty_is_dirfd) return WalkResult{ENOENT, {}, false, {}, false, false};
     return from_fd(base);
   }
-  Fd root = open_path(AT_FDCWD, (proc + "/root").c_str(), O_DIRECTORY);
-  if (!root.ok()) return WalkResult{ESRCH, {}, false, {}, false, false};
   if (in_root) return slow_walk(tid, dup_fd(base), std::move(base), path, follow_last);
-  const bool same_view = id_of(root) == own_root() && own_root().has_value() &&
+  const std::string root_link = proc + "/root";
+  const bool same_view = own_root().has_value() && id_of_path(root_link.c_str()) == own_root() &&
                          read_link_at(AT_FDCWD, (proc + "/ns/mnt").c_str()) == own_mnt_ns();
   if (same_view) {
     // One openat2 in the common case: the tracee's root is ours, so the kernel's own walk
@@ -279,6 +278,8 @@ WalkResult walk_once(pid_t tid, int dirfd, std::string_view path, bool follow_la
       return r;
     }
   }
+  Fd root = open_path(AT_FDCWD, root_link.c_str(), O_DIRECTORY);
+  if (!root.ok()) return WalkResult{ESRCH, {}, false, {}, false, false};
   WalkResult r = slow_walk(tid, std::move(root), std::move(base), path, follow_last);
   if (!same_view) r.plain = false;
   return r;

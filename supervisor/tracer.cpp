@@ -590,10 +590,10 @@ void Tracer::note_interrupted_call(ThreadState& t) {
   if (const auto& o = t.last_pinned->rewritten_from) {
     // An open we made an openat2: the kernel restarts what the registers say, so they say the
     // program's own call again, which is judged (and rewritten) afresh when it comes back.
-    bool ok = set_syscall_nr(t.tid, o->nr);
-    for (int i = 0; i < 4 && ok; ++i)
-      ok = set_syscall_arg(t.tid, o->abi, i, o->args[static_cast<std::size_t>(i)]);
-    if (!ok) kill(t.proc ? t.proc->tgid : t.tid, SIGKILL);  // cannot leave it half-rewritten
+    SavedRegs regs;
+    if (!save_regs(t.tid, regs) ||
+        !rewrite_syscall(t.tid, regs, o->nr, {o->args[0], o->args[1], o->args[2], o->args[3]}))
+      kill(t.proc ? t.proc->tgid : t.tid, SIGKILL);  // cannot leave it half-rewritten
     return;
   }
   if (t.restartable.size() >= kMaxRestartable) t.restartable.erase(t.restartable.begin());
@@ -999,7 +999,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
     if (!at) return refuse(EAGAIN, fmt::format("no path scratch slot free ({} threads hold one)",
                                                PathScratch::kSlots));
     const int arg = how ? 1 : specs[i].path_arg;
-    if (!set_syscall_arg(t.tid, info.call.abi, arg, *at))
+    if (!how && !set_syscall_arg(t.tid, info.call.abi, arg, *at))
       return refuse(EAGAIN, "cannot point the call at its pinned path");
     pinned.call.args[static_cast<std::size_t>(arg)] = *at;
     pinned.paths[i] = bytes;
@@ -1009,7 +1009,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       const auto at_how = scratch_.pin_bytes(t.tid, 1, struct_bytes);
       const int how_arg = how ? 2 : specs[i].flags_arg;
       if (!at_how || how_arg < 0 ||
-          !set_syscall_arg(t.tid, info.call.abi, how_arg, *at_how))
+          (!how && !set_syscall_arg(t.tid, info.call.abi, how_arg, *at_how)))
         return refuse(EAGAIN, "cannot pin openat2's struct open_how");
       pinned.call.args[static_cast<std::size_t>(how_arg)] = *at_how;
       pinned.open_how = struct_bytes;
@@ -1018,13 +1018,16 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
   if (how) {
     static const CallNumbers kOpenat2("openat2");
     const auto nr = kOpenat2.on(info.call.abi);
-    if (!nr || !set_syscall_arg(t.tid, info.call.abi, 0, static_cast<std::uint64_t>(AT_FDCWD)) ||
-        !set_syscall_arg(t.tid, info.call.abi, 3, how->size()) || !set_syscall_nr(t.tid, *nr))
+    pinned.call.args[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(AT_FDCWD));
+    pinned.call.args[3] = how->size();
+    SavedRegs regs;
+    if (!nr || !save_regs(t.tid, regs) ||
+        !rewrite_syscall(t.tid, regs, *nr,
+                         {pinned.call.args[0], pinned.call.args[1], pinned.call.args[2],
+                          pinned.call.args[3]}))
       return refuse(EAGAIN, "cannot make the open an openat2");
     pinned.rewritten_from = info.call;
     pinned.call.nr = *nr;
-    pinned.call.args[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(AT_FDCWD));
-    pinned.call.args[3] = how->size();
   }
   plan_exit_check(t, info.call, *sig, paths, how.has_value());
   t.last_pinned = std::move(pinned);
