@@ -90,3 +90,12 @@ XPLEDGE_REQUIRE_SUPERVISOR=1 run "$V/pledge_steps" "unveil:$T/dir:r" "unveil:NUL
   "open:r:$T/other/file"
 assert_line "unveil:$T/dir:r = ENOSYS"
 assert_line "open:r:$T/other/file = ok"
+
+# The domain survives exec (OpenBSD drops unveil there): the new image, given what its loader
+# needs, still cannot open what was not unveiled.
+steps=()
+for d in /usr /lib /lib64 /etc "$V"; do [ -e "$d" ] && steps+=("unveil:$d:rx"); done
+run "$V/pledge_steps" "${steps[@]}" "unveil:NULL:NULL" exec "$V/pledge_steps" \
+  "open:r:$T/readable"
+assert_line "open:r:$T/readable = EACCES"
+assert_exit 13
