@@ -42,6 +42,8 @@ extern "C" {
  *           execpromises narrower than the promises (filters survive exec: not enforceable);
  *   EFAULT  a pointer is not readable (supervised);
  *   ENOSYS  no supervisor and XPLEDGE_REQUIRE_SUPERVISOR: nothing was restricted;
+ *   EBUSY   the promises drop `unveil` and paths unveiled through Landlock cannot be locked
+ *           while other threads run (see xunveil);
  *   E2BIG, or seccomp(2)'s errno: without a supervisor, the filter could not be installed. */
 XPLEDGE_API int xpledge(const char *promises, const char *execpromises);
 
@@ -51,10 +53,14 @@ XPLEDGE_API int xpledge(const char *promises, const char *execpromises);
  * promises do not keep `unveil`, locks: later calls fail with EPERM. Relative paths are
  * relative to the working directory at the call.
  *
- * Returns 0, or -1 with errno: EPERM locked; EINVAL bad permissions; ENOENT the path does not
- * exist (without a supervisor a path must exist to be unveiled); EBUSY other threads already
- * run at the lock (without a supervisor the domain would not reach them); ENOSYS no Landlock
- * in this kernel, or no supervisor and XPLEDGE_REQUIRE_SUPERVISOR. */
+ * Under `xpledge run --no-seccomp` the supervisor enforces it (OpenBSD's ENOENT/EACCES, dropped
+ * at exec); otherwise a Landlock domain does (EACCES, kept across exec), see docs/pledge.md.
+ *
+ * Returns 0, or -1 with errno: EPERM locked; EINVAL bad permissions; E2BIG too many paths
+ * (supervised); ENOENT the path does not exist (Landlock needs it to exist); EBUSY other
+ * threads already run at the lock (the Landlock domain would not reach them); ENOSYS no
+ * Landlock in this kernel, or XPLEDGE_REQUIRE_SUPERVISOR and no supervisor services it
+ * (none, or one in seccomp mode). */
 XPLEDGE_API int xunveil(const char *path, const char *permissions);
 
 /* Returns 1 if the process runs under an xpledge supervisor that implements xpledge(), else 0.
