@@ -55,6 +55,18 @@ for mode in seccomp no-seccomp; do
     assert_line "open:r:$T/readable = ok"      # not locked yet; the old domain gives r on /
   fi
 
+  # A file that does not exist yet: OpenBSD (and the supervisor) remember its name; Landlock
+  # needs an object, so without the supervisor it is ENOENT.
+  XPLEDGE_RUN_FLAGS=$flags xp "$DENY" "$V/pledge_steps" "unveil:$T/dir/new-$mode:rwc" \
+    "unveil:NULL:NULL" "open:c:$T/dir/new-$mode" "open:c:$T/dir/other-$mode"
+  if [ "$mode" = no-seccomp ]; then
+    assert_line "unveil:$T/dir/new-$mode:rwc = ok"
+    assert_line "open:c:$T/dir/new-$mode = ok"
+    assert_line "open:c:$T/dir/other-$mode = ENOENT"
+  else
+    assert_line "unveil:$T/dir/new-$mode:rwc = ENOENT"
+  fi
+
   # Errors of the call as OpenBSD lists them.
   XPLEDGE_RUN_FLAGS=$flags xp "$DENY" "$V/pledge_steps" "unveil:$T/dir:rz" "unveil:$T/dir:r" \
     "unveil:NULL:NULL" "unveil:$T/other:r"
