@@ -159,11 +159,6 @@ static void emit_call(struct emitter *e, size_t first, size_t last, uint64_t set
   put(e, BPF_RET | BPF_K, 0, 0, violation);
 }
 
-static void emit_fixed(struct emitter *e, int nr, uint32_t ret) {
-  put(e, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)nr);
-  put(e, BPF_RET | BPF_K, 0, 0, ret);
-}
-
 /* Our own next narrowing: seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, prog).
  * Letting the program stack filters of its own widens nothing: the strictest answer wins, and
  * a user-notification filter ranks below our ERRNO and KILL. */
@@ -171,6 +166,54 @@ static const struct xp_test kSelfNarrowTests[] = {
     {0, 0, 0, ~0ull, SECCOMP_SET_MODE_FILTER},
     {1, 0, 0, ~0ull, SECCOMP_FILTER_FLAG_TSYNC},
 };
+
+/* One call number the filter names, and what answers it. */
+enum entry_kind { kFixed, kSelfNarrow, kGranted };
+struct entry {
+  int nr;
+  enum entry_kind kind;
+  uint32_t ret;        /* kFixed */
+  size_t first, last;  /* kGranted: xp_grants[first, last) */
+};
+
+struct build {
+  uint64_t set, self;
+  uint32_t allow, violation;
+};
+
+static void emit_body(struct emitter *e, const struct entry *x, const struct build *b) {
+  switch (x->kind) {
+    case kFixed: put(e, BPF_RET | BPF_K, 0, 0, x->ret); break;
+    case kSelfNarrow:
+      emit_alternative(e, kSelfNarrowTests, 2, b->self, b->allow);
+      put(e, BPF_RET | BPF_K, 0, 0, b->violation);
+      break;
+    case kGranted: emit_call(e, x->first, x->last, b->set, b->self, b->allow, b->violation); break;
+  }
+}
+
+/* A binary search on nr (A holds it; bodies load arguments but always return): about eight
+ * comparisons to any call instead of a walk through every granted number. */
+static void emit_tree(struct emitter *e, const struct entry *v, size_t n, const struct build *b) {
+  if (n == 1) {
+    put(e, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (uint32_t)v[0].nr);
+    put(e, BPF_RET | BPF_K, 0, 0, b->violation); /* a named call nothing here grants */
+    emit_body(e, &v[0], b);
+    return;
+  }
+  size_t half = n / 2;
+  struct emitter dry = {NULL, 0, 0};
+  emit_tree(&dry, v, half, b);
+  put(e, BPF_JMP | BPF_JGE | BPF_K, 0, 1, (uint32_t)v[half].nr);
+  put(e, BPF_JMP | BPF_JA, 0, 0, (uint32_t)dry.n); /* nr >= v[half]: over the lower half */
+  emit_tree(e, v, half, b);
+  emit_tree(e, v + half, n - half, b);
+}
+
+static int by_nr(const void *l, const void *r) {
+  const struct entry *a = l, *b = r;
+  return a->nr < b->nr ? -1 : a->nr > b->nr;
+}
 
 long xp_build_filter(uint64_t set, int kill_on_violation, int32_t self_pid,
                      struct sock_filter *out, size_t cap) {
@@ -188,10 +231,6 @@ long xp_build_filter(uint64_t set, int kill_on_violation, int32_t self_pid,
   put(&e, LOAD(offsetof(struct seccomp_data, nr)));
   put(&e, BPF_JMP | BPF_JGE | BPF_K, 0, 1, XP_X32_BIT);
   put(&e, BPF_RET | BPF_K, 0, 0, violation);
-  /* libxpledge's own numbers answer ENOSYS as a bare kernel would, so a later xpledge() and
-   * xunveil() still see that nobody supervises. */
-  emit_fixed(&e, XPLEDGE_SYS_xpledge, enosys);
-  emit_fixed(&e, XPLEDGE_SYS_xunveil, enosys);
   /* Numbers nobody named when this library was built: ENOSYS, as the supervisor answers them,
    * so a program probing a newer kernel's call falls back instead of failing. */
   for (size_t i = 0; xp_unknown_ranges[i][0] >= 0; ++i) {
@@ -199,37 +238,43 @@ long xp_build_filter(uint64_t set, int kill_on_violation, int32_t self_pid,
     put(&e, BPF_JMP | BPF_JGT | BPF_K, 1, 0, (uint32_t)xp_unknown_ranges[i][1]);
     put(&e, BPF_RET | BPF_K, 0, 0, enosys);
   }
+  /* Above the highest named number, libxpledge's own 10000 and 10001 included: ENOSYS as a bare
+   * kernel answers, so a later xpledge() and xunveil() still see that nobody supervises. */
+  _Static_assert(XP_MAX_KNOWN < XPLEDGE_SYS_xpledge, "a kernel call numbered like ours");
   put(&e, BPF_JMP | BPF_JGT | BPF_K, 0, 1, XP_MAX_KNOWN);
   put(&e, BPF_RET | BPF_K, 0, 0, enosys);
+
+  /* Every named number with an answer of its own, the first listed winning: the always-allowed
+   * calls, the enosys ones, our next narrowing, then what the set grants. */
+  static const size_t kGrantCount = sizeof xp_grants / sizeof xp_grants[0];
+  const size_t cap_entries = kGrantCount + 16 + sizeof xp_always / sizeof xp_always[0] +
+                             sizeof xp_enosys / sizeof xp_enosys[0];
+  struct entry *v = malloc(cap_entries * sizeof *v);
+  if (!v) return -1;
+  size_t n = 0;
   for (size_t i = 0; i < sizeof xp_always / sizeof xp_always[0]; ++i)
-    emit_fixed(&e, xp_always[i], allow);
+    v[n++] = (struct entry){xp_always[i], kFixed, allow, 0, 0};
   for (size_t i = 0; i < sizeof xp_enosys / sizeof xp_enosys[0]; ++i)
-    emit_fixed(&e, xp_enosys[i], enosys);
-  {
-    struct emitter dry = {NULL, 0, 0};
-    emit_alternative(&dry, kSelfNarrowTests, 2, self, allow);
-    put(&e, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (uint32_t)SYS_seccomp);
-    put(&e, BPF_JMP | BPF_JA, 0, 0, (uint32_t)(dry.n + 1));
-    emit_alternative(&e, kSelfNarrowTests, 2, self, allow);
-    put(&e, BPF_RET | BPF_K, 0, 0, violation);
-  }
-  size_t count = sizeof xp_grants / sizeof xp_grants[0];
-  for (size_t g = 0; g < count;) {
+    v[n++] = (struct entry){xp_enosys[i], kFixed, enosys, 0, 0};
+  v[n++] = (struct entry){SYS_seccomp, kSelfNarrow, 0, 0, 0};
+  for (size_t g = 0; g < kGrantCount;) {
     size_t end = g;
-    while (end < count && xp_grants[end].nr == xp_grants[g].nr) ++end;
     uint64_t promises = 0;
-    for (size_t i = g; i < end; ++i) promises |= 1ull << xp_grants[i].promise;
-    if (promises & set) {
-      struct emitter dry = {NULL, 0, 0};
-      emit_call(&dry, g, end, set, self, allow, violation);
-      put(&e, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (uint32_t)xp_grants[g].nr);
-      /* Every path of the body returns, so A still holds nr wherever the JA lands. */
-      put(&e, BPF_JMP | BPF_JA, 0, 0, (uint32_t)dry.n);
-      emit_call(&e, g, end, set, self, allow, violation);
-    }
+    while (end < kGrantCount && xp_grants[end].nr == xp_grants[g].nr)
+      promises |= 1ull << xp_grants[end++].promise;
+    if (promises & set) v[n++] = (struct entry){xp_grants[g].nr, kGranted, 0, g, end};
     g = end;
   }
-  put(&e, BPF_RET | BPF_K, 0, 0, violation);
+  size_t kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int seen = 0;
+    for (size_t j = 0; j < kept; ++j) seen |= v[j].nr == v[i].nr;
+    if (!seen) v[kept++] = v[i];
+  }
+  qsort(v, kept, sizeof *v, by_nr);
+  const struct build b = {set, self, allow, violation};
+  emit_tree(&e, v, kept, &b); /* never empty: seccomp is always there; every leaf returns */
+  free(v);
   return e.n <= cap ? (long)e.n : -1;
 }
 
