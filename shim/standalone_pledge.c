@@ -73,9 +73,11 @@ int xp_parse_promises(const char *text, uint64_t *set) {
 struct emitter {
   struct sock_filter *out; /* NULL: count only */
   size_t cap, n;
+  int too_far;             /* a conditional jump needed more than 255 */
 };
 
 static void put(struct emitter *e, unsigned short code, size_t jt, size_t jf, uint32_t k) {
+  if (e->out && (jt > 255 || jf > 255)) e->too_far = 1; /* counting runs see junk offsets */
   if (e->out && e->n < e->cap) {
     struct sock_filter f = {code, (unsigned char)jt, (unsigned char)jf, k};
     e->out[e->n] = f;
@@ -122,7 +124,7 @@ static void emit_tests(struct emitter *e, const struct xp_test *tests, unsigned 
 /* Tests, then RET allow; `fail` is the instruction after that RET. */
 static void emit_alternative(struct emitter *e, const struct xp_test *tests, unsigned count,
                              uint64_t self, uint32_t allow) {
-  struct emitter dry = {NULL, 0, e->n};
+  struct emitter dry = {NULL, 0, e->n, 0};
   emit_tests(&dry, tests, count, self, dry.n);
   emit_tests(e, tests, count, self, dry.n + 1);
   put(e, BPF_RET | BPF_K, 0, 0, allow);
@@ -202,7 +204,7 @@ static void emit_tree(struct emitter *e, const struct entry *v, size_t n, const 
     return;
   }
   size_t half = n / 2;
-  struct emitter dry = {NULL, 0, 0};
+  struct emitter dry = {NULL, 0, 0, 0};
   emit_tree(&dry, v, half, b);
   put(e, BPF_JMP | BPF_JGE | BPF_K, 0, 1, (uint32_t)v[half].nr);
   put(e, BPF_JMP | BPF_JA, 0, 0, (uint32_t)dry.n); /* nr >= v[half]: over the lower half */
@@ -222,7 +224,7 @@ long xp_build_filter(uint64_t set, int kill_on_violation, int32_t self_pid,
   const uint32_t violation =
       kill_on_violation ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
   const uint64_t self = (uint64_t)(uint32_t)self_pid;
-  struct emitter e = {out, cap, 0};
+  struct emitter e = {out, cap, 0, 0};
 
   /* Other ABIs (i386 int $0x80) and x32 numbers: the table is x86-64's. */
   put(&e, LOAD(offsetof(struct seccomp_data, arch)));
@@ -275,7 +277,7 @@ long xp_build_filter(uint64_t set, int kill_on_violation, int32_t self_pid,
   const struct build b = {set, self, allow, violation};
   emit_tree(&e, v, kept, &b); /* never empty: seccomp is always there; every leaf returns */
   free(v);
-  return e.n <= cap ? (long)e.n : -1;
+  return e.n <= cap && !e.too_far ? (long)e.n : -1;
 }
 
 /* ---- the call ------------------------------------------------------------------------------ */
