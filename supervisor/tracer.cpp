@@ -42,6 +42,8 @@
 #include "stop.hpp"
 #include "exec_images.hpp"
 #include "syscalls.hpp"
+#include "path_match.hpp"
+#include "unveil.hpp"
 #include "tracee_mem.hpp"
 
 namespace xpledge {
@@ -102,6 +104,7 @@ struct ProcessState {
   // Until our own exec of CMD completes the process runs xpledge's code: nothing is checked.
   bool trusted_pre_exec = false;
   PledgeState pledge;
+  UnveilState unveil;  // SYS_xunveil (pure-ptrace mode only): copied at fork, dropped at exec
   std::shared_ptr<AddressSpace> mm = std::make_shared<AddressSpace>();
   // Seccomp mode: the intersection of the pledge filters stacked in the kernel for this process
   // (they survive fork and exec); nullopt: none. Calls outside it stop.
@@ -348,6 +351,9 @@ class Tracer {
   void on_scratch_attached(ThreadState& t, const SyscallStopInfo& info);
   Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
   void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
+  void on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
+  Verdict unveil_verdict(const ThreadState& t, const Syscall& call,
+                         const std::vector<PathArg>& paths, const Verdict& v);
   bool inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
   void on_filter_injected(ThreadState& t, const SyscallStopInfo& info);
   void on_exec_filter(ThreadState& t, const SyscallStopInfo& info);
@@ -731,6 +737,7 @@ void Tracer::on_exec(ThreadState& t) {
       }
     }
     if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
+    unveil_on_exec(proc->unveil);
     // The filters stacked for the old promises stay (they survive exec): in seccomp mode a call
     // they allow would run unseen in the new image. Stack one for the execpromises before its
     // first call, unless the kernel already traces everything outside them.
@@ -901,6 +908,10 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     on_xpledge(t, info, seccomp_stop);
     return;
   }
+  if (info.abi == Abi::x86_64 && info.call.nr == kSysXunveil) {
+    on_xunveil(t, info, seccomp_stop);
+    return;
+  }
   // clone3 through the syscall instruction (x86-64, x32), where the injected shmat that pins its
   // struct can be issued; an i386 one, or any without a scratch area, gets the guard's ENOSYS.
   if (info.abi && info.call.abi != Abi::i386 && scratch_.ready() && is_clone3_call(info.call)) {
@@ -918,7 +929,8 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
   } else {
     const auto& pledged = t.proc->pledge.promises;
     paths_checked = opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
-                    (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr));
+                    (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)) ||
+                    t.proc->unveil.active;
     if (paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
     if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call, opts_.policy->impl().dir_anchors);
     CallContext ctx{judged_as(info.call), paths};
@@ -933,6 +945,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
       }
     guarded = v.rule != before_guard.rule;
     v = pledge_verdict(t, ctx, v);
+    v = unveil_verdict(t, info.call, paths, v);
     if (opts_.log->verbosity() > 0 && t.hint.empty() &&
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
@@ -1330,6 +1343,110 @@ Verdict Tracer::pledge_verdict(ThreadState& t, const CallContext& ctx, const Ver
                                            pv.needed);
   if (!pv.violation) return Verdict{Action::deny, pv.err, &kPledgeEnosys};
   return Verdict{pv.kill ? Action::kill : Action::deny, pv.err, &kPledge};
+}
+
+namespace {
+
+// The object a path argument reaches, as the supervisor sees the filesystem now: the raw bytes
+// joined to the cwd or dirfd, symlinks and ".." after them resolved by realpath(3) (a missing
+// last component is kept by name). The lexical PathArg::path alone would let a symlink inside
+// an unveiled directory lead out. Empty when it cannot be told (the call is then refused).
+std::string reached_path(pid_t tid, const Syscall& call, std::size_t index, const PathArg& p) {
+  std::string joined = p.raw;
+  if (joined.empty() || joined[0] != '/') {
+    const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
+    if (!sig || index >= sig->path_args().size()) return {};
+    const PathArgSpec& spec = sig->path_args()[index];
+    const int dirfd = spec.dirfd_arg < 0 ? AT_FDCWD
+                                         : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
+    const std::string link = "/proc/" + std::to_string(tid) +
+                             (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd));
+    char buf[PATH_MAX];
+    const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof buf) return {};
+    joined = std::string(buf, static_cast<std::size_t>(n)) + "/" + joined;
+  }
+  char out[PATH_MAX];
+  if (realpath(joined.c_str(), out)) return out;
+  const auto slash = joined.find_last_of('/');
+  const std::string dir = slash == 0 ? "/" : joined.substr(0, slash);
+  if (!realpath(dir.c_str(), out)) return normalise_path("/", joined);  // the kernel: ENOENT
+  const std::string name = joined.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") return normalise_path(out, name);
+  return normalise_path("/", std::string(out) + "/" + name);
+}
+
+}  // namespace
+
+Verdict Tracer::unveil_verdict(const ThreadState& t, const Syscall& call,
+                               const std::vector<PathArg>& paths, const Verdict& v) {
+  if (!t.proc->unveil.active || v.action == Action::deny || v.action == Action::kill) return v;
+  static const RuleRef kUnveil{"unveil", 0, {}};
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const PathArg& p = paths[i];
+    // An empty name (AT_EMPTY_PATH: fstat of an open descriptor) looks nothing up: descriptors
+    // opened before unveil keep working, as on OpenBSD.
+    if (p.err == 0 && p.raw.empty()) continue;
+    int err = p.err ? p.err : check_unveil(t.proc->unveil, p.path, p.access);
+    if (!err) {
+      // Both the name and what it reaches must be unveiled (OpenBSD checks every lookup).
+      const std::string reached = reached_path(t.tid, call, i, p);
+      err = reached.empty() ? EACCES : check_unveil(t.proc->unveil, reached, p.access);
+    }
+    if (err) return Verdict{Action::deny, err, &kUnveil};
+  }
+  return v;
+}
+
+void Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  static const RuleRef kXunveil{"xunveil", 0, {}};
+  const pid_t tid = t.tid;
+  if (opts_.use_seccomp) {
+    // Path calls the pre-filter allows never stop here, so the supervisor cannot hide paths
+    // from them: answer as a kernel without the call would, and libxpledge uses Landlock.
+    t.quiet = true;
+    enforce(t, info, Verdict{Action::deny, ENOSYS, &kXunveil}, seccomp_stop, {});
+    return;
+  }
+  // OpenBSD: unveil needs the `unveil` promise once pledged, and a pledge without it locks.
+  const auto& pledged = t.proc->pledge.promises;
+  const auto unveil_promise = catalogue().find("unveil");
+  if (pledged && (!unveil_promise || !pledged->has(*unveil_promise))) {
+    t.proc->unveil.locked = true;
+    t.hint = "pledged without unveil";
+    enforce(t, info, Verdict{Action::deny, EPERM, &kXunveil}, seccomp_stop, {});
+    return;
+  }
+  std::optional<std::string> path, permissions;
+  int err = 0;
+  if (info.call.args[0] != 0) {
+    // The path as policy path rules see it: through chdir's signature, relative to the cwd.
+    const Syscall as_chdir{Abi::x86_64, syscall_nr(Abi::x86_64, "chdir").value_or(-1),
+                           {info.call.args[0], 0, 0, 0, 0, 0}};
+    const auto resolved = resolve_path_args(tid, as_chdir);
+    if (resolved.size() != 1) err = EFAULT;
+    else if (resolved[0].err) err = resolved[0].err;
+    else path = resolved[0].path;
+  }
+  if (!err && info.call.args[1] != 0) {
+    const StringRead s = read_string(tid, info.call.args[1], 16);
+    if (s.err) err = s.err == ENAMETOOLONG ? EINVAL : s.err;
+    else permissions = s.value;
+  }
+  UnveilOutcome out;
+  if (!err) out = apply_unveil(t.proc->unveil, path, permissions);
+  if (err || out.err) {
+    t.hint = out.detail;
+    enforce(t, info, Verdict{Action::deny, err ? err : out.err, &kXunveil}, seccomp_stop, {});
+    return;
+  }
+  opts_.log->info(fmt::format("pid {} unveiled {} {}", t.proc->tgid,
+                              path ? *path : std::string("(lock)"),
+                              permissions ? "\"" + *permissions + "\"" : std::string()));
+  skip_syscall(tid);
+  t.pending_return = 0;  // pure-ptrace mode: written at the exit stop
+  t.skipped_nr = kSysXunveil;
+  resume(tid);
 }
 
 PromiseArg Tracer::read_promise_arg(pid_t tid, std::uint64_t addr) {
