@@ -449,6 +449,9 @@ void Learner::merge_policy(std::string_view yaml, const std::string& name) {
         if (const auto abi = abi_from_name(a)) merged_abis_.insert(*abi);
     } else if (key == "promises") {
       for (const auto& p : scalars(v)) merged_promises_.insert(p);
+    } else if (key == "include" && v.IsSequence() && v.size() == 1 && v[0].IsScalar() &&
+               v[0].Scalar() == kBuiltinDefault) {
+      continue;  // what learn writes itself
     } else if (key == "allow") {
       for (const auto& rule : v) {
         if (rule.IsScalar()) {
@@ -734,6 +737,10 @@ std::string Learner::policy_yaml(const LearnOptions& options,
       if (abis.contains(a)) list += (list.empty() ? "" : ", ") + std::string(abi_name(a));
     out += "abis: [" + list + "]\n";
   }
+  out += "# The built-in default policy's deny and kill rules (`xpledge check` lists them) come\n"
+         "# first: a deny there wins over an allow below, so the argument limits the default\n"
+         "# keeps (clone with new namespaces, AF_PACKET sockets, W+X memory...) stay.\n";
+  out += "include: [" + std::string(kBuiltinDefault) + "]\n";
   if (chosen != 0) {
     out += "promises:\n";
     for (std::size_t id = 0; id < cat.size() && id < 64; ++id) {

@@ -703,9 +703,13 @@ void Loader::read_lists(const KeyMap& m, Lists& lists) {
 void Loader::include_file(const YAML::Node& entry, Lists& lists) {
   namespace fs = std::filesystem;
   const SourcePos at = pos_of(entry);
-  const fs::path display = (fs::path(file_).parent_path() / entry.Scalar()).lexically_normal();
+  // The built-in default policy's rules (its settings stay its own): what `xpledge learn`
+  // starts from, so that a learned allow-list keeps the default's denies and argument limits.
+  const bool builtin = entry.Scalar() == kBuiltinDefault;
+  const fs::path display = builtin ? fs::path("<default>")
+                                   : (fs::path(file_).parent_path() / entry.Scalar()).lexically_normal();
   std::error_code ec;
-  const fs::path real = fs::weakly_canonical(display, ec);
+  const fs::path real = builtin ? display : fs::weakly_canonical(display, ec);
   if (std::find(stack_real_.begin(), stack_real_.end(), real) != stack_real_.end()) {
     std::string chain;
     const auto first = std::find(stack_real_.begin(), stack_real_.end(), real) - stack_real_.begin();
@@ -714,7 +718,8 @@ void Loader::include_file(const YAML::Node& entry, Lists& lists) {
     error(at, "include cycle: " + chain + display.string());
     return;
   }
-  const PolicyText text = read_included_policy(display);
+  const PolicyText text = builtin ? PolicyText{std::string(embedded::default_policy_yaml)}
+                                  : read_included_policy(display);
   switch (text.problem) {
     case PolicyText::Problem::none: break;
     case PolicyText::Problem::unreadable:
@@ -740,7 +745,7 @@ void Loader::include_file(const YAML::Node& entry, Lists& lists) {
     } else if (const auto keys = read_map(*root, kTopKeys, "policy")) {
       read_version(*keys, *root);
       for (std::string_view k : kTopOnlyKeys)
-        if (const auto it = keys->find(std::string(k)); it != keys->end())
+        if (const auto it = keys->find(std::string(k)); it != keys->end() && !builtin)
           error(it->second.pos, squote(k) + " can only be set in the top-level policy, not in an "
                                             "included file");
       read_rules(*keys, lists);

@@ -31,6 +31,11 @@ Policy load_policy_string(std::string_view yaml, const std::string& name);
 // The policy compiled into the binary (policies/default.yaml), used when --policy is absent.
 Policy load_default_policy();
 
+// An `include:` entry naming the built-in default policy: its rule lists (deny, kill, log,
+// allow), without its settings. What `xpledge learn` writes, so that a learned allow-list
+// keeps the default's denies and argument limits (issue 20).
+inline constexpr std::string_view kBuiltinDefault = "builtin:default";
+
 // What `xpledge check` prints: per ABI, what the policy allows, denies, kills and logs.
 std::string describe_policy(const Policy& policy);
 

@@ -37,3 +37,18 @@ assert_not_contains "$T/err" '^xpledge: (deny|kill) '
 xp -p "$T/web.yaml" -- cat "$T/www/new/page"
 [ "$rc" -ne 0 ] || fail "the enforced policy let cat read a file it never learned"
 assert_contains "$T/err" "^xpledge: deny pid=[0-9]+ comm=cat openat\\(AT_FDCWD, $(re_escape "\"$T/www/new/page\"").* = -1 EPERM rule="
+
+note "6. a learned policy keeps the built-in default's argument limits (include: [builtin:default])"
+XP_LAST_CMD="xpledge learn -o ns.yaml -- try_call unshare 0"
+timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -o "$T/ns.yaml" -- "$VICTIMS/try_call" unshare 0 \
+  >"$T/out" 2>"$T/err" </dev/null
+rc=$?
+assert_exit 0
+assert_contains "$T/ns.yaml" '^include: \[builtin:default\]$'
+xp -p "$T/ns.yaml" -- "$VICTIMS/try_call" unshare 0
+assert_exit 0
+assert_contains "$T/out" '^unshare ret=0 errno=0$'
+xp -p "$T/ns.yaml" -- "$VICTIMS/try_call" unshare 0x10000000  # CLONE_NEWUSER
+assert_contains "$T/out" '^unshare ret=-1 errno=EPERM$'
+assert_contains "$T/err" "^xpledge: deny pid=[0-9]+ comm=try_call unshare\\(.* = -1 EPERM rule=deny\\[[0-9]+\\]@<default>:"
+exit 0

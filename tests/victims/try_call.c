@@ -9,6 +9,7 @@
 //     kill PID SIG        kill(PID, SIG)
 //     execve PATH         execve(PATH, {PATH, NULL}, environ)
 //     getpid              getpid()
+//     unshare FLAGS       unshare(FLAGS), FLAGS in any base strtoul takes
 //   fork:OP   runs OP in a forked child; the parent prints how the child ended.
 //   thread:OP runs OP in a second thread; the main thread prints "joined" after it.
 //
@@ -91,6 +92,9 @@ static int run_op(void) {
     r = syscall(SYS_execve, g_argv[1], args, environ);
   } else if (strcmp(op, "getpid") == 0) {
     r = syscall(SYS_getpid);
+  } else if (strcmp(op, "unshare") == 0) {
+    need(1);
+    r = syscall(SYS_unshare, strtoul(g_argv[1], NULL, 0));
   } else {
     usage();
     return 2;
