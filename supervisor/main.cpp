@@ -2,12 +2,14 @@
 //   0..124  the child's own status    125  xpledge failed (usage, policy, ptrace unavailable)
 //   126     CMD found, not executable 127  CMD not found       128+N  child killed by signal N
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,7 +24,9 @@
 
 #include "audit_log.hpp"
 #include "completion.hpp"
+#include "confine.hpp"
 #include "kernel_probe.hpp"
+#include "landlock_plan.hpp"
 #include "learn.hpp"
 #include "oci_import.hpp"
 #include "policy_load.hpp"
@@ -155,15 +159,36 @@ struct RunArgs {
   std::string policy;
   LogArgs log;
   bool no_seccomp = false;
+  std::string landlock = "on";  // --landlock: hand the path allow-list to the kernel
   bool permissive = false;
   bool stats = false;
   std::vector<std::string> cmd;
 };
 
+// The filesystem as the Landlock plan needs it: does a rule's directory exist, where does it lead.
+xpledge::PathFact path_fact(const std::string& path) {
+  xpledge::PathFact f;
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return f;
+  f.exists = true;
+  f.is_dir = S_ISDIR(st.st_mode);
+  char buf[PATH_MAX];
+  f.real = realpath(path.c_str(), buf) ? std::string(buf) : path;
+  return f;
+}
+
+// What of the policy's path rules the running kernel holds (none under --landlock=off, and none
+// under --permissive, which must refuse nothing).
+xpledge::LandlockPlan landlock_plan(const xpledge::Policy& policy, bool enabled) {
+  return xpledge::plan_landlock(policy, xpledge::probe_confinement().landlock_abi, path_fact,
+                                enabled);
+}
+
 // run and attach: load the policy and the log, then `go` supervises under those options.
+// `landlock`: run's --landlock (attach has no Landlock domain).
 template <typename Go>
 int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_seccomp,
-              bool permissive, bool want_stats, Go go) {
+              bool permissive, bool want_stats, Go go, const char* landlock = nullptr) {
   if (!kernel_supported()) return kExitFailure;
   // The log first: from here on every message goes where the records go, in their format.
   auto log = open_log(log_args);
@@ -175,6 +200,15 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.log = &*log;
   opts.use_seccomp = use_seccomp;
   opts.permissive = permissive;
+  std::optional<xpledge::LandlockPlan> plan;
+  if (landlock) {
+    plan = landlock_plan(*policy, std::string_view(landlock) == "on" && !permissive);
+    // Pure ptrace stops at every call: the kernel is a wall under the supervisor, no more.
+    if (!use_seccomp)
+      for (auto& oc : plan->opens) oc = {oc.name, false, "--no-seccomp: every call stops"};
+    if (const std::string n = xpledge::landlock_plan_notice(*plan); !n.empty()) log->warn(n);
+    opts.landlock = &*plan;
+  }
   xpledge::StatsObserver stats;
   if (want_stats) opts.observers.push_back(&stats);
   const xpledge::RunResult r = go(opts);
@@ -189,8 +223,10 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
 }
 
 int do_run(const RunArgs& a) {
-  return supervise(a.policy, a.log, !a.no_seccomp, a.permissive, a.stats,
-                   [&](const xpledge::TracerOptions& o) { return xpledge::run_supervised(a.cmd, o); });
+  return supervise(
+      a.policy, a.log, !a.no_seccomp, a.permissive, a.stats,
+      [&](const xpledge::TracerOptions& o) { return xpledge::run_supervised(a.cmd, o); },
+      a.landlock.c_str());
 }
 
 struct AttachArgs {
@@ -233,7 +269,8 @@ std::string kernel_drift_note() {
 int do_check(const std::string& path) {
   const auto policy = load_policy(path);
   if (!policy) return kExitFailure;
-  std::cout << xpledge::describe_policy(*policy) << kernel_drift_note();
+  std::cout << xpledge::describe_policy(*policy)
+            << xpledge::describe_landlock_plan(landlock_plan(*policy, true)) << kernel_drift_note();
   return 0;
 }
 
@@ -477,6 +514,11 @@ int main(int argc, char** argv) {
   run->add_flag("--permissive,--dry-run", ra.permissive,
                 "Log every call the policy would refuse, refuse nothing");
   run->add_flag("--stats", ra.stats, "At exit, print a table of stopped calls and decisions");
+  run->add_option("--landlock", ra.landlock,
+                  "on (default): the kernel's Landlock holds the path allow-list, and decides "
+                  "opens alone where it can (their refusals are not logged); off: every path "
+                  "rule is judged, and logged, by the supervisor only")
+      ->check(CLI::IsMember({"on", "off"}));
   run->add_flag("-v,--verbose", ra.log.verbose,
                 "More detail: what would allow a refused call, pledges (repeatable)");
   run->add_option("cmd", ra.cmd, "Command and its arguments")->required();
