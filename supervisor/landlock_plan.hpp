@@ -110,6 +110,7 @@ struct LandlockPlan {
   std::vector<const RuleRef*> supervisor_rules;
 };
 
+// The plan points into the policy (RuleRef): it must outlive the plan.
 // `abi`: the running kernel's Landlock ABI (0: none). `enabled`: false for --landlock=off and
 // --permissive (nothing refused by the kernel that the supervisor would not log).
 LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts,
