@@ -23,6 +23,8 @@ constexpr std::uint64_t kRemove = fs::kRemoveDir | fs::kRemoveFile;
 // The kernel's __O_TMPFILE bit (O_TMPFILE also carries O_DIRECTORY).
 constexpr std::uint64_t kTmpfileBit = 020000000;
 
+const RuleRef kFirstExecRef{"the command run", 0, {}};
+
 constexpr std::size_t group_index(FsGroup g) { return static_cast<std::size_t>(g); }
 
 // The rights a call of this class may need on the object it reaches (see the header).
@@ -240,7 +242,8 @@ std::uint64_t fs_group_rights(FsGroup g, int abi) {
   return 0;
 }
 
-LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts, bool enabled) {
+LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts, bool enabled,
+                           const std::vector<std::string>& first_exec) {
   const Policy::Impl& p = policy.impl();
   LandlockPlan plan;
   plan.abi = abi;
@@ -294,6 +297,12 @@ LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts
           }
         }
       }
+    }
+  }
+  if (plan.handled[group_index(FsGroup::read)]) {
+    for (const std::string& file : first_exec) {
+      const PathFact f = facts(file);
+      if (f.exists && !f.is_dir) grant(file, fs::kReadFile, &kFirstExecRef);
     }
   }
   if (plan.handled_fs != 0) {

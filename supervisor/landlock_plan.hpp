@@ -113,8 +113,11 @@ struct LandlockPlan {
 // The plan points into the policy (RuleRef): it must outlive the plan.
 // `abi`: the running kernel's Landlock ABI (0: none). `enabled`: false for --landlock=off and
 // --permissive (nothing refused by the kernel that the supervisor would not log).
+// `first_exec`: the files the kernel reads to run the command xpledge itself executes (the
+// program, its ELF interpreter or `#!` interpreter), which no rule of the policy judges: they
+// get READ_FILE so that the sandbox can start.
 LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts,
-                           bool enabled = true);
+                           bool enabled = true, const std::vector<std::string>& first_exec = {});
 
 // The pre-filter's extra alternatives for (abi, nr): the level-(b) opens. Empty otherwise.
 ArgAlternatives landlock_register_grants(const LandlockPlan& plan, Abi abi, std::int64_t nr);

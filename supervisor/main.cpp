@@ -1,6 +1,7 @@
 // xpledge command line: the only place that picks exit codes.
 //   0..124  the child's own status    125  xpledge failed (usage, policy, ptrace unavailable)
 //   126     CMD found, not executable 127  CMD not found       128+N  child killed by signal N
+#include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -177,18 +178,71 @@ xpledge::PathFact path_fact(const std::string& path) {
   return f;
 }
 
+// The file execvp(3) runs for `cmd`, as the child will look it up.
+std::string exec_target(const std::string& cmd) {
+  if (cmd.find('/') != std::string::npos) return cmd;
+  const char* env = getenv("PATH");
+  std::string_view path = env ? env : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const auto colon = path.find(':');
+    std::string dir(path.substr(0, colon));
+    const std::string file = (dir.empty() ? "." : dir) + "/" + cmd;
+    if (access(file.c_str(), X_OK) == 0) return file;
+    if (colon == std::string_view::npos) return cmd;
+    path.remove_prefix(colon + 1);
+  }
+}
+
+// The interpreter the kernel reads to run `file`: an ELF PT_INTERP or a `#!` line; "" if none.
+std::string exec_interpreter(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  char head[256] = {};
+  in.read(head, sizeof head);
+  if (in.gcount() > 2 && head[0] == '#' && head[1] == '!') {
+    std::string line(head + 2, static_cast<std::size_t>(in.gcount() - 2));
+    line = line.substr(0, line.find('\n'));
+    const auto b = line.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    return line.substr(b, line.find_first_of(" \t", b) - b);
+  }
+  Elf64_Ehdr eh{};
+  if (static_cast<std::size_t>(in.gcount()) < sizeof eh) return {};
+  std::memcpy(&eh, head, sizeof eh);
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+    return {};
+  for (unsigned i = 0; i < eh.e_phnum && i < 64; ++i) {
+    Elf64_Phdr ph{};
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(eh.e_phoff + i * sizeof ph));
+    if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph)) return {};
+    if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz > 4096) continue;
+    std::string interp(ph.p_filesz, '\0');
+    in.seekg(static_cast<std::streamoff>(ph.p_offset));
+    if (!in.read(interp.data(), static_cast<std::streamsize>(interp.size()))) return {};
+    return interp.substr(0, interp.find('\0'));
+  }
+  return {};
+}
+
 // What of the policy's path rules the running kernel holds (none under --landlock=off, and none
-// under --permissive, which must refuse nothing).
-xpledge::LandlockPlan landlock_plan(const xpledge::Policy& policy, bool enabled) {
+// under --permissive, which must refuse nothing). `cmd`: what xpledge will exec itself; the
+// kernel must be able to read it, its interpreter and that one's (a script's interpreter).
+xpledge::LandlockPlan landlock_plan(const xpledge::Policy& policy, bool enabled,
+                                    const std::string& cmd = {}) {
+  std::vector<std::string> first_exec;
+  for (std::string f = cmd.empty() ? "" : exec_target(cmd); !f.empty() && first_exec.size() < 3;
+       f = exec_interpreter(f))
+    first_exec.push_back(f);
   return xpledge::plan_landlock(policy, xpledge::probe_confinement().landlock_abi, path_fact,
-                                enabled);
+                                enabled, first_exec);
 }
 
 // run and attach: load the policy and the log, then `go` supervises under those options.
 // `landlock`: run's --landlock (attach has no Landlock domain).
 template <typename Go>
 int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_seccomp,
-              bool permissive, bool want_stats, Go go, const char* landlock = nullptr) {
+              bool permissive, bool want_stats, Go go, const char* landlock = nullptr,
+              const std::string& cmd = {}) {
   if (!kernel_supported()) return kExitFailure;
   // The log first: from here on every message goes where the records go, in their format.
   auto log = open_log(log_args);
@@ -202,11 +256,15 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.permissive = permissive;
   std::optional<xpledge::LandlockPlan> plan;
   if (landlock) {
-    plan = landlock_plan(*policy, std::string_view(landlock) == "on" && !permissive);
+    plan = landlock_plan(*policy, std::string_view(landlock) == "on" && !permissive, cmd);
     // Pure ptrace stops at every call: the kernel is a wall under the supervisor, no more.
     if (!use_seccomp)
       for (auto& oc : plan->opens) oc = {oc.name, false, "--no-seccomp: every call stops"};
-    if (const std::string n = xpledge::landlock_plan_notice(*plan); !n.empty()) log->warn(n);
+    // A warning where ordinary refusals leave the log (opens that no longer stop); otherwise
+    // (-v) only: the kernel then refuses only what reaches outside the trees by another name.
+    const std::string n = xpledge::landlock_plan_notice(*plan);
+    if (!n.empty() && plan->any_open_decided()) log->warn(n);
+    else if (!n.empty()) log->info(n);
     opts.landlock = &*plan;
   }
   xpledge::StatsObserver stats;
@@ -226,7 +284,7 @@ int do_run(const RunArgs& a) {
   return supervise(
       a.policy, a.log, !a.no_seccomp, a.permissive, a.stats,
       [&](const xpledge::TracerOptions& o) { return xpledge::run_supervised(a.cmd, o); },
-      a.landlock.c_str());
+      a.landlock.c_str(), a.cmd.empty() ? std::string() : a.cmd.front());
 }
 
 struct AttachArgs {
