@@ -28,7 +28,7 @@ layout() {  # layout DIR: the allowed tree DIR/in, the forbidden DIR/out
 # Natively every variant gets through: the attacks are real.
 layout "$T/native"
 native "$A/landlock_wall" "$T/native" 0.2
-for v in symlink dotdot-after-symlink hard-link rename-in; do
+for v in outside outside-o-path symlink dotdot-after-symlink hard-link rename-in; do
   grep -q "^BYPASS $v:" "$T/nout" || fail "variant $v does not get through natively: $(cat "$T/nout" "$T/nerr")"
 done
 
@@ -63,11 +63,20 @@ hx -p "$T/wall.yaml" -- "$A/landlock_wall" "$T/run" "$SECONDS_RUN" 3
 exec 3<&-
 note "$(cat "$T/out")"
 assert_held
-assert_ok allowed symlink dotdot-after-symlink proc-fd hard-link hard-link-open rename-in \
+assert_ok allowed outside outside-o-path outside-o-creat symlink dotdot-after-symlink proc-fd hard-link hard-link-open rename-in \
   rename-in-open refer-inside symlink-race
 # The kernel's errno, not the policy's: the supervisor let these strings through.
 assert_contains "$T/out" "^ok symlink: open in/link: errno=EACCES"
 assert_contains "$T/out" "^ok hard-link: link: errno=EXDEV"
+# O_PATH (Landlock checks nothing) and O_CREAT (the policy's create class) keep their stop: the
+# policy's errno. A plain read of the outside file: the kernel's EACCES where opens do not stop.
+assert_contains "$T/out" "^ok outside-o-path: open out/secret: errno=EUCLEAN"
+assert_contains "$T/out" "^ok outside-o-creat: open out/secret: errno=EUCLEAN"
+if [ -z "$XPLEDGE_RUN_FLAGS" ]; then
+  assert_contains "$T/out" "^ok outside: open out/secret: errno=EACCES"
+else
+  assert_contains "$T/out" "^ok outside: open out/secret: errno=EUCLEAN"
+fi
 if [ -z "$XPLEDGE_RUN_FLAGS" ]; then
   # Said once at start-up: the opens that no longer stop are not logged.
   assert_contains "$T/err" "^xpledge: warning: Landlock holds the path allow-list \\(read, write\\).*openat without O_CREAT\\|O_TMPFILE\\|O_PATH does not stop at all"
