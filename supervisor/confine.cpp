@@ -22,6 +22,7 @@ struct RulesetAttr {
   std::uint64_t scoped;              // ABI 6
 };
 constexpr std::uint64_t kScopeSignal = 1ULL << 1;  // LANDLOCK_SCOPE_SIGNAL
+constexpr unsigned kLogNewExecOn = 1U << 1;        // LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
 
 long landlock_abi() {
   return syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -92,21 +93,23 @@ RulesetSpec ruleset_spec(const ConfinePlan& p, bool nested) {
            : p.landlock_abi >= 4 ? 2 * sizeof(std::uint64_t)
                                  : sizeof(std::uint64_t);
   if (p.scope_signals) {
-    // Nothing handled but the scope: no file access changes, re-parenting included. Any domain
-    // gets the kernel's ptrace scoping, whatever it handles.
+    // Nothing handled but the scope and the path allow-list's rights: no other file access
+    // changes, re-parenting included. Any domain gets the kernel's ptrace scoping.
     s.scoped = kScopeSignal;
+    if (!nested) s.handled_fs = p.path_rights;
     return s;
   }
   // Before ABI 6 a ruleset must handle something: creating block devices, which no rule grants.
   s.handled_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
   if (p.landlock_abi >= 2 && !nested) {
-    s.handled_fs |= LANDLOCK_ACCESS_FS_REFER;
+    s.handled_fs |= LANDLOCK_ACCESS_FS_REFER | p.path_rights;
     s.grant_refer_at_root = true;
   }
   return s;
 }
 
-int apply_confinement(const ConfinePlan& p, const char** step) {
+int apply_confinement(const ConfinePlan& p, const char** step, const PathRule* rules,
+                      std::size_t nrules) {
   if (p.drop_ptrace_cap) {
     if (const int err = drop_cap_sys_ptrace(step)) return err;
   }
@@ -134,6 +137,18 @@ int apply_confinement(const ConfinePlan& p, const char** step) {
     }
     close(root);
   }
+  for (std::size_t i = 0; i < nrules; ++i) {
+    landlock_path_beneath_attr rule{};
+    rule.allowed_access = rules[i].rights & spec.handled_fs;
+    rule.parent_fd = rules[i].fd;
+    if (rule.allowed_access == 0) continue;
+    if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0) {
+      *step = "landlock_add_rule (path allow-list)";
+      const int err = errno;
+      close(static_cast<int>(fd));
+      return err;
+    }
+  }
   // landlock_restrict_self needs no_new_privs or CAP_SYS_ADMIN. Setting no_new_privs costs a
   // traced program nothing: set-user-ID and file capabilities are not granted across exec under
   // an unprivileged tracer anyway (and the seccomp pre-filter sets it too).
@@ -143,7 +158,10 @@ int apply_confinement(const ConfinePlan& p, const char** step) {
     close(static_cast<int>(fd));
     return err;
   }
-  const long rc = syscall(SYS_landlock_restrict_self, fd, 0);
+  // ABI 7: a refusal after exec is an audit record (AUDIT_LANDLOCK_ACCESS) where the system's
+  // audit is enabled; by default only refusals before the next exec would be.
+  const unsigned flags = p.landlock_abi >= 7 && p.path_rights != 0 ? kLogNewExecOn : 0;
+  const long rc = syscall(SYS_landlock_restrict_self, fd, flags);
   const int err = errno;
   close(static_cast<int>(fd));
   if (rc != 0) {

@@ -11,7 +11,7 @@
 //  - with Landlock ABI 6 (Linux 6.12+), LANDLOCK_SCOPE_SIGNAL: a tracee cannot signal a process
 //    outside the domain by any route (kill(0), kill(-1), kill(-pgid), pidfd_send_signal on a
 //    /proc directory fd, F_SETOWN + O_ASYNC / F_SETSIG), the supervisor included.
-// File access is not what the domain is for, and must not change (issue 16): a domain that
+// Without path rules, file access is not what the domain is for, and must not change (issue 16): a domain that
 // handles any filesystem right refuses re-parenting (rename and link across directories: EXDEV)
 // unless LANDLOCK_ACCESS_FS_REFER is handled and granted. So:
 //  - ABI 6+ (Linux 6.12+): the ruleset handles no filesystem right, only the signal scope;
@@ -19,6 +19,9 @@
 //    block device nodes is refused inside the sandbox) and REFER, which one rule on "/" grants
 //    everywhere: renames and links work as natively;
 //  - ABI 1 (Linux 5.13..5.18) has no REFER: re-parenting is always refused (EXDEV) there.
+// With a path allow-list the kernel can hold (landlock_plan.hpp, issue 17), the domain also
+// handles the rights the plan says (plan.path_rights, REFER among them) and grants them on the
+// allowed trees; REFER is granted on "/" so renames and links inside the trees still work.
 // The nested domains a narrowing xpledge() makes (tracer.cpp) are created by injected calls
 // that cannot add a rule: on ABI 6+ they handle nothing either; before, they handle MAKE_BLOCK
 // only, and re-parenting after a narrowing fails with EXDEV (docs/SECURITY.md).
@@ -37,6 +40,15 @@ struct ConfinePlan {
   int landlock_abi = 0;        // 0: Landlock unavailable
   bool scope_signals = false;  // landlock_abi >= 6
   bool drop_ptrace_cap = false;  // fallback when there is no Landlock
+  // Filesystem rights the policy's path allow-list hands to the kernel (landlock_plan.hpp):
+  // handled by the sandbox's own domain, granted by PathRules. 0: none, as described above.
+  std::uint64_t path_rights = 0;
+};
+
+// One path_beneath rule of the path allow-list, its object opened (O_PATH) before fork.
+struct PathRule {
+  int fd = -1;
+  std::uint64_t rights = 0;
 };
 
 // A Landlock ruleset attribute, as landlock_create_ruleset takes it: the fields, and the size
@@ -60,7 +72,8 @@ ConfinePlan probe_confinement();
 std::string describe(const ConfinePlan& plan);
 
 // In the forked child, before exec: only raw system calls (async-signal-safe). Returns 0, or an
-// errno value with `*step` naming the call that failed.
-int apply_confinement(const ConfinePlan& plan, const char** step);
+// errno value with `*step` naming the call that failed. `rules`: plan.path_rights's grants.
+int apply_confinement(const ConfinePlan& plan, const char** step, const PathRule* rules = nullptr,
+                      std::size_t nrules = 0);
 
 }  // namespace xpledge

@@ -1,13 +1,16 @@
 // xpledge command line: the only place that picks exit codes.
 //   0..124  the child's own status    125  xpledge failed (usage, policy, ptrace unavailable)
 //   126     CMD found, not executable 127  CMD not found       128+N  child killed by signal N
+#include <elf.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,7 +25,9 @@
 
 #include "audit_log.hpp"
 #include "completion.hpp"
+#include "confine.hpp"
 #include "kernel_probe.hpp"
+#include "landlock_plan.hpp"
 #include "learn.hpp"
 #include "oci_import.hpp"
 #include "policy_load.hpp"
@@ -155,15 +160,89 @@ struct RunArgs {
   std::string policy;
   LogArgs log;
   bool no_seccomp = false;
+  std::string landlock = "on";  // --landlock: hand the path allow-list to the kernel
   bool permissive = false;
   bool stats = false;
   std::vector<std::string> cmd;
 };
 
+// The filesystem as the Landlock plan needs it: does a rule's directory exist, where does it lead.
+xpledge::PathFact path_fact(const std::string& path) {
+  xpledge::PathFact f;
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return f;
+  f.exists = true;
+  f.is_dir = S_ISDIR(st.st_mode);
+  char buf[PATH_MAX];
+  f.real = realpath(path.c_str(), buf) ? std::string(buf) : path;
+  return f;
+}
+
+// The file execvp(3) runs for `cmd`, as the child will look it up.
+std::string exec_target(const std::string& cmd) {
+  if (cmd.find('/') != std::string::npos) return cmd;
+  const char* env = getenv("PATH");
+  std::string_view path = env ? env : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const auto colon = path.find(':');
+    std::string dir(path.substr(0, colon));
+    const std::string file = (dir.empty() ? "." : dir) + "/" + cmd;
+    if (access(file.c_str(), X_OK) == 0) return file;
+    if (colon == std::string_view::npos) return cmd;
+    path.remove_prefix(colon + 1);
+  }
+}
+
+// The interpreter the kernel reads to run `file`: an ELF PT_INTERP or a `#!` line; "" if none.
+std::string exec_interpreter(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  char head[256] = {};
+  in.read(head, sizeof head);
+  if (in.gcount() > 2 && head[0] == '#' && head[1] == '!') {
+    std::string line(head + 2, static_cast<std::size_t>(in.gcount() - 2));
+    line = line.substr(0, line.find('\n'));
+    const auto b = line.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    return line.substr(b, line.find_first_of(" \t", b) - b);
+  }
+  Elf64_Ehdr eh{};
+  if (static_cast<std::size_t>(in.gcount()) < sizeof eh) return {};
+  std::memcpy(&eh, head, sizeof eh);
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+    return {};
+  for (unsigned i = 0; i < eh.e_phnum && i < 64; ++i) {
+    Elf64_Phdr ph{};
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(eh.e_phoff + i * sizeof ph));
+    if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph)) return {};
+    if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz > 4096) continue;
+    std::string interp(ph.p_filesz, '\0');
+    in.seekg(static_cast<std::streamoff>(ph.p_offset));
+    if (!in.read(interp.data(), static_cast<std::streamsize>(interp.size()))) return {};
+    return interp.substr(0, interp.find('\0'));
+  }
+  return {};
+}
+
+// What of the policy's path rules the running kernel holds (none under --landlock=off, and none
+// under --permissive, which must refuse nothing). `cmd`: what xpledge will exec itself; the
+// kernel must be able to read it, its interpreter and that one's (a script's interpreter).
+xpledge::LandlockPlan landlock_plan(const xpledge::Policy& policy, bool enabled,
+                                    const std::string& cmd = {}) {
+  std::vector<std::string> first_exec;
+  for (std::string f = cmd.empty() ? "" : exec_target(cmd); !f.empty() && first_exec.size() < 3;
+       f = exec_interpreter(f))
+    first_exec.push_back(f);
+  return xpledge::plan_landlock(policy, xpledge::probe_confinement().landlock_abi, path_fact,
+                                enabled, first_exec);
+}
+
 // run and attach: load the policy and the log, then `go` supervises under those options.
+// `landlock`: run's --landlock (attach has no Landlock domain).
 template <typename Go>
 int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_seccomp,
-              bool permissive, bool want_stats, Go go) {
+              bool permissive, bool want_stats, Go go, const char* landlock = nullptr,
+              const std::string& cmd = {}) {
   if (!kernel_supported()) return kExitFailure;
   // The log first: from here on every message goes where the records go, in their format.
   auto log = open_log(log_args);
@@ -175,6 +254,19 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.log = &*log;
   opts.use_seccomp = use_seccomp;
   opts.permissive = permissive;
+  std::optional<xpledge::LandlockPlan> plan;
+  if (landlock) {
+    plan = landlock_plan(*policy, std::string_view(landlock) == "on" && !permissive, cmd);
+    // Pure ptrace stops at every call: the kernel is a wall under the supervisor, no more.
+    if (!use_seccomp)
+      for (auto& oc : plan->opens) oc = {oc.name, false, "--no-seccomp: every call stops"};
+    // A warning where ordinary refusals leave the log (opens that no longer stop); otherwise
+    // (-v) only: the kernel then refuses only what reaches outside the trees by another name.
+    const std::string n = xpledge::landlock_plan_notice(*plan);
+    if (!n.empty() && plan->any_open_decided()) log->warn(n);
+    else if (!n.empty()) log->info(n);
+    opts.landlock = &*plan;
+  }
   xpledge::StatsObserver stats;
   if (want_stats) opts.observers.push_back(&stats);
   const xpledge::RunResult r = go(opts);
@@ -189,8 +281,10 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
 }
 
 int do_run(const RunArgs& a) {
-  return supervise(a.policy, a.log, !a.no_seccomp, a.permissive, a.stats,
-                   [&](const xpledge::TracerOptions& o) { return xpledge::run_supervised(a.cmd, o); });
+  return supervise(
+      a.policy, a.log, !a.no_seccomp, a.permissive, a.stats,
+      [&](const xpledge::TracerOptions& o) { return xpledge::run_supervised(a.cmd, o); },
+      a.landlock.c_str(), a.cmd.empty() ? std::string() : a.cmd.front());
 }
 
 struct AttachArgs {
@@ -233,7 +327,8 @@ std::string kernel_drift_note() {
 int do_check(const std::string& path) {
   const auto policy = load_policy(path);
   if (!policy) return kExitFailure;
-  std::cout << xpledge::describe_policy(*policy) << kernel_drift_note();
+  std::cout << xpledge::describe_policy(*policy)
+            << xpledge::describe_landlock_plan(landlock_plan(*policy, true)) << kernel_drift_note();
   return 0;
 }
 
@@ -477,6 +572,11 @@ int main(int argc, char** argv) {
   run->add_flag("--permissive,--dry-run", ra.permissive,
                 "Log every call the policy would refuse, refuse nothing");
   run->add_flag("--stats", ra.stats, "At exit, print a table of stopped calls and decisions");
+  run->add_option("--landlock", ra.landlock,
+                  "on (default): the kernel's Landlock holds the path allow-list, and decides "
+                  "opens alone where it can (their refusals are not logged); off: every path "
+                  "rule is judged, and logged, by the supervisor only")
+      ->check(CLI::IsMember({"on", "off"}));
   run->add_flag("-v,--verbose", ra.log.verbose,
                 "More detail: what would allow a refused call, pledges (repeatable)");
   run->add_option("cmd", ra.cmd, "Command and its arguments")->required();

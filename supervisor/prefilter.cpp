@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "arg_grants.hpp"
+#include "landlock_plan.hpp"
 #include "guard.hpp"
 #include "promises.hpp"
 #include "scratch.hpp"
@@ -170,14 +171,22 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   return ctx;
 }
 
-scmp_filter_ctx abi_filter(const Policy& policy, Abi abi, std::string& error, int& allowed) {
+scmp_filter_ctx abi_filter(const Policy& policy, const LandlockPlan* landlock, Abi abi,
+                           std::string& error, int& allowed) {
+  struct Ctx {
+    const Policy* policy;
+    const LandlockPlan* landlock;
+  } c{&policy, landlock};
   const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
-    return static_cast<const Policy*>(p)->allows_unconditionally(a, nr);
+    return static_cast<const Ctx*>(p)->policy->allows_unconditionally(a, nr);
   };
   const GrantsFn gfn = [](const void* p, Abi a, std::int64_t nr) {
-    return static_cast<const Policy*>(p)->register_grants(a, nr);
+    const auto* x = static_cast<const Ctx*>(p);
+    ArgAlternatives alts = x->policy->register_grants(a, nr);
+    if (x->landlock) append_alternatives(alts, landlock_register_grants(*x->landlock, a, nr));
+    return alts;
   };
-  return abi_filter_with(fn, &policy, policy.abi_allowed(abi), abi, error, allowed, gfn);
+  return abi_filter_with(fn, &c, policy.abi_allowed(abi), abi, error, allowed, gfn);
 }
 
 template <typename MakeAbi>
@@ -242,10 +251,10 @@ std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue
 }
 
 std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& error,
-                                           PrefilterStats* stats) {
+                                           PrefilterStats* stats, const LandlockPlan* landlock) {
   int allowed = 0;
-  FilterPtr root =
-      merged_filter([&](Abi abi) { return abi_filter(policy, abi, error, allowed); }, error);
+  FilterPtr root = merged_filter(
+      [&](Abi abi) { return abi_filter(policy, landlock, abi, error, allowed); }, error);
   if (!root) return {};
   if (stats) stats->allowed = allowed;
   return export_filter(root, error);

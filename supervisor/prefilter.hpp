@@ -25,8 +25,12 @@ struct PrefilterStats {
 // child only makes two system calls before exec (PR_SET_NO_NEW_PRIVS, seccomp): generating the
 // program there (seccomp_load) cost ~80 copy-on-write page faults, ~15% of a short run's
 // start-up. Empty and `error` set on failure.
+// `landlock`: calls the kernel's Landlock domain decides by itself (landlock_plan.hpp) are
+// allowed too, under the plan's register conditions.
+struct LandlockPlan;
 std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& error,
-                                           PrefilterStats* stats = nullptr);
+                                           PrefilterStats* stats = nullptr,
+                                           const LandlockPlan* landlock = nullptr);
 
 }  // namespace xpledge
 

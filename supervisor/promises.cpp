@@ -685,6 +685,19 @@ ArgAlternatives PromiseCatalogue::kernel_grants(const PromiseSet& set, Abi abi,
   return out;
 }
 
+PromiseCatalogue::CallGrants PromiseCatalogue::call_grants(const PromiseSet& set, Abi abi,
+                                                           std::int64_t nr) const {
+  CallGrants out;
+  const CallRules* cr = impl_->find(abi, nr);
+  if (!cr) return out;
+  out.always = cr->always;
+  for (std::uint32_t i : cr->rules) {
+    const Grant& r = impl_->rules[i];
+    if (set.has(r.promise)) out.grants.push_back({r.open_classes, r.paths, !r.conds.empty()});
+  }
+  return out;
+}
+
 bool PromiseCatalogue::needs_paths(const PromiseSet& set, Abi abi, std::int64_t nr) const {
   const CallRules* cr = impl_->find(abi, nr);
   if (!cr || cr->always) return false;

@@ -84,6 +84,18 @@ class PromiseCatalogue {
   // Does an entry of the set for (abi, nr) limit paths? Then the tracer resolves
   // CallContext::paths before check(); without them such entries do not apply.
   bool needs_paths(const PromiseSet& set, Abi abi, std::int64_t nr) const;
+  // What the set grants (abi, nr) under, as data (the Landlock plan, landlock_plan.hpp): one
+  // entry per grant of a promise in the set; `always` for the calls every set allows.
+  struct PathGrant {
+    std::uint8_t open_classes = 0;   // bit (1 << Access) per open class allowed; 0 = any
+    std::vector<std::string> paths;  // "DIR/**" or a literal path; empty = any path
+    bool has_conds = false;          // register conditions besides the open class
+  };
+  struct CallGrants {
+    bool always = false;
+    std::vector<PathGrant> grants;
+  };
+  CallGrants call_grants(const PromiseSet& set, Abi abi, std::int64_t nr) const;
   // Human description for `xpledge promises`.
   std::string describe(std::optional<std::size_t> only = std::nullopt) const;
 

@@ -36,6 +36,7 @@
 #include "path_resolve.hpp"
 #include "path_walk.hpp"
 #include "confine.hpp"
+#include "landlock_plan.hpp"
 #include "prefilter.hpp"
 #include "scratch.hpp"
 #include "regs.hpp"
@@ -406,8 +407,23 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     return -1;
   }
   const pid_t self = getpid();
-  const ConfinePlan confine = confine_ = probe_confinement();
+  ConfinePlan confine = probe_confinement();
   opts_.log->info(describe(confine));
+  // The allow-list's trees, opened here: the child may only make raw system calls.
+  std::vector<PathRule> path_rules;
+  if (opts_.landlock && confine.landlock_abi >= 2) {
+    confine.path_rights = opts_.landlock->handled_fs;
+    for (const FsRule& r : opts_.landlock->rules) {
+      const int fd = open(r.path.c_str(), O_PATH | O_CLOEXEC);
+      if (fd < 0) {
+        // Gone since the plan was made: no rule, so the kernel refuses it (the safe side).
+        opts_.log->warn(fmt::format("Landlock rule on {}: {}", r.path, std::strerror(errno)));
+        continue;
+      }
+      path_rules.push_back({fd, r.rights});
+    }
+  }
+  confine_ = confine;
   const pid_t pid = fork();
   if (pid < 0) {
     error = fmt::format("fork: {}", std::strerror(errno));
@@ -426,7 +442,8 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     // Fail closed: a kernel that offered Landlock at the probe but refuses it now (a seccomp
     // profile of a container, an LSM) gets no unconfined tracee.
     const char* step = "";
-    if (const int err = apply_confinement(confine, &step); err != 0) {
+    if (const int err = apply_confinement(confine, &step, path_rules.data(), path_rules.size());
+        err != 0) {
       const std::string msg = opts_.log->render_child_message(
           AuditLog::Level::error,
           fmt::format("cannot confine the child: {}: {}", step, std::strerror(err)));
@@ -458,6 +475,7 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
   }
   close(sync[0]);
+  for (const PathRule& r : path_rules) close(r.fd);
   const long options = kTraceOptions | (filter ? PTRACE_O_TRACESECCOMP : 0);
   if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(options)) != 0) {
     error = fmt::format("cannot trace the child: ptrace(PTRACE_SEIZE): {}{}", std::strerror(errno),
@@ -499,7 +517,7 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
 
   std::vector<unsigned char> filter;
   if (opts_.use_seccomp) {
-    filter = build_prefilter(*opts_.policy, error);
+    filter = build_prefilter(*opts_.policy, error, nullptr, opts_.landlock);
     if (filter.empty()) return {RunResult::Kind::spawn_failed, 0, "seccomp pre-filter: " + error};
     if (filter.size() / sizeof(sock_filter) > BPF_MAXINSNS)
       return {RunResult::Kind::spawn_failed, 0,

@@ -12,6 +12,8 @@
 
 namespace xpledge {
 
+struct LandlockPlan;
+
 struct TracerOptions {
   const Policy* policy = nullptr;
   AuditLog* log = nullptr;
@@ -20,6 +22,8 @@ struct TracerOptions {
   // protect the supervisor itself).
   bool permissive = false;
   std::vector<CallObserver*> observers;  // learn, --stats
+  // The path rules the kernel holds (landlock_plan.hpp); null: none. `run` only.
+  const LandlockPlan* landlock = nullptr;
 };
 
 struct RunResult {

@@ -31,6 +31,19 @@ for f in "$SHIPPED"/default.yaml "$SHIPPED"/examples/*.yaml; do
   [ "$rc" -eq 0 ] || fail "xpledge check $f exited $rc: $(cat "$T/err")"
 done
 
+# check's landlock section (issue 17): which path rights go to the kernel, and why not.
+xp_cmd check "$SHIPPED/default.yaml"
+got=$(grep -E '^  (read|write|create): ' "$T/out")
+want="  read: supervisor only: open (read) is allowed by default: allow
+  write: supervisor only: open (write) is allowed by default: allow
+  create: supervisor only: open (create) is allowed by default: allow"
+[ "$got" = "$want" ] || fail "check default.yaml, landlock section: got
+$got"
+xp_cmd check "$SHIPPED/examples/build.yaml"
+assert_contains "$T/out" "^  read: supervisor only: open \\(read\\) is allowed on any path by the promises$"
+assert_contains "$T/out" "^  write: kernel \\(WRITE_FILE\\|TRUNCATE\\), under the supervisor's own checks$"
+assert_contains "$T/out" "^  openat: still stops: reading stays in the supervisor$"
+
 # read-only-fs: reading works, creating a file is denied and has no effect.
 xp -p "$SHIPPED/examples/read-only-fs.yaml" -- touch "$T/new"
 [ "$rc" -ne 0 ] || fail "touch succeeded under read-only-fs"

@@ -47,3 +47,23 @@ TEST_CASE("confine: the Landlock ruleset refuses no re-parenting where the kerne
   CHECK_FALSE(ruleset_spec(plan(1), false).grant_refer_at_root);
   CHECK(ruleset_spec(plan(0), false).size == 0);
 }
+
+// Issue 17: a path allow-list's rights are handled by the sandbox's own domain only; a nesting
+// (which cannot add rules) handles none of them.
+TEST_CASE("confine: the path allow-list's rights go to the sandbox's domain, not to nestings") {
+  const std::uint64_t rights =
+      LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REFER;
+  for (int abi : {6, 7}) {
+    ConfinePlan p = plan(abi);
+    p.path_rights = rights;
+    CHECK(ruleset_spec(p, false).handled_fs == rights);
+    CHECK(ruleset_spec(p, false).scoped == 2);
+    CHECK(ruleset_spec(p, true).handled_fs == 0);
+  }
+  for (int abi : {2, 5}) {
+    ConfinePlan p = plan(abi);
+    p.path_rights = rights;
+    CHECK(ruleset_spec(p, false).handled_fs == (rights | LANDLOCK_ACCESS_FS_MAKE_BLOCK));
+    CHECK(ruleset_spec(p, true).handled_fs == LANDLOCK_ACCESS_FS_MAKE_BLOCK);
+  }
+}
