@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "arg_grants.hpp"
+#include "exec_images.hpp"
 #include "guard.hpp"
 #include "promises.hpp"
 #include "scratch.hpp"
@@ -170,14 +171,35 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   return ctx;
 }
 
+// With exec path rules, a call that may map a file executable (exec_images.hpp) stops whatever
+// the policy says of it, and only then: mmap/mprotect with PROT_EXEC (a file's mmap only),
+// personality(READ_IMPLIES_EXEC). Without them nothing changes and nothing is paid. On i386
+// and x32 (whole registers unchecked) these calls always stop under such a policy.
+struct PolicyFilter {
+  const Policy* policy;
+  bool exec_rules;
+  bool judges_mapping(Abi a, std::int64_t nr) const {
+    return exec_rules && exec_map_call(Syscall{a, nr, {}}) != ExecMapCall::none;
+  }
+};
+
 scmp_filter_ctx abi_filter(const Policy& policy, Abi abi, std::string& error, int& allowed) {
   const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
-    return static_cast<const Policy*>(p)->allows_unconditionally(a, nr);
+    const auto* f = static_cast<const PolicyFilter*>(p);
+    return !f->judges_mapping(a, nr) && f->policy->allows_unconditionally(a, nr);
   };
   const GrantsFn gfn = [](const void* p, Abi a, std::int64_t nr) {
-    return static_cast<const Policy*>(p)->register_grants(a, nr);
+    const auto* f = static_cast<const PolicyFilter*>(p);
+    if (!f->judges_mapping(a, nr)) return f->policy->register_grants(a, nr);
+    const auto unseen = exec_map_unseen(syscall_name(a, nr));
+    if (a != Abi::x86_64 || !unseen) return ArgAlternatives{};
+    const ArgAlternatives granted = f->policy->allows_unconditionally(a, nr)
+                                        ? ArgAlternatives{{}}
+                                        : f->policy->register_grants(a, nr);
+    return conjoin(granted, *unseen);
   };
-  return abi_filter_with(fn, &policy, policy.abi_allowed(abi), abi, error, allowed, gfn);
+  const PolicyFilter ctx{&policy, has_exec_path_rules(policy)};
+  return abi_filter_with(fn, &ctx, policy.abi_allowed(abi), abi, error, allowed, gfn);
 }
 
 template <typename MakeAbi>

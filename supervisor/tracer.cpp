@@ -188,6 +188,16 @@ struct ThreadState {
   // registers, to restart its call at the exit stop.
   std::optional<SavedRegs> scratch_regs;
   std::uint64_t scratch_generation = 0;  // the segment's owner generation at that injection
+  // A file mapping made executable that was judged at entry (exec_images.hpp): what the kernel
+  // mapped is judged again at the exit stop (another thread may have dup2'ed the fd, or mapped
+  // another file at the address, in between).
+  struct ExecMapWatch {
+    ExecMapCall kind = ExecMapCall::none;
+    Abi abi = Abi::x86_64;
+    std::uint64_t addr = 0, len = 0;
+    std::vector<ExecImage> judged;
+  };
+  std::optional<ExecMapWatch> exec_map;
   std::string hint;     // why the current call was refused, for the log line
   bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
@@ -280,6 +290,8 @@ class Tracer {
   void note_interrupted_call(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   void check_exec_images(ThreadState& t);
+  std::optional<ExecRefusal> judge_exec_mapping(ThreadState& t, const Syscall& call);
+  void verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info);
   void on_exec(ThreadState& t);
   void on_gone(pid_t tid, const Stop& stop);
   // What is held for a tid that has ended: its path scratch slot, its kept memory file.
@@ -745,6 +757,129 @@ void Tracer::check_exec_images(ThreadState& t) {
   kill(t.tid, SIGKILL);
 }
 
+namespace {
+
+std::string read_small_file(const std::string& path, std::size_t cap) {
+  std::string out;
+  if (const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char chunk[4096];
+    for (ssize_t got; out.size() < cap && (got = read(fd, chunk, sizeof chunk)) > 0;)
+      out.append(chunk, static_cast<std::size_t>(got));
+    close(fd);
+  }
+  return out;
+}
+
+std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::make_pair(st.st_dev, st.st_ino);
+}
+
+// [addr, addr + len) rounded out to whole pages, as the kernel takes it (no overflow).
+std::pair<std::uint64_t, std::uint64_t> page_range(std::uint64_t addr, std::uint64_t len) {
+  constexpr std::uint64_t kPage = 4096;
+  const std::uint64_t lo = addr & ~(kPage - 1);
+  const std::uint64_t hi = len > UINT64_MAX - addr - kPage ? UINT64_MAX
+                                                           : (addr + len + kPage - 1) & ~(kPage - 1);
+  return {lo, hi};
+}
+
+}  // namespace
+
+// `ld.so FILE`, or any program mapping a file PROT_EXEC itself, runs FILE without execve: with
+// exec path rules the file is judged like an exec image (judge_exec_images) before the mapping
+// is made: the fd's real object for mmap, the mappings' files for mprotect. The pre-filter
+// stops only such calls (exec_map_unseen). Allowed, the call is judged again at its exit.
+std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Syscall& call) {
+  t.exec_map.reset();
+  const ExecMapCall kind = exec_map_call(call);
+  if (kind == ExecMapCall::none) return std::nullopt;
+  const std::string proc_dir = "/proc/" + std::to_string(t.tid);
+  // Unreadable: as if READ_IMPLIES_EXEC were set (the stricter reading).
+  unsigned long personality = ~0UL;
+  if (const std::string text = read_small_file(proc_dir + "/personality", 64); !text.empty())
+    personality = std::strtoul(text.c_str(), nullptr, 16);
+  if (!exec_map_wanted(call, personality)) return std::nullopt;
+  static const RuleRef kExecMap{"exec:mapping", 0, {}};
+  if (kind == ExecMapCall::personality) {
+    t.hint = "READ_IMPLIES_EXEC would make file mappings executable unseen";
+    return ExecRefusal{Verdict{Action::deny, EPERM, &kExecMap}, {}};
+  }
+  if (kind == ExecMapCall::old_mmap) {
+    t.hint = "i386 mmap reads its arguments from memory: use mmap2";
+    return ExecRefusal{Verdict{Action::deny, ENOSYS, &kExecMap}, {}};
+  }
+  const std::uint64_t word = call.abi == Abi::i386 ? 0xffffffffULL : ~0ULL;
+  ThreadState::ExecMapWatch watch{kind, call.abi, call.args[0] & word, call.args[1] & word, {}};
+  if (kind == ExecMapCall::mmap) {
+    // The fd's real object, whatever names it now; a bad fd maps nothing (the exit verifies).
+    const auto fd = static_cast<int>(call.args[4] & 0xffffffffULL);
+    const std::string link = proc_dir + "/fd/" + std::to_string(fd);
+    char buf[PATH_MAX];
+    const ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+    if (fd >= 0 && n > 0) watch.judged.push_back({std::string(buf, static_cast<std::size_t>(n)),
+                                                  stat_id(link)});
+  } else {
+    const auto [lo, hi] = page_range(watch.addr, watch.len);
+    for (const MappedFile& m : mapped_files(read_small_file(proc_dir + "/maps", 1U << 22), lo, hi))
+      watch.judged.push_back({m.path, m.id});
+  }
+  static const CallNumbers execve("execve");
+  const auto refusal = judge_exec_images(*opts_.policy, call.abi, execve.on(call.abi).value_or(-1),
+                                         watch.judged, stat_id);
+  if (refusal) {
+    // In the call's record (rate-limited like any), not a line of its own: a loop of refused
+    // mappings must not flood the log.
+    t.hint = "executable mapping of " + refusal->image;
+    return refusal;
+  }
+  t.exec_map = std::move(watch);
+  return std::nullopt;
+}
+
+// The exit of an allowed executable mapping: every file now mapped executable in its range must
+// be one judged at entry (same device and inode; or the same name, for file systems whose maps
+// show the backing inode, overlayfs) and pass the rules again. Otherwise the file changed between
+// the check and the kernel's use (a dup2 or a MAP_FIXED from another thread): the process is
+// killed. Its other threads could run the mapping in that window; docs/SECURITY.md says so.
+void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
+  const ThreadState::ExecMapWatch w = std::move(*t.exec_map);
+  t.exec_map.reset();
+  if (info.is_error || !t.proc) return;
+  const std::uint64_t addr = w.kind == ExecMapCall::mmap
+                                 ? static_cast<std::uint64_t>(info.rval) &
+                                       (w.abi == Abi::i386 ? 0xffffffffULL : ~0ULL)
+                                 : w.addr;
+  const auto [lo, hi] = page_range(addr, w.len);
+  const std::string maps = read_small_file("/proc/" + std::to_string(t.tid) + "/maps", 1U << 22);
+  std::vector<ExecImage> now;
+  for (const MappedFile& m : mapped_files(maps, lo, hi))
+    if (m.exec) now.push_back({m.path, m.id});
+  static const CallNumbers execve("execve");
+  const Abi abi = w.abi;
+  std::string what;
+  if (maps.empty()) what = "its memory map is unreadable";
+  for (const ExecImage& image : now) {
+    if (!what.empty()) break;
+    // The same name counts only across devices: overlayfs shows its backing inode in maps.
+    const bool judged = std::any_of(w.judged.begin(), w.judged.end(), [&](const ExecImage& j) {
+      return j.id == image.id ||
+             (j.path == image.path && j.id && image.id && j.id->first != image.id->first);
+    });
+    if (!judged) what = fmt::format("{} was mapped, not the file judged at entry", image.path);
+  }
+  if (const auto r = what.empty() ? judge_exec_images(*opts_.policy, abi,
+                                                      execve.on(abi).value_or(-1), now, stat_id)
+                                  : std::nullopt)
+    what = fmt::format("{} is refused by {}", r->image, r->verdict.rule ? r->verdict.rule->describe()
+                                                                        : "?");
+  if (what.empty()) return;
+  opts_.log->error(fmt::format("pid {}: executable mapping changed under the check ({}): its "
+                               "process is killed", t.tid, what));
+  kill(t.proc->tgid, SIGKILL);
+}
+
 void Tracer::on_gone(pid_t tid, const Stop& stop) {
   const bool was_embryo = [&] {
     const auto it = threads_.find(tid);
@@ -876,6 +1011,13 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     if (opts_.log->verbosity() > 0 && t.hint.empty() &&
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
+    if (exec_rules_ && (v.action == Action::allow || v.action == Action::log)) {
+      if (auto refusal = judge_exec_mapping(t, info.call)) {
+        v = refusal->verdict;
+        if (!refusal->image.empty())
+          paths = {PathArg{refusal->image, Access::exec, 0, refusal->image, {}}};
+      }
+    }
   }
   if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, info.call);
   notify(t, info.call, v, paths);
@@ -1576,6 +1718,7 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     on_filter_injected(t, info);
     return;
   }
+  if (t.exec_map) verify_exec_mapping(t, info);
   if (!t.pending_return) return;
   const std::int64_t ret = *t.pending_return;
   t.pending_return.reset();
@@ -1596,7 +1739,8 @@ void Tracer::resume(pid_t tid, int sig) {
   const bool need_exit =
       it != threads_.end() &&
       (it->second.pending_return || it->second.injected || it->second.scratch_regs ||
-       it->second.exec_filter || it->second.watch_seccomp || it->second.nest);
+       it->second.exec_filter || it->second.watch_seccomp || it->second.nest ||
+       it->second.exec_map);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
 }
