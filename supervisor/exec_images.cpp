@@ -103,6 +103,17 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
   return std::nullopt;
 }
 
+std::optional<std::string> shebang_interpreter(std::string_view head) {
+  constexpr std::size_t kBufSize = 256;  // BINPRM_BUF_SIZE
+  if (!head.starts_with("#!")) return std::nullopt;
+  head = head.substr(2, kBufSize - 2);
+  head = head.substr(0, head.find('\n'));
+  const std::size_t start = head.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return std::nullopt;
+  head = head.substr(start);
+  return std::string(head.substr(0, head.find_first_of(" \t")));
+}
+
 ExecMapCall exec_map_call(const Syscall& call) {
   static const CallNumbers mmap("mmap"), mmap2("mmap2"), mprotect("mprotect"),
       pkey_mprotect("pkey_mprotect"), personality("personality");

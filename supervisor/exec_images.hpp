@@ -50,6 +50,13 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
                                              const std::vector<ExecImage>& images,
                                              const FileIdFn& file_id);
 
+// The interpreter a `#!` line names (the kernel's reading: blanks skipped, the name ends at a
+// blank or the line's end, within the first 256 bytes); nullopt: `head` is not a script.
+std::optional<std::string> shebang_interpreter(std::string_view head);
+
+// How deep the kernel follows interpreters that are scripts themselves (BINPRM_MAX_RECURSION).
+inline constexpr int kMaxScriptDepth = 5;
+
 // --- Files mapped executable after the exec (issue 17 item 3: `ld.so FILE`) ---------------------
 // A program can run a file without execve: the loader given it as an argument, or any program,
 // maps it PROT_EXEC itself. With exec path rules those mappings are judged like an exec image.

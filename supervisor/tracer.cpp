@@ -198,6 +198,9 @@ struct ThreadState {
     std::vector<ExecImage> judged;
   };
   std::optional<ExecMapWatch> exec_map;
+  // The file an allowed execve/execveat named, as resolved at entry: at the exec event, the
+  // `#!` chain that started from it (the script is not /proc/PID/exe) is judged too.
+  std::string exec_target;
   std::string hint;     // why the current call was refused, for the log line
   bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
@@ -290,6 +293,7 @@ class Tracer {
   void note_interrupted_call(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   void check_exec_images(ThreadState& t);
+  static void append_script_chain(const std::string& target, std::vector<ExecImage>& images);
   std::optional<ExecRefusal> judge_exec_mapping(ThreadState& t, const Syscall& call);
   void verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info);
   void on_exec(ThreadState& t);
@@ -708,8 +712,10 @@ void Tracer::on_exec(ThreadState& t) {
     e.scratch_regs.reset();
     e.last_pinned.reset();
     e.restartable.clear();
+    e.exec_map.reset();
   }
   if (judged && exec_rules_) check_exec_images(threads_[tid]);
+  threads_[tid].exec_target.clear();
   resume(tid);
 }
 
@@ -747,6 +753,7 @@ void Tracer::check_exec_images(ThreadState& t) {
   for (const std::string& p : exec_image_paths(exe, maps))
     // The executable through its magic link: the file itself, even if renamed or deleted.
     images.push_back({p, images.empty() ? file_id(proc_dir + "/exe") : file_id(p)});
+  append_script_chain(t.exec_target, images);
   const auto refusal = judge_exec_images(*opts_.policy, abi, *orig, images, file_id);
   if (!refusal) return;
   const std::vector<PathArg> paths{PathArg{refusal->image, Access::exec, 0, refusal->image, {}}};
@@ -878,6 +885,33 @@ void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
   opts_.log->error(fmt::format("pid {}: executable mapping changed under the check ({}): its "
                                "process is killed", t.tid, what));
   kill(t.proc->tgid, SIGKILL);
+}
+
+// A `#!` script runs as its interpreter: /proc/PID/exe is the last interpreter of the chain, and
+// the scripts are in no mapping. The chain is walked again from the file the call named (after
+// every symlink: realpath), each script judged by its real name and its device and inode, each
+// interpreter it names too. Read after the exec, through the supervisor's view of the
+// filesystem (the tracee's root is ours unless it chroots): docs/SECURITY.md says what that
+// leaves.
+void Tracer::append_script_chain(const std::string& target, std::vector<ExecImage>& images) {
+  std::string file = target;
+  for (int depth = 0; depth < kMaxScriptDepth && !file.empty(); ++depth) {
+    char real[PATH_MAX];
+    if (!realpath(file.c_str(), real)) return;
+    const int fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return;
+    char head[256];
+    const ssize_t n = read(fd, head, sizeof head);
+    struct stat st {};
+    const bool have_id = fstat(fd, &st) == 0;
+    close(fd);
+    const auto interp = shebang_interpreter(
+        n > 0 ? std::string_view(head, static_cast<std::size_t>(n)) : std::string_view{});
+    if (!interp) return;  // an executable: /proc/PID/exe and the maps judged it
+    images.push_back({real, have_id ? std::optional(std::make_pair(st.st_dev, st.st_ino))
+                                    : std::nullopt});
+    file = *interp;
+  }
 }
 
 void Tracer::on_gone(pid_t tid, const Stop& stop) {
@@ -1012,6 +1046,9 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
     if (exec_rules_ && (v.action == Action::allow || v.action == Action::log)) {
+      static const CallNumbers execve("execve"), execveat("execveat");
+      if ((execve.is(info.call) || execveat.is(info.call)) && !paths.empty() && !paths[0].err)
+        t.exec_target = paths[0].path;
       if (auto refusal = judge_exec_mapping(t, info.call)) {
         v = refusal->verdict;
         if (!refusal->image.empty())

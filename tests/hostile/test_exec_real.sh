@@ -24,16 +24,28 @@ if command -v cc >/dev/null && [ -n "$loader" ]; then
     fail "cannot build the PT_INTERP victim"
 fi
 chmod +x "$D/ok/script"
+# `#!` scripts: DIR/denied/script (named by the rules) prints its first two arguments; reached
+# by a symlink, a hard link, and as the interpreter of DIR/ok/chain. DIR/ok/script-ok is an
+# allowed copy (control).
+printf '#!/bin/sh\necho "$1 $2"\n' >"$D/denied/script"
+cp "$D/denied/script" "$D/ok/script-ok"
+chmod +x "$D/denied/script" "$D/ok/script-ok"
+ln -s "$D/denied/script" "$D/ok/script-link"
+ln "$D/denied/script" "$D/ok/script-hard"
+printf '#!%s\n' "$D/denied/script" >"$D/ok/chain"
+chmod +x "$D/ok/chain"
 cat >"$T/exec.yaml" <<YAML
 version: 1
 default: allow
 deny:
-  - { syscall: execve, path: ["$D/denied/**", "$D/denied/prog"], errno: EUCLEAN }
+  - { syscall: execve, path: ["$D/denied/**", "$D/denied/prog", "$D/denied/script"], errno: EUCLEAN }
 YAML
 hx -p "$T/exec.yaml" -- "$A/exec_real" "$D"
 note "$(cat "$T/out")"
 assert_held
-assert_ok control direct symlink dotdot hardlink script execveat memfd
+assert_ok control direct symlink dotdot hardlink script execveat memfd memfd-proc-fd \
+  script-control script-symlink script-hardlink script-chain
+if grep -q "^SKIP tmpfile" "$T/out"; then note "$(grep "^SKIP tmpfile" "$T/out")"; else assert_ok tmpfile; fi
 if [ -x "$D/ok/interp" ]; then
   assert_ok pt-interp
   assert_logged "error: pid [0-9]+: exec of $(re_escape "$D")/denied/ld.so refused by"
@@ -41,7 +53,7 @@ else
   note "SKIP pt-interp: no C compiler or readelf here"
 fi
 assert_logged "deny pid=[0-9]+ comm=exec_real execve\\(\"$(re_escape "$D")/denied/prog\", .* = -1 EUCLEAN rule=deny\\[0\\]@"
-for what in "$D/denied/prog" "/memfd:copy (deleted)"; do
+for what in "$D/denied/prog" "/memfd:copy (deleted)" "$D/denied/script"; do
   assert_logged "error: pid [0-9]+: exec of $(re_escape "$what") refused by .*: the new image is killed before it runs"
 done
 exit 0

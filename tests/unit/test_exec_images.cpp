@@ -146,3 +146,12 @@ TEST_CASE("exec_map_wanted: PROT_EXEC of a file, and PROT_READ under READ_IMPLIE
   CHECK_FALSE(exec_map_wanted(call("personality", Abi::x86_64, {0xffffffff}), 0));
   CHECK_FALSE(exec_map_wanted(call("read", Abi::x86_64, {}), READ_IMPLIES_EXEC));
 }
+
+TEST_CASE("shebang_interpreter: the kernel's reading of a #! line") {
+  CHECK(shebang_interpreter("#!/bin/sh\necho hi\n") == "/bin/sh");
+  CHECK(shebang_interpreter("#! \t/usr/bin/env python3 -u\n") == "/usr/bin/env");
+  CHECK(shebang_interpreter("#!/opt/a script") == "/opt/a");  // no newline in the buffer
+  CHECK_FALSE(shebang_interpreter("#!   \n"));
+  CHECK_FALSE(shebang_interpreter("\x7f" "ELF\x02\x01"));
+  CHECK_FALSE(shebang_interpreter(""));
+}
