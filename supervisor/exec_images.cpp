@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "path_match.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -73,9 +74,18 @@ bool has_exec_path_rules(const Policy& policy) {
   });
 }
 
+std::string glob_literal_dir(std::string_view glob) {
+  const std::size_t g = glob.find_first_of("*?[");
+  const std::string_view lit = glob.substr(0, g);
+  const std::size_t slash = lit.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return "/";
+  return std::string(lit.substr(0, slash));
+}
+
 std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std::int64_t nr,
                                              const std::vector<ExecImage>& images,
-                                             const FileIdFn& file_id) {
+                                             const FileIdFn& file_id,
+                                             const OtherNamesFn& other_names) {
   static const RuleRef kAnonymous{"exec:anonymous", 0, {}};
   for (const ExecImage& image : images) {
     const PathArg arg{image.path, Access::exec, 0, image.path, {}};
@@ -93,9 +103,15 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
     for (const Rule& r : policy.impl().rules) {
       if (!refuses(r.action) || !is_exec_call(r.syscall)) continue;
       if (r.access && *r.access != Access::exec) continue;
+      const int err = r.action == Action::deny ? r.err.value_or(policy.default_errno()) : 0;
       for (const std::string& p : r.paths) {
-        if (has_glob(p) || p == image.path || file_id(p) != image.id) continue;
-        const int err = r.action == Action::deny ? r.err.value_or(policy.default_errno()) : 0;
+        if (has_glob(p)) {
+          if (!other_names) continue;
+          for (const std::string& name : other_names(image, glob_literal_dir(p)))
+            if (glob_match(p, name)) return ExecRefusal{Verdict{r.action, err, &r.ref}, image.path};
+          continue;
+        }
+        if (p == image.path || file_id(p) != image.id) continue;
         return ExecRefusal{Verdict{r.action, err, &r.ref}, image.path};
       }
     }

@@ -45,10 +45,21 @@ struct ExecRefusal {
 // targets); an anonymous image that no path rule allowed by name; an image that is the same file
 // (device and inode, from `file_id`) as a path a deny or kill exec rule names without globs.
 // nullopt: every image may run.
+// And, with `other_names`, an image that is the same file as a name under the literal directory
+// a deny or kill glob starts with (`/srv/bin/**`: /srv/bin) that the glob matches: the
+// callback lists the names of `image` under that directory (bounded; the tracer looks only when
+// the file has other links at all).
 using FileIdFn = std::function<std::optional<std::pair<dev_t, ino_t>>(const std::string&)>;
+using OtherNamesFn =
+    std::function<std::vector<std::string>(const ExecImage& image, const std::string& dir)>;
 std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std::int64_t nr,
                                              const std::vector<ExecImage>& images,
-                                             const FileIdFn& file_id);
+                                             const FileIdFn& file_id,
+                                             const OtherNamesFn& other_names = {});
+
+// The literal directory a glob starts with: "/srv/bin/**" -> "/srv/bin", "/opt/*/x" -> "/opt",
+// "/x*" -> "/".
+std::string glob_literal_dir(std::string_view glob);
 
 // The interpreter a `#!` line names (the kernel's reading: blanks skipped, the name ends at a
 // blank or the line's end, within the first 256 bytes); nullopt: `head` is not a script.

@@ -294,6 +294,10 @@ class Tracer {
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   void check_exec_images(ThreadState& t);
   static void append_script_chain(const std::string& target, std::vector<ExecImage>& images);
+  std::vector<std::string> other_names(const ExecImage& image, const std::string& dir);
+  OtherNamesFn other_names_fn() {
+    return [this](const ExecImage& i, const std::string& d) { return other_names(i, d); };
+  }
   std::optional<ExecRefusal> judge_exec_mapping(ThreadState& t, const Syscall& call);
   void verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info);
   void on_exec(ThreadState& t);
@@ -358,6 +362,7 @@ class Tracer {
   PathScratch scratch_;
   ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)
   const bool exec_rules_;  // the policy has exec path rules: judged again at each exec event
+  bool scan_warned_ = false;  // other_names hit its bound once (said once per run)
   // (ABI, number) pairs refused as unknown so far: each is logged once per run.
   std::set<std::pair<Abi, std::int64_t>> unknown_seen_;
 };
@@ -754,7 +759,8 @@ void Tracer::check_exec_images(ThreadState& t) {
     // The executable through its magic link: the file itself, even if renamed or deleted.
     images.push_back({p, images.empty() ? file_id(proc_dir + "/exe") : file_id(p)});
   append_script_chain(t.exec_target, images);
-  const auto refusal = judge_exec_images(*opts_.policy, abi, *orig, images, file_id);
+  const auto refusal =
+      judge_exec_images(*opts_.policy, abi, *orig, images, file_id, other_names_fn());
   if (!refusal) return;
   const std::vector<PathArg> paths{PathArg{refusal->image, Access::exec, 0, refusal->image, {}}};
   log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
@@ -834,7 +840,7 @@ std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Sysc
   }
   static const CallNumbers execve("execve");
   const auto refusal = judge_exec_images(*opts_.policy, call.abi, execve.on(call.abi).value_or(-1),
-                                         watch.judged, stat_id);
+                                         watch.judged, stat_id, other_names_fn());
   if (refusal) {
     // In the call's record (rate-limited like any), not a line of its own: a loop of refused
     // mappings must not flood the log.
@@ -877,7 +883,8 @@ void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
     if (!judged) what = fmt::format("{} was mapped, not the file judged at entry", image.path);
   }
   if (const auto r = what.empty() ? judge_exec_images(*opts_.policy, abi,
-                                                      execve.on(abi).value_or(-1), now, stat_id)
+                                                      execve.on(abi).value_or(-1), now, stat_id,
+                                                      other_names_fn())
                                   : std::nullopt)
     what = fmt::format("{} is refused by {}", r->image, r->verdict.rule ? r->verdict.rule->describe()
                                                                         : "?");
@@ -912,6 +919,58 @@ void Tracer::append_script_chain(const std::string& target, std::vector<ExecImag
                                     : std::nullopt});
     file = *interp;
   }
+}
+
+// Another name of an image under the literal directory of a deny glob (judge_exec_images): a
+// hard link out of a denied tree. Looked for only when the file has other links and lives on
+// that directory's device (no hard link crosses one), by a walk that does not follow symlinks
+// or leave the device, bounded: past kMaxEntries the rest is not searched (said once).
+std::vector<std::string> Tracer::other_names(const ExecImage& image, const std::string& dir) {
+  constexpr std::size_t kMaxEntries = 20000;
+  constexpr std::size_t kMaxDepth = 32;
+  if (!image.id) return {};
+  struct stat st {};
+  if (stat(image.path.c_str(), &st) == 0 && std::make_pair(st.st_dev, st.st_ino) == *image.id &&
+      st.st_nlink <= 1)
+    return {};
+  if (stat(dir.c_str(), &st) != 0 || st.st_dev != image.id->first) return {};
+  std::vector<std::string> found;
+  std::vector<std::pair<std::string, std::size_t>> todo{{dir, 0}};
+  std::size_t seen = 0;
+  while (!todo.empty()) {
+    auto [path, depth] = std::move(todo.back());
+    todo.pop_back();
+    DIR* d = opendir(path.c_str());
+    if (!d) continue;
+    while (const dirent* e = readdir(d)) {
+      const std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      if (++seen > kMaxEntries) {
+        closedir(d);
+        if (!scan_warned_) {
+          scan_warned_ = true;
+          opts_.log->warn(fmt::format("more than {} entries under {}: hard links to a file a deny "
+                                      "glob names are not searched past them", kMaxEntries, dir));
+        }
+        return found;
+      }
+      const std::string child = (path == "/" ? "" : path) + "/" + std::string(name);
+      if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) {
+        if (lstat(child.c_str(), &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+          if (st.st_dev == image.id->first && depth + 1 < kMaxDepth) todo.emplace_back(child, depth + 1);
+          continue;
+        }
+      } else if (e->d_type != DT_REG || e->d_ino != image.id->second ||
+                 lstat(child.c_str(), &st) != 0) {
+        continue;
+      }
+      if (S_ISREG(st.st_mode) && std::make_pair(st.st_dev, st.st_ino) == *image.id)
+        found.push_back(child);
+    }
+    closedir(d);
+  }
+  return found;
 }
 
 void Tracer::on_gone(pid_t tid, const Stop& stop) {

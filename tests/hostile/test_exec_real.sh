@@ -14,6 +14,10 @@ cp "$(type -P echo)" "$D/ok/prog"
 ln -s "$D/denied/prog" "$D/ok/link"
 ln -s "$D/ok" "$D/ok/dirlink"  # DIR/ok/dirlink/.. is DIR for the kernel, DIR/ok for a lexer
 ln "$D/denied/prog" "$D/ok/hard" 2>/dev/null || skip "cannot hard-link in $T"
+# A file only the glob names, and another name of it outside the denied tree.
+mkdir -p "$D/denied/sub"
+cp "$(type -P echo)" "$D/denied/sub/tool"
+ln "$D/denied/sub/tool" "$D/ok/glob-hard"
 printf '#!%s\n' "$D/denied/prog" >"$D/ok/script"
 # An allowed program whose loader (PT_INTERP) is a copy of the real one under DIR/denied.
 loader=$(readelf -l "$(type -P echo)" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
@@ -43,7 +47,7 @@ YAML
 hx -p "$T/exec.yaml" -- "$A/exec_real" "$D"
 note "$(cat "$T/out")"
 assert_held
-assert_ok control direct symlink dotdot hardlink script execveat memfd memfd-proc-fd \
+assert_ok control direct symlink dotdot hardlink hardlink-glob script execveat memfd memfd-proc-fd \
   script-control script-symlink script-hardlink script-chain
 if grep -q "^SKIP tmpfile" "$T/out"; then note "$(grep "^SKIP tmpfile" "$T/out")"; else assert_ok tmpfile; fi
 if [ -x "$D/ok/interp" ]; then
@@ -53,7 +57,7 @@ else
   note "SKIP pt-interp: no C compiler or readelf here"
 fi
 assert_logged "deny pid=[0-9]+ comm=exec_real execve\\(\"$(re_escape "$D")/denied/prog\", .* = -1 EUCLEAN rule=deny\\[0\\]@"
-for what in "$D/denied/prog" "/memfd:copy (deleted)" "$D/denied/script"; do
+for what in "$D/denied/prog" "/memfd:copy (deleted)" "$D/denied/script" "$D/ok/glob-hard"; do
   assert_logged "error: pid [0-9]+: exec of $(re_escape "$what") refused by .*: the new image is killed before it runs"
 done
 exit 0

@@ -155,3 +155,36 @@ TEST_CASE("shebang_interpreter: the kernel's reading of a #! line") {
   CHECK_FALSE(shebang_interpreter("\x7f" "ELF\x02\x01"));
   CHECK_FALSE(shebang_interpreter(""));
 }
+
+TEST_CASE("judge_exec_images: another name of a file a deny glob names (bounded search)") {
+  CHECK(glob_literal_dir("/srv/bin/**") == "/srv/bin");
+  CHECK(glob_literal_dir("/opt/*/x") == "/opt");
+  CHECK(glob_literal_dir("/x*") == "/");
+  const Policy p = load_policy_string(
+      "version: 1\ndefault: allow\ndeny:\n"
+      "  - { syscall: execve, path: [\"/srv/bin/**\"], errno: EUCLEAN }\n",
+      "g.yaml");
+  const auto none = [](const std::string&) -> std::optional<std::pair<dev_t, ino_t>> {
+    return std::nullopt;
+  };
+  std::vector<std::string> asked;
+  const OtherNamesFn names = [&](const ExecImage& image, const std::string& dir) {
+    asked.push_back(dir);
+    if (image.id && image.id->second == 7) return std::vector<std::string>{"/srv/bin/sub/tool"};
+    if (image.id && image.id->second == 8) return std::vector<std::string>{"/srv/binx/tool"};
+    return std::vector<std::string>{};
+  };
+  const auto nr = execve_nr();
+  const auto r = judge_exec_images(p, Abi::x86_64, nr,
+                                   {{"/home/u/tool", std::make_pair(dev_t{1}, ino_t{7})}}, none, names);
+  REQUIRE(r);
+  CHECK(r->image == "/home/u/tool");
+  CHECK(r->verdict.err == EUCLEAN);
+  CHECK(asked == std::vector<std::string>{"/srv/bin"});
+  // A name the glob does not match is no reason.
+  CHECK_FALSE(judge_exec_images(p, Abi::x86_64, nr,
+                                {{"/home/u/t2", std::make_pair(dev_t{1}, ino_t{8})}}, none, names));
+  // Without the search (no callback) a glob's hard links are not found.
+  CHECK_FALSE(judge_exec_images(p, Abi::x86_64, nr,
+                                {{"/home/u/tool", std::make_pair(dev_t{1}, ino_t{7})}}, none));
+}

@@ -131,6 +131,8 @@ static void v_script_symlink(const char *name) { at(name, "ok/script-link"); }
 static void v_script_hardlink(const char *name) { at(name, "ok/script-hard"); }
 static void v_script_chain(const char *name) { at(name, "ok/chain"); }
 static void v_script_control(const char *name) { at(name, "ok/script-ok"); }
+// A hard link to DIR/denied/sub/tool, which only the glob DIR/denied/** names.
+static void v_hardlink_glob(const char *name) { at(name, "ok/glob-hard"); }
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -147,6 +149,7 @@ int main(int argc, char **argv) {
   variant("execveat", v_execveat, 0);
   variant("memfd", v_memfd, 0);
   variant("memfd-proc-fd", v_memfd_proc, 0);
+  variant("hardlink-glob", v_hardlink_glob, 0);
   variant("script-control", v_script_control, 1);
   variant("script-symlink", v_script_symlink, 0);
   variant("script-hardlink", v_script_hardlink, 0);
