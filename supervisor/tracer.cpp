@@ -1104,10 +1104,12 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     if (opts_.log->verbosity() > 0 && t.hint.empty() &&
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
-    if (exec_rules_ && (v.action == Action::allow || v.action == Action::log)) {
-      static const CallNumbers execve("execve"), execveat("execveat");
-      if ((execve.is(info.call) || execveat.is(info.call)) && !paths.empty() && !paths[0].err)
-        t.exec_target = paths[0].path;
+    const bool runs = v.action == Action::allow || v.action == Action::log;
+    static const CallNumbers execve("execve"), execveat("execveat");
+    if (exec_rules_ && (execve.is(info.call) || execveat.is(info.call)))
+      // Each exec call says anew what its exec event walks: a failed one leaves nothing.
+      t.exec_target = runs && !paths.empty() && !paths[0].err ? paths[0].path : std::string{};
+    if (exec_rules_ && runs) {
       if (auto refusal = judge_exec_mapping(t, info.call)) {
         v = refusal->verdict;
         if (!refusal->image.empty())

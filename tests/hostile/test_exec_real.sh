@@ -29,7 +29,8 @@ if command -v cc >/dev/null && [ -n "$loader" ]; then
 fi
 chmod +x "$D/ok/script"
 # `#!` scripts: DIR/denied/script (named by the rules) prints its first two arguments; reached
-# by a symlink, a hard link, and as the interpreter of DIR/ok/chain. DIR/ok/script-ok is an
+# by a symlink (with execve, execveat, and an fd of it), a hard link, and as the interpreter of
+# DIR/ok/chain. DIR/ok/script-ok is an
 # allowed copy (control).
 printf '#!/bin/sh\necho "$1 $2"\n' >"$D/denied/script"
 cp "$D/denied/script" "$D/ok/script-ok"
@@ -48,7 +49,7 @@ hx -p "$T/exec.yaml" -- "$A/exec_real" "$D"
 note "$(cat "$T/out")"
 assert_held
 assert_ok control direct symlink dotdot hardlink hardlink-glob script execveat memfd memfd-proc-fd \
-  script-control script-symlink script-hardlink script-chain
+  script-control script-symlink script-hardlink script-chain script-execveat script-fd
 if grep -q "^SKIP tmpfile" "$T/out"; then note "$(grep "^SKIP tmpfile" "$T/out")"; else assert_ok tmpfile; fi
 if [ -x "$D/ok/interp" ]; then
   assert_ok pt-interp

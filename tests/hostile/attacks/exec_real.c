@@ -131,6 +131,22 @@ static void v_script_symlink(const char *name) { at(name, "ok/script-link"); }
 static void v_script_hardlink(const char *name) { at(name, "ok/script-hard"); }
 static void v_script_chain(const char *name) { at(name, "ok/chain"); }
 static void v_script_control(const char *name) { at(name, "ok/script-ok"); }
+// The script through its symlink with execveat, by name and by an fd of it (AT_EMPTY_PATH:
+// the kernel hands the interpreter /dev/fd/N).
+static void v_script_execveat(const char *name) {
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  char path[4096];
+  snprintf(path, sizeof path, "%s/ok/script-link", g_dir);
+  syscall(SYS_execveat, AT_FDCWD, path, argv, environ, 0);
+}
+static void v_script_fd(const char *name) {
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  char path[4096];
+  snprintf(path, sizeof path, "%s/ok/script-link", g_dir);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) _exit(99);
+  syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+}
 // A hard link to DIR/denied/sub/tool, which only the glob DIR/denied/** names.
 static void v_hardlink_glob(const char *name) { at(name, "ok/glob-hard"); }
 
@@ -154,6 +170,8 @@ int main(int argc, char **argv) {
   variant("script-symlink", v_script_symlink, 0);
   variant("script-hardlink", v_script_hardlink, 0);
   variant("script-chain", v_script_chain, 0);
+  variant("script-execveat", v_script_execveat, 0);
+  variant("script-fd", v_script_fd, 0);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s/ok", g_dir);
   int probe = open(tmp, O_TMPFILE | O_RDWR, 0700);
