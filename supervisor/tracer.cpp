@@ -33,6 +33,7 @@
 #include "guard.hpp"
 #include "pledge.hpp"
 #include "promises.hpp"
+#include "path_match.hpp"
 #include "path_resolve.hpp"
 #include "confine.hpp"
 #include "prefilter.hpp"
@@ -293,7 +294,8 @@ class Tracer {
   void note_interrupted_call(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   void check_exec_images(ThreadState& t);
-  static void append_script_chain(const std::string& target, std::vector<ExecImage>& images);
+  static void append_script_chain(pid_t tid, const std::string& target,
+                                  std::vector<ExecImage>& images);
   std::vector<std::string> other_names(const ExecImage& image, const std::string& dir);
   OtherNamesFn other_names_fn() {
     return [this](const ExecImage& i, const std::string& d) { return other_names(i, d); };
@@ -758,7 +760,7 @@ void Tracer::check_exec_images(ThreadState& t) {
   for (const std::string& p : exec_image_paths(exe, maps))
     // The executable through its magic link: the file itself, even if renamed or deleted.
     images.push_back({p, images.empty() ? file_id(proc_dir + "/exe") : file_id(p)});
-  append_script_chain(t.exec_target, images);
+  append_script_chain(t.tid, t.exec_target, images);
   const auto refusal =
       judge_exec_images(*opts_.policy, abi, *orig, images, file_id, other_names_fn());
   if (!refusal) return;
@@ -831,12 +833,15 @@ std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Sysc
     const std::string link = proc_dir + "/fd/" + std::to_string(fd);
     char buf[PATH_MAX];
     const ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
-    if (fd >= 0 && n > 0) watch.judged.push_back({std::string(buf, static_cast<std::size_t>(n)),
-                                                  stat_id(link)});
+    // Unreadable (a bad fd, which the kernel refuses anyway, or /proc denied to us): judged as
+    // a file with no name, which no rule allows by name (fail closed).
+    if (fd < 0 || n <= 0) watch.judged.push_back({"(unreadable)", std::nullopt});
+    else watch.judged.push_back({std::string(buf, static_cast<std::size_t>(n)), stat_id(link)});
   } else {
     const auto [lo, hi] = page_range(watch.addr, watch.len);
-    for (const MappedFile& m : mapped_files(read_small_file(proc_dir + "/maps", 1U << 22), lo, hi))
-      watch.judged.push_back({m.path, m.id});
+    const std::string maps = read_small_file(proc_dir + "/maps", 1U << 22);
+    if (maps.empty()) watch.judged.push_back({"(unreadable)", std::nullopt});  // fail closed
+    for (const MappedFile& m : mapped_files(maps, lo, hi)) watch.judged.push_back({m.path, m.id});
   }
   static const CallNumbers execve("execve");
   const auto refusal = judge_exec_images(*opts_.policy, call.abi, execve.on(call.abi).value_or(-1),
@@ -900,9 +905,18 @@ void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
 // interpreter it names too. Read after the exec, through the supervisor's view of the
 // filesystem (the tracee's root is ours unless it chroots): docs/SECURITY.md says what that
 // leaves.
-void Tracer::append_script_chain(const std::string& target, std::vector<ExecImage>& images) {
+void Tracer::append_script_chain(pid_t tid, const std::string& target,
+                                 std::vector<ExecImage>& images) {
   std::string file = target;
   for (int depth = 0; depth < kMaxScriptDepth && !file.empty(); ++depth) {
+    if (file.front() != '/') {
+      // A relative interpreter is the kernel's open from the process's cwd.
+      char cwd[PATH_MAX];
+      const ssize_t n =
+          readlink(("/proc/" + std::to_string(tid) + "/cwd").c_str(), cwd, sizeof cwd - 1);
+      if (n <= 0) return;
+      file = normalise_path(std::string_view(cwd, static_cast<std::size_t>(n)), file);
+    }
     char real[PATH_MAX];
     if (!realpath(file.c_str(), real)) return;
     const int fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);

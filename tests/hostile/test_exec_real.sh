@@ -38,7 +38,8 @@ chmod +x "$D/denied/script" "$D/ok/script-ok"
 ln -s "$D/denied/script" "$D/ok/script-link"
 ln "$D/denied/script" "$D/ok/script-hard"
 printf '#!%s\n' "$D/denied/script" >"$D/ok/chain"
-chmod +x "$D/ok/chain"
+printf '#!denied/script\n' >"$D/ok/relchain"  # relative: from the cwd, DIR
+chmod +x "$D/ok/chain" "$D/ok/relchain"
 cat >"$T/exec.yaml" <<YAML
 version: 1
 default: allow
@@ -49,7 +50,8 @@ hx -p "$T/exec.yaml" -- "$A/exec_real" "$D"
 note "$(cat "$T/out")"
 assert_held
 assert_ok control direct symlink dotdot hardlink hardlink-glob script execveat memfd memfd-proc-fd \
-  script-control script-symlink script-hardlink script-chain script-execveat script-fd
+  script-control script-symlink script-hardlink script-chain script-execveat script-fd \
+  script-relative
 if grep -q "^SKIP tmpfile" "$T/out"; then note "$(grep "^SKIP tmpfile" "$T/out")"; else assert_ok tmpfile; fi
 if [ -x "$D/ok/interp" ]; then
   assert_ok pt-interp

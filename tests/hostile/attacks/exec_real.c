@@ -147,6 +147,12 @@ static void v_script_fd(const char *name) {
   if (fd < 0) _exit(99);
   syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 }
+// A script whose `#!` names the denied script by a relative path (the kernel opens it from the
+// cwd: DIR).
+static void v_script_relative(const char *name) {
+  if (chdir(g_dir) != 0) _exit(99);
+  run("ok/relchain", name);
+}
 // A hard link to DIR/denied/sub/tool, which only the glob DIR/denied/** names.
 static void v_hardlink_glob(const char *name) { at(name, "ok/glob-hard"); }
 
@@ -171,6 +177,7 @@ int main(int argc, char **argv) {
   variant("script-hardlink", v_script_hardlink, 0);
   variant("script-chain", v_script_chain, 0);
   variant("script-execveat", v_script_execveat, 0);
+  variant("script-relative", v_script_relative, 0);
   variant("script-fd", v_script_fd, 0);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s/ok", g_dir);
