@@ -894,9 +894,14 @@ void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
     what = fmt::format("{} is refused by {}", r->image, r->verdict.rule ? r->verdict.rule->describe()
                                                                         : "?");
   if (what.empty()) return;
-  opts_.log->error(fmt::format("pid {}: executable mapping changed under the check ({}): its "
-                               "process is killed", t.tid, what));
-  kill(t.proc->tgid, SIGKILL);
+  // Every process of the address space: a CLONE_VM sibling (vfork, posix_spawn, a clone of its
+  // own) would keep the mapping and could run it once the caller is gone.
+  opts_.log->error(fmt::format("pid {}: executable mapping changed under the check ({}): every "
+                               "process of its address space is killed", t.tid, what));
+  std::set<pid_t> tgids;
+  for (const auto& [tid, other] : threads_)
+    if (other.proc && other.proc->mm == t.proc->mm) tgids.insert(other.proc->tgid);
+  for (const pid_t tgid : tgids) kill(tgid, SIGKILL);
 }
 
 // A `#!` script runs as its interpreter: /proc/PID/exe is the last interpreter of the chain, and

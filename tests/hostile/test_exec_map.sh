@@ -4,7 +4,9 @@
 # the loader run on a denied copy of echo, mmap of its fd (and of a hard link to it, and of a
 # memfd no rule allows), mprotect/pkey_mprotect adding PROT_EXEC to a mapping of it,
 # personality(READ_IMPLIES_EXEC); and two races against the check (the fd swapped by dup2, the
-# range remapped by MAP_FIXED, from another thread): the exit check kills the process.
+# range remapped by MAP_FIXED, from another thread; the fd swapped while a CLONE_VM|CLONE_FILES
+# child maps, whose parent would keep the mapping): the exit check kills every process of the
+# address space.
 # shellcheck source=hostile.sh
 . "$TESTS_SRC/hostile.sh"
 D=$T/x
@@ -25,7 +27,7 @@ hx -p "$T/exec.yaml" -- "$A/exec_map" "$D" "$loader"
 note "$(cat "$T/out")"
 assert_held
 assert_ok control control-anon ld.so mmap mmap-hardlink mmap-memfd mprotect pkey-mprotect \
-  personality dup2-race fixed-race
+  personality dup2-race fixed-race clone-vm-race
 d=$(re_escape "$D")
 rec() { echo "deny pid=[0-9]+ comm=$1 $2\\(.* = -1 $3 rule=$4 hint=\"executable mapping of $5\""; }
 deny0="deny\\[0\\]@[^ ]+"
@@ -37,7 +39,7 @@ assert_logged "$(rec exec_map pkey_mprotect EUCLEAN "$deny0" "$d/denied/prog")"
 assert_logged "deny pid=[0-9]+ comm=exec_map personality\\(.* = -1 EPERM rule=exec:mapping hint=\"READ_IMPLIES_EXEC would make file mappings executable unseen\""
 # The loader (its comm is the loader's name) was refused its mapping of the denied file.
 assert_logged "$(rec "[^ ]+" mmap EUCLEAN "$deny0" "$d/denied/prog")"
-for race in dup2-race fixed-race; do
+for race in dup2-race fixed-race clone-vm-race; do
   if grep -q "^ok $race: killed" "$T/out"; then
     assert_logged "error: pid [0-9]+: executable mapping changed under the check \\(.*/denied/prog"
   fi
