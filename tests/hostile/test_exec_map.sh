@@ -3,7 +3,7 @@
 # FILE`, a loader of its own). With exec path rules such mappings are judged like an exec image:
 # the loader run on a denied copy of echo, mmap of its fd (and of a hard link to it, and of a
 # memfd no rule allows), mprotect/pkey_mprotect adding PROT_EXEC to a mapping of it,
-# personality(READ_IMPLIES_EXEC); and two races against the check (the fd swapped by dup2, the
+# personality(READ_IMPLIES_EXEC); and races against the check (the fd swapped by dup2, the
 # range remapped by MAP_FIXED, from another thread; the fd swapped while a CLONE_VM|CLONE_FILES
 # child maps, whose parent would keep the mapping): the exit check kills every process of the
 # address space.
