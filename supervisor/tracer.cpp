@@ -296,6 +296,8 @@ class Tracer {
   void check_exec_images(ThreadState& t);
   static void append_script_chain(pid_t tid, const std::string& target,
                                   std::vector<ExecImage>& images);
+  static std::string exec_target_of(const ThreadState& t, const Syscall& call,
+                                    const std::string& raw);
   std::vector<std::string> other_names(const ExecImage& image, const std::string& dir);
   OtherNamesFn other_names_fn() {
     return [this](const ExecImage& i, const std::string& d) { return other_names(i, d); };
@@ -904,6 +906,36 @@ void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
   for (const pid_t tgid : tgids) kill(tgid, SIGKILL);
 }
 
+// The path an exec call gave, as text the kernel's own walk (realpath at the exec event) reads
+// the same way: relative to the cwd or dirfd as they are now, /proc/self as the tracee's. Not
+// the normalised path: `..` after a symlink is the symlink's parent's sibling to the kernel.
+std::string Tracer::exec_target_of(const ThreadState& t, const Syscall& call,
+                                   const std::string& raw) {
+  static const CallNumbers execveat("execveat");
+  const std::string proc = "/proc/" + std::to_string(t.tid);
+  const auto link = [](const std::string& path) {
+    char buf[PATH_MAX];
+    const ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string{};
+  };
+  // By the thread group's id: a non-leader's exec leaves the leader's tid, and its own is gone.
+  const std::string group = "/proc/" + std::to_string(t.proc ? t.proc->tgid : t.tid);
+  for (std::string_view self : {"/proc/self/", "/proc/thread-self/"})
+    if (raw.starts_with(self)) return group + "/" + raw.substr(self.size());
+  if (raw.starts_with("/")) return raw;
+  int dirfd = AT_FDCWD;
+  std::uint64_t flags = 0;
+  if (execveat.is(call)) {
+    dirfd = static_cast<int>(call.args[0] & 0xffffffffULL);
+    flags = call.args[4];
+  }
+  const std::string base = link(dirfd == AT_FDCWD ? proc + "/cwd"
+                                                  : proc + "/fd/" + std::to_string(dirfd));
+  if (base.empty() || !base.starts_with("/")) return {};
+  if (raw.empty()) return (flags & AT_EMPTY_PATH) ? base : std::string{};
+  return base + "/" + raw;
+}
+
 // A `#!` script runs as its interpreter: /proc/PID/exe is the last interpreter of the chain, and
 // the scripts are in no mapping. The chain is walked again from the file the call named (after
 // every symlink: realpath), each script judged by its real name and its device and inode, each
@@ -1127,7 +1159,9 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     static const CallNumbers execve("execve"), execveat("execveat");
     if (exec_rules_ && (execve.is(info.call) || execveat.is(info.call)))
       // Each exec call says anew what its exec event walks: a failed one leaves nothing.
-      t.exec_target = runs && !paths.empty() && !paths[0].err ? paths[0].path : std::string{};
+      t.exec_target = runs && !paths.empty() && !paths[0].err
+                          ? exec_target_of(t, info.call, paths[0].raw)
+                          : std::string{};
     if (exec_rules_ && runs) {
       if (auto refusal = judge_exec_mapping(t, info.call)) {
         v = refusal->verdict;

@@ -40,6 +40,8 @@ ln "$D/denied/script" "$D/ok/script-hard"
 printf '#!%s\n' "$D/denied/script" >"$D/ok/chain"
 printf '#!denied/script\n' >"$D/ok/relchain"  # relative: from the cwd, DIR
 chmod +x "$D/ok/chain" "$D/ok/relchain"
+mkdir -p "$D/sub"
+ln -s "$D/sub" "$D/ok/up"  # DIR/ok/up/.. is DIR for the kernel
 cat >"$T/exec.yaml" <<YAML
 version: 1
 default: allow
@@ -51,7 +53,7 @@ note "$(cat "$T/out")"
 assert_held
 assert_ok control direct symlink dotdot hardlink hardlink-glob script execveat memfd memfd-proc-fd \
   script-control script-symlink script-hardlink script-chain script-execveat script-fd \
-  script-relative
+  script-relative script-dotdot
 if grep -q "^SKIP tmpfile" "$T/out"; then note "$(grep "^SKIP tmpfile" "$T/out")"; else assert_ok tmpfile; fi
 if [ -x "$D/ok/interp" ]; then
   assert_ok pt-interp

@@ -153,6 +153,9 @@ static void v_script_relative(const char *name) {
   if (chdir(g_dir) != 0) _exit(99);
   run("ok/relchain", name);
 }
+// `..` after a symlink: DIR/ok/up -> DIR/sub, so DIR/ok/up/../denied/script is DIR/denied/script
+// to the kernel and DIR/ok/denied/script (no such file) to a lexical reader.
+static void v_script_dotdot(const char *name) { at(name, "ok/up/../denied/script"); }
 // A hard link to DIR/denied/sub/tool, which only the glob DIR/denied/** names.
 static void v_hardlink_glob(const char *name) { at(name, "ok/glob-hard"); }
 
@@ -178,6 +181,7 @@ int main(int argc, char **argv) {
   variant("script-chain", v_script_chain, 0);
   variant("script-execveat", v_script_execveat, 0);
   variant("script-relative", v_script_relative, 0);
+  variant("script-dotdot", v_script_dotdot, 0);
   variant("script-fd", v_script_fd, 0);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s/ok", g_dir);
