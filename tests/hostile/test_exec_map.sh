@@ -26,7 +26,7 @@ YAML
 hx -p "$T/exec.yaml" -- "$A/exec_map" "$D" "$loader"
 note "$(cat "$T/out")"
 assert_held
-assert_ok control control-anon ld.so mmap mmap-hardlink mmap-memfd mprotect pkey-mprotect \
+assert_ok control control-anon ld.so mmap mmap-hardlink mmap-memfd mmap-badfd mprotect pkey-mprotect \
   personality dup2-race fixed-race clone-vm-race
 d=$(re_escape "$D")
 rec() { echo "deny pid=[0-9]+ comm=$1 $2\\(.* = -1 $3 rule=$4 hint=\"executable mapping of $5\""; }
@@ -34,6 +34,7 @@ deny0="deny\\[0\\]@[^ ]+"
 assert_logged "$(rec exec_map mmap EUCLEAN "$deny0" "$d/denied/prog")"
 assert_logged "$(rec exec_map mmap EUCLEAN "$deny0" "$d/ok/hard")"
 assert_logged "$(rec exec_map mmap EACCES exec:anonymous "/memfd:code \\(deleted\\)")"
+assert_logged "$(rec exec_map mmap EACCES exec:anonymous "\\(unreadable\\)")"
 assert_logged "$(rec exec_map mprotect EUCLEAN "$deny0" "$d/denied/prog")"
 assert_logged "$(rec exec_map pkey_mprotect EUCLEAN "$deny0" "$d/denied/prog")"
 assert_logged "deny pid=[0-9]+ comm=exec_map personality\\(.* = -1 EPERM rule=exec:mapping hint=\"READ_IMPLIES_EXEC would make file mappings executable unseen\""

@@ -74,6 +74,17 @@ static void v_memfd(const char *name) {
   expect_denied(name, p == MAP_FAILED ? -1 : 0, err, EACCES);
 }
 
+// An fd with no object to judge (closed): refused as a file with no name (fail closed), not
+// left to the kernel's EBADF, since another thread could open a file there in between.
+static void v_badfd(const char *name) {
+  int fd = open_ro(g_ok);
+  if (fd < 0) return;
+  close(fd);
+  errno = 0;
+  void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+  expect_denied(name, p == MAP_FAILED ? -1 : 0, errno, EACCES);
+}
+
 static void v_personality(const char *name) {
   errno = 0;
   long r = syscall(SYS_personality, PER_LINUX | READ_IMPLIES_EXEC);
@@ -299,6 +310,7 @@ int main(int argc, char **argv) {
   map_exec("mmap", g_denied, EUCLEAN);
   map_exec("mmap-hardlink", g_hard, EUCLEAN);
   v_memfd("mmap-memfd");
+  v_badfd("mmap-badfd");
   v_mprotect("mprotect", 0);
   v_mprotect("pkey-mprotect", 1);
   v_personality("personality");
