@@ -2,8 +2,9 @@
 # Issue 17, item 3: exec rules judge the file the kernel runs. A copy of echo under DIR/denied
 # is named by a deny rule on execve (by glob, and by its literal path); it is reached through a
 # symlink, `..` after a symlink, a hard link, a `#!` line naming it, execveat (a rule on execve
-# governs execveat: one family), a memfd copy run with execveat(AT_EMPTY_PATH), and an allowed
-# program whose PT_INTERP loader lies under DIR/denied. None may run:
+# governs execveat: one family), a memfd copy run with execveat(AT_EMPTY_PATH) or as
+# /proc/self/fd/N, an O_TMPFILE copy, a hard link to a file only the glob names, an allowed
+# program whose PT_INTERP loader lies under DIR/denied, and `#!` scripts (below). None may run:
 # refused at the call (EUCLEAN) or killed at the exec event, logged with the rule.
 # shellcheck source=hostile.sh
 . "$TESTS_SRC/hostile.sh"
@@ -29,9 +30,10 @@ if command -v cc >/dev/null && [ -n "$loader" ]; then
 fi
 chmod +x "$D/ok/script"
 # `#!` scripts: DIR/denied/script (named by the rules) prints its first two arguments; reached
-# by a symlink (with execve, execveat, and an fd of it), a hard link, and as the interpreter of
-# DIR/ok/chain. DIR/ok/script-ok is an
-# allowed copy (control).
+# by a symlink (with execve, execveat, and an fd of it), `..` after a symlink, a hard link, and
+# as the interpreter of DIR/ok/chain (also by a relative `#!`). DIR/ok/script-ok is an allowed
+# copy (control).
+# shellcheck disable=SC2016  # the script's own $1 and $2
 printf '#!/bin/sh\necho "$1 $2"\n' >"$D/denied/script"
 cp "$D/denied/script" "$D/ok/script-ok"
 chmod +x "$D/denied/script" "$D/ok/script-ok"
