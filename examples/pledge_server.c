@@ -11,8 +11,10 @@
  * --self-test connects to itself once, prints what it received and exits: a demo that needs no
  * second terminal. Step 2 then shows that a later fopen() fails with EPERM.
  *
- * Under `xpledge run` the promises are enforced; run directly, xpledge() fails with ENOSYS and
- * the program says it runs unrestricted (or refuses to, with XPLEDGE_REQUIRED=1 set). */
+ * Under `xpledge run` the supervisor enforces the promises; run directly, libxpledge installs a
+ * seccomp filter for them itself. Only with XPLEDGE_REQUIRE_SUPERVISOR=1 (libxpledge's own
+ * switch) does xpledge() fail with ENOSYS, and the program then says it runs unrestricted (or
+ * refuses to, with XPLEDGE_REQUIRED=1 set). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>

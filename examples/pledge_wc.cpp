@@ -5,7 +5,8 @@
 //   pledge_wc_cpp FILE...
 //
 // xpledge::Pledge wraps the C call: it throws std::system_error on a real error and reports
-// "not supervised" (ENOSYS) as a state the program can decide about.
+// "not supervised" (ENOSYS, only with XPLEDGE_REQUIRE_SUPERVISOR=1: otherwise libxpledge confines
+// the program itself) as a state the program can decide about.
 #include <xpledge.h>
 
 #include <cerrno>

@@ -11,6 +11,9 @@ struct ArgTest {
   bool at_most = false;
   std::uint64_t mask = ~0ull;
   std::uint64_t value = 0;
+  // value is the calling process's id, known only when the filter is built (kernel_grants,
+  // for libxpledge's own filter); never set by register_grants.
+  bool value_is_self = false;
   bool operator==(const ArgTest&) const = default;
 };
 

@@ -88,7 +88,7 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
                                              const OtherNamesFn& other_names) {
   static const RuleRef kAnonymous{"exec:anonymous", 0, {}};
   for (const ExecImage& image : images) {
-    const PathArg arg{image.path, Access::exec, 0, image.path, {}};
+    const PathArg arg = PathArg::of(image.path, Access::exec);
     const Verdict v = policy.evaluate(CallContext{Syscall{abi, nr, {}}, {&arg, 1}});
     const Rule* decided = rule_of(policy, v.rule);
     // Refused by a path rule (not by `default`: the call's own path was allowed at the call,

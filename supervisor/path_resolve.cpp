@@ -9,10 +9,13 @@
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "path_match.hpp"
+#include "path_walk.hpp"
 #include "syscalls.hpp"
 #include "tracee_mem.hpp"
 
@@ -42,7 +45,7 @@ pid_t parse_pid(std::string_view s) {
 // `unreadable`: openat2's struct could not be read at a size the kernel takes, so it cannot be
 // pinned either; the call is then refused with EFAULT rather than left to a second read.
 Access access_of(const PathArgSpec& spec, pid_t tid, const Syscall& call, const SyscallSig& sig,
-                 std::string& open_how_bytes, bool& unreadable) {
+                 std::string& open_how_bytes, bool& unreadable, std::uint64_t& open_flags) {
   switch (spec.use) {
     case PathUse::read: return Access::read;
     case PathUse::write: return Access::write;
@@ -70,6 +73,7 @@ Access access_of(const PathArgSpec& spec, pid_t tid, const Syscall& call, const 
     }
     flags = how.flags;
   }
+  open_flags = flags;
   return access_from_open_flags(flags);
 }
 
@@ -82,21 +86,111 @@ std::uint64_t open_how_resolve(std::string_view open_how_bytes) {
   return how.resolve;
 }
 
+std::optional<std::string> no_symlinks_open_how(std::string_view name, const Syscall& call,
+                                                std::string_view how_bytes) {
+  open_how how{};
+  if (name == "openat2") {
+    if (how_bytes.size() < sizeof how) return std::nullopt;
+    std::memcpy(&how, how_bytes.data(), sizeof how);
+    // The program's own RESOLVE_* (BENEATH, IN_ROOT: relative to its dirfd) stay its own; bytes
+    // past the struct we know are the kernel's E2BIG unless zero.
+    if (how.resolve != 0) return std::nullopt;
+    for (std::size_t i = sizeof how; i < how_bytes.size(); ++i)
+      if (how_bytes[i] != 0) return std::nullopt;
+  } else {
+    std::uint64_t flags = 0, mode = 0;
+    if (name == "open") {
+      flags = call.args[1];
+      mode = call.args[2];
+    } else if (name == "openat") {
+      flags = call.args[2];
+      mode = call.args[3];
+    } else if (name == "creat") {
+      flags = O_CREAT | O_WRONLY | O_TRUNC;
+      mode = call.args[1];
+    } else {
+      return std::nullopt;
+    }
+    // What the kernel's build_open_how() makes of open()'s int flags and mode: unknown flags
+    // dropped (openat2 would refuse them), O_PATH keeping only its own, a mode only to create.
+    constexpr std::uint64_t kLargeFile = 0100000;  // the kernel's O_LARGEFILE (glibc says 0)
+    constexpr std::uint64_t kValid = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
+                                     O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | O_ASYNC |
+                                     O_DIRECT | kLargeFile | O_DIRECTORY | O_NOFOLLOW |
+                                     O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE;
+    constexpr std::uint64_t kPathFlags = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+    flags = (flags & 0xffffffffu) & kValid;
+    if (flags & O_PATH) flags &= kPathFlags;
+    const bool creates = (flags & O_CREAT) || (flags & (O_TMPFILE & ~O_DIRECTORY));
+    how.flags = flags;
+    how.mode = creates ? (mode & 07777) : 0;
+  }
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  return std::string(reinterpret_cast<const char*>(&how), sizeof how);
+}
+
 Access access_from_open_flags(std::uint64_t flags) {
   if (flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) return Access::create;
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Access::write;
   return Access::read;
 }
 
-std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
+bool follows_last(const SyscallSig& sig, std::size_t index, const Syscall& call,
+                  std::optional<std::uint64_t> open_flags) {
+  // The last component is the name the call acts on, not what a symlink there points to.
+  static constexpr std::string_view kNoFollow[] = {
+      "lchown", "lchown32", "lgetxattr", "link", "llistxattr", "lremovexattr", "lsetxattr",
+      "lstat", "lstat64", "mkdir", "mkdirat", "mknod", "mknodat", "oldlstat", "readlink",
+      "readlinkat", "rename", "renameat", "renameat2", "rmdir", "symlink", "symlinkat", "unlink",
+      "unlinkat"};
+  for (std::string_view n : kNoFollow)
+    if (sig.name == n) return false;
+  if (sig.name == "linkat") return index == 0 && (call.args[4] & AT_SYMLINK_FOLLOW);
+  if (open_flags) {
+    if (*open_flags & O_NOFOLLOW) return false;
+    return !((*open_flags & O_CREAT) && (*open_flags & O_EXCL));
+  }
+  for (std::size_t i = 0; i < sig.args.size(); ++i)
+    if (sig.args[i] == ArgKind::at_flags) return !(call.args[i] & AT_SYMLINK_NOFOLLOW);
+  return true;
+}
+
+namespace {
+
+// The object's names under the anchors that have moved since the policy was loaded.
+std::vector<std::string> paths_under_moved_anchors(const std::string& path,
+                                                   std::span<const DirAnchor> anchors) {
+  std::vector<std::string> out;
+  if (path.empty() || path.front() != '/') return out;
+  for (const DirAnchor& a : anchors) {
+    if (file_id_of(a.prefix) == a.id) continue;  // still where it was: its name says it all
+    for (std::size_t end = path.size(); end > 0; end = path.rfind('/', end - 1)) {
+      const std::string dir = path.substr(0, end);
+      if (file_id_of(dir) == a.id) {
+        out.push_back(a.prefix + path.substr(end));
+        break;
+      }
+      if (end == 0) break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
+                                       std::span<const DirAnchor> anchors) {
   std::vector<PathArg> out;
   const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
   if (!sig) return out;
   const std::string proc = "/proc/" + std::to_string(tid);
-  for (const PathArgSpec& spec : sig->path_args()) {
+  const auto specs = sig->path_args();
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const PathArgSpec& spec = specs[i];
     PathArg arg;
     bool how_unreadable = false;
-    arg.access = access_of(spec, tid, call, *sig, arg.open_how, how_unreadable);
+    std::uint64_t flags = 0;
+    arg.access = access_of(spec, tid, call, *sig, arg.open_how, how_unreadable, flags);
     if (how_unreadable) {
       arg.err = EFAULT;
       out.push_back(std::move(arg));
@@ -113,10 +207,10 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
     // openat2 with RESOLVE_IN_ROOT: the dirfd is the root, also for absolute paths, and ".."
     // stops there: the path is resolved under "/" and then put below the dirfd's directory.
     const bool in_root = open_how_resolve(arg.open_how) & RESOLVE_IN_ROOT;
+    const auto dirfd = spec.dirfd_arg < 0
+                           ? AT_FDCWD
+                           : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
     if (in_root || s.value.empty() || s.value[0] != '/') {
-      const auto dirfd = spec.dirfd_arg < 0
-                             ? AT_FDCWD
-                             : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
       const std::string link = dirfd == AT_FDCWD ? proc + "/cwd"
                                                  : proc + "/fd/" + std::to_string(dirfd);
       if (!read_link(link, base)) {
@@ -127,11 +221,32 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call) {
     }
     if (in_root) {
       const std::string under = normalise_path("/", s.value);
-      arg.path = base == "/" ? under : normalise_path(base, under.substr(1));
+      arg.literal = base == "/" ? under : normalise_path(base, under.substr(1));
     } else {
-      arg.path = normalise_path(base, s.value);
+      arg.literal = normalise_path(base, s.value);
     }
     arg.raw = s.value;
+    arg.follows_last = follows_last(*sig, i, call,
+                                    spec.use == PathUse::open && spec.flags_arg >= 0
+                                        ? std::optional<std::uint64_t>(flags)
+                                        : std::nullopt);
+    const bool empty_path = [&] {
+      for (std::size_t k = 0; k < sig->args.size(); ++k)
+        if (sig->args[k] == ArgKind::at_flags) return (call.args[k] & AT_EMPTY_PATH) != 0;
+      return false;
+    }();
+    WalkResult w = walk_path(tid, dirfd, s.value, arg.follows_last, empty_path, in_root);
+    if (!w.path.empty() && w.path.front() != '/' && w.err == 0 && w.exists) {
+      arg.path = std::move(w.path);  // an object with no path: "pipe:[5]", "anon_inode:..."
+    } else if (!w.path.empty() && w.path.front() == '/') {
+      arg.path = std::move(w.path);
+    } else {
+      arg.path = arg.literal;  // could not be resolved: the kernel will fail it too
+    }
+    if (w.err == ENOENT || w.err == ENOTDIR || w.err == ELOOP) arg.walk_err = w.err;
+    if (w.exists) arg.id = w.id;
+    arg.plain = w.plain && w.err == 0 && !in_root && open_how_resolve(arg.open_how) == 0;
+    if (!anchors.empty()) arg.alt_paths = paths_under_moved_anchors(arg.path, anchors);
     out.push_back(std::move(arg));
   }
   return out;

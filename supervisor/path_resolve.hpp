@@ -4,11 +4,15 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "abi.hpp"
 #include "policy.hpp"
+#include "syscalls.hpp"
 
 namespace xpledge {
 
@@ -17,8 +21,11 @@ namespace xpledge {
 inline constexpr std::uint64_t kMinOpenHowBytes = 24;
 inline constexpr std::uint64_t kMaxOpenHowBytes = 4096;
 
-// One PathArg per path argument of the call (none for calls without path arguments).
-std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call);
+// One PathArg per path argument of the call (none for calls without path arguments), each
+// resolved to the object the call reaches (path_walk.hpp). `anchors`: the policy's
+// (Policy::Impl::dir_anchors), for PathArg::alt_paths.
+std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
+                                       std::span<const DirAnchor> anchors = {});
 
 // The process a tracee's descriptor refers to: a pidfd ("Pid:" in its fdinfo) or a directory
 // of /proc ("/proc/N", which pidfd_send_signal accepts too). 0 for anything else or on error.
@@ -27,6 +34,19 @@ pid_t fd_target_pid(pid_t tid, int fd);
 // The `resolve` field (RESOLVE_* flags) of openat2's struct open_how bytes; 0 if too short.
 // Pure.
 std::uint64_t open_how_resolve(std::string_view open_how_bytes);
+
+// Does the call follow a symlink in path argument `index`'s last component? `open_flags`: the
+// open flags of an open-like call (O_NOFOLLOW, O_CREAT|O_EXCL); otherwise the call's name (lstat,
+// unlink, rename...) and its AT_SYMLINK_NOFOLLOW / AT_SYMLINK_FOLLOW flag decide. Pure.
+bool follows_last(const SyscallSig& sig, std::size_t index, const Syscall& call,
+                  std::optional<std::uint64_t> open_flags);
+
+// The struct open_how an open/openat/creat/openat2 call becomes when it is pointed at its
+// resolved path: its own flags and mode as the kernel would take them, and
+// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS. nullopt: the call must stay as it is (openat2
+// with RESOLVE_* of its own, or a struct the kernel would refuse). Pure.
+std::optional<std::string> no_symlinks_open_how(std::string_view name, const Syscall& call,
+                                                std::string_view how_bytes);
 
 // Access asked for by open flags: write (O_WRONLY/O_RDWR/O_TRUNC), create (O_CREAT/O_TMPFILE),
 // read otherwise. Pure.

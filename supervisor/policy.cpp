@@ -1,5 +1,7 @@
 #include "policy.hpp"
 
+#include <linux/fs.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -7,6 +9,7 @@
 
 #include "arg_grants.hpp"
 #include "path_match.hpp"
+#include "rule_binding.hpp"
 #include "policy_load.hpp"
 #include "promises.hpp"
 #include "syscalls.hpp"
@@ -58,12 +61,26 @@ bool cond_matches(const ArgCond& c, const Syscall& call, Action action) {
   return permits(action) ? full && low : full || low;
 }
 
+bool any_glob_matches(const Rule& r, std::string_view path) {
+  const auto hit = [&](const std::string& g) { return glob_match(g, path); };
+  return std::any_of(r.paths.begin(), r.paths.end(), hit) ||
+         std::any_of(r.bound_paths.begin(), r.bound_paths.end(), hit);
+}
+
+// Permitting rules hold against the object the call reaches; stopping rules against any name
+// the call or the object has: the string as given, the object's path, its path under a renamed
+// anchor, and for a file a rule names without globs, the file itself (a hard link).
 bool path_arg_matches(const Rule& r, const PathArg& p) {
   if (p.err != 0) return false;
   if (r.access && !access_covers(*r.access, p.access)) return false;
   if (r.paths.empty()) return true;
-  return std::any_of(r.paths.begin(), r.paths.end(),
-                     [&](const std::string& g) { return glob_match(g, p.path); });
+  if (any_glob_matches(r, p.path)) return true;
+  if (permits(r.action)) return false;
+  if (!p.literal.empty() && any_glob_matches(r, p.literal)) return true;
+  if (std::any_of(p.alt_paths.begin(), p.alt_paths.end(),
+                  [&](const std::string& a) { return any_glob_matches(r, a); }))
+    return true;
+  return p.id && std::find(r.file_ids.begin(), r.file_ids.end(), *p.id) != r.file_ids.end();
 }
 
 // Permitting rules: every path argument must match (rename's source and target both), and with
@@ -168,6 +185,9 @@ std::string_view arg_op_name(ArgOp op) {
 }
 
 void Policy::Impl::index_rules() {
+  move_guard = std::any_of(rules.begin(), rules.end(), [](const Rule& r) {
+    return (r.action == Action::deny || r.action == Action::kill) && !r.paths.empty();
+  });
   for (auto& m : by_nr) m.clear();
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const Rule& r = rules[i];
@@ -203,9 +223,62 @@ Verdict Policy::evaluate(const CallContext& ctx) const {
   return {p.default_action, verdict_errno(p.default_action, p.err), &p.default_ref};
 }
 
+namespace {
+
+// Calls that give a file a new name, the first path being the file: what could carry a file
+// out of a tree a deny rule names (rename's RENAME_EXCHANGE carries both ways).
+bool is_move_call(Abi abi, std::int64_t nr) {
+  static const CallNumbers kMoves[] = {CallNumbers("rename"), CallNumbers("renameat"),
+                                       CallNumbers("renameat2"), CallNumbers("link"),
+                                       CallNumbers("linkat")};
+  return std::any_of(std::begin(kMoves), std::end(kMoves),
+                     [&](const CallNumbers& c) { return c.on(abi) == nr; });
+}
+
+// Does `path` lie in the tree a stopping rule names, or above it (moving /srv moves
+// /srv/secret)?
+bool in_or_above_rule(const Rule& r, const PathArg& p) {
+  if (p.err) return true;
+  PathArg any = p;
+  any.access = Access::read;
+  Rule r2 = r;
+  r2.access.reset();
+  if (path_arg_matches(r2, any)) return true;
+  return std::any_of(r.paths.begin(), r.paths.end(), [&](const std::string& g) {
+    const std::string prefix = glob_literal_prefix(g);
+    return prefix.size() > p.path.size() && prefix.starts_with(p.path) &&
+           (p.path == "/" || prefix[p.path.size()] == '/');
+  });
+}
+
+bool in_rule(const Rule& r, const PathArg& p) {
+  if (p.err) return false;
+  PathArg any = p;
+  any.access = Access::read;
+  Rule r2 = r;
+  r2.access.reset();
+  return path_arg_matches(r2, any);
+}
+
+}  // namespace
+
+const Rule* Policy::moves_out_of_denied_tree(const CallContext& ctx) const {
+  const Impl& p = *impl_;
+  if (ctx.paths.size() != 2 || !is_move_call(ctx.call.abi, ctx.call.nr)) return nullptr;
+  const CallNumbers renameat2("renameat2");
+  const bool exchange = renameat2.is(ctx.call) && (ctx.call.args[4] & RENAME_EXCHANGE);
+  for (const Rule& r : p.rules) {
+    if ((r.action != Action::deny && r.action != Action::kill) || r.paths.empty()) continue;
+    if (in_or_above_rule(r, ctx.paths[0]) && !in_rule(r, ctx.paths[1])) return &r;
+    if (exchange && in_or_above_rule(r, ctx.paths[1]) && !in_rule(r, ctx.paths[0])) return &r;
+  }
+  return nullptr;
+}
+
 bool Policy::needs_paths(Abi abi, std::int64_t nr) const {
   const Impl& p = *impl_;
   if (!abi_allowed(abi)) return false;
+  if (p.move_guard && is_move_call(abi, nr)) return true;
   const auto& index = p.by_nr[abi_index(abi)];
   if (const auto it = index.find(nr); it != index.end())
     for (std::size_t i : it->second)
@@ -216,6 +289,7 @@ bool Policy::needs_paths(Abi abi, std::int64_t nr) const {
 bool Policy::allows_unconditionally(Abi abi, std::int64_t nr) const {
   const Impl& p = *impl_;
   if (!abi_allowed(abi)) return false;
+  if (p.move_guard && is_move_call(abi, nr)) return false;
   if (!p.allow_unknown && !syscall_known(abi, nr)) return false;
   const auto& index = p.by_nr[abi_index(abi)];
   if (const auto it = index.find(nr); it != index.end()) {
@@ -239,6 +313,7 @@ ArgAlternatives Policy::register_grants(Abi abi, std::int64_t nr) const {
   const Impl& p = *impl_;
   if (abi != Abi::x86_64 || !abi_allowed(abi)) return {};
   if (!p.allow_unknown && !syscall_known(abi, nr)) return {};
+  if (p.move_guard && is_move_call(abi, nr)) return {};
   ArgAlternatives granted;
   ArgAlternatives open{{}};
   auto grant = [&](const ArgAlternatives& alts) {

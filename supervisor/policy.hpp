@@ -9,9 +9,11 @@
 #include <unordered_map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "abi.hpp"
+#include "file_id.hpp"
 #include "arg_test.hpp"
 
 namespace xpledge {
@@ -50,7 +52,10 @@ std::optional<Access> access_from_name(std::string_view name);
 // (creating or removing a name writes its directory).
 bool access_covers(Access rule, Access call);
 
-// A path argument as the kernel would resolve it (absolute, `.`/`..`/`//` normalised).
+// A path argument as the kernel would resolve it: `path` is the object the call reaches
+// (symlinks and /proc's magic links followed as the call would, path_walk.hpp); `literal` the
+// string as given, made absolute and `.`/`..`/`//` normalised lexically. Allow rules hold
+// against `path`; deny and kill rules against either, and against the file's identity.
 struct PathArg {
   std::string path;
   Access access = Access::read;
@@ -63,6 +68,34 @@ struct PathArg {
   // the kernel refuses anyway (below OPEN_HOW_SIZE_VER0, above a page) or unreadable (the
   // access is then the widest, create).
   std::string open_how;
+  std::string literal;        // empty: same as `path`
+  std::optional<FileId> id;   // the object reached, when it exists
+  // `path` is a plain absolute path naming the same object for the tracee (path_walk.hpp):
+  // the call may be pointed at it instead of `raw`.
+  bool plain = false;
+  bool follows_last = true;   // the call follows a symlink in the last component
+  // The walk found no object where a middle component should be (ENOENT, ENOTDIR, ELOOP): the
+  // kernel would fail the call the same way now; an allowed call gets this error rather than
+  // run on a path that only later leads somewhere (tracer.cpp pin_paths).
+  int walk_err = 0;
+  // The object's paths as seen from a DirAnchor that is no longer where the policy found it
+  // (renamed): its old prefix + the object's path below it. Held against deny and kill rules.
+  std::vector<std::string> alt_paths;
+
+  // A path judged as it is (an image the kernel already opened, a test's input).
+  static PathArg of(std::string path, Access access) {
+    PathArg a;
+    a.raw = path;
+    a.path = std::move(path);
+    a.access = access;
+    return a;
+  }
+};
+
+// A directory a deny or kill rule names, bound at load (Policy::Impl::dir_anchors).
+struct DirAnchor {
+  FileId id;
+  std::string prefix;  // its path when the policy was loaded
 };
 
 struct CallContext {
@@ -73,6 +106,8 @@ struct CallContext {
   std::int64_t tgid = -1;
 };
 
+struct Rule;
+
 class Policy {
  public:
   struct Impl;
@@ -81,6 +116,10 @@ class Policy {
   Verdict evaluate(const CallContext& ctx) const;
   // Does some rule for (abi, nr) look at paths? Then the tracer must resolve them first.
   bool needs_paths(Abi abi, std::int64_t nr) const;
+  // A rename or link (either way for RENAME_EXCHANGE) of a name inside, or above, the tree of a
+  // deny or kill path rule to a place outside it: that rule, or nullptr. Refused whatever the
+  // rules of the call itself say, or the tree would escape its rule under a new name.
+  const Rule* moves_out_of_denied_tree(const CallContext& ctx) const;
   // Is (abi, nr) allowed whatever its arguments, with nothing to log? Then it need not stop at
   // all (seccomp pre-filter RET_ALLOW).
   bool allows_unconditionally(Abi abi, std::int64_t nr) const;
@@ -124,6 +163,12 @@ struct Rule {
   std::optional<Access> access;        // a path arg's access must be covered by it
   std::vector<ArgCond> args;           // all must hold
   std::optional<int> err;              // own errno for deny rules
+  // Bound to the filesystem when the policy is loaded (rule_binding.cpp), as Landlock binds a
+  // rule to the inode its path names then:
+  std::vector<std::string> bound_paths;  // `paths` whose literal prefix is behind a symlink
+                                         // (/lib/** on merged /usr: /usr/lib/**)
+  std::vector<FileId> file_ids;          // deny/kill: the files named without globs (any
+                                         // other name of them, a hard link, matches too)
 
   bool has_path_conditions() const { return !paths.empty() || access.has_value(); }
   bool conditional() const { return has_path_conditions() || !args.empty(); }
@@ -148,6 +193,12 @@ struct Policy::Impl {
   // Per ABI: syscall number -> indices into `rules`, ascending. Filled by index_rules(); a rule
   // with path conditions (and no args) is indexed under every call of its path_family() too.
   std::array<std::unordered_map<std::int64_t, std::vector<std::size_t>>, kAllAbis.size()> by_nr;
+
+  // The directories that deny and kill path rules name before their first wildcard
+  // (/srv/secret of /srv/secret/**), bound at load: if one is renamed, the objects beneath it are
+  // still judged under its old name (PathArg::alt_paths).
+  std::vector<DirAnchor> dir_anchors;
+  bool move_guard = false;  // some deny or kill rule has paths: renames and links are checked
 
   void index_rules();
 };

@@ -621,6 +621,70 @@ ArgAlternatives PromiseCatalogue::register_grants(const PromiseSet& set, Abi abi
   return out;
 }
 
+namespace {
+
+// open_access as flag tests: the alternatives under which the flags fall in one of `classes`.
+ArgAlternatives open_class_tests(unsigned arg, std::uint8_t classes) {
+  constexpr std::uint64_t kCreate = O_CREAT | kKernelTmpfileBit;
+  ArgAlternatives out;
+  auto has = [&](Access a) { return (classes & (1u << static_cast<unsigned>(a))) != 0; };
+  if (has(Access::read)) out.push_back({{arg, false, kCreate | O_ACCMODE | O_TRUNC, 0}});
+  if (has(Access::write)) {
+    for (std::uint64_t mode = 1; mode <= O_ACCMODE; ++mode)
+      out.push_back({{arg, false, kCreate | O_ACCMODE, mode}});
+    out.push_back({{arg, false, kCreate | O_TRUNC, O_TRUNC}});
+  }
+  if (has(Access::create)) {
+    out.push_back({{arg, false, O_CREAT, O_CREAT}});
+    out.push_back({{arg, false, kKernelTmpfileBit, kKernelTmpfileBit}});
+  }
+  return out;
+}
+
+}  // namespace
+
+ArgAlternatives PromiseCatalogue::kernel_grants(const PromiseSet& set, Abi abi,
+                                                std::int64_t nr) const {
+  ArgAlternatives out;
+  const CallRules* cr = impl_->find(abi, nr);
+  if (!cr || cr->always) return out;
+  for (const auto i : cr->rules) {
+    const Grant& r = impl_->rules[i];
+    if (!set.has(r.promise) || r.unconditional() || !r.paths.empty()) continue;
+    ArgAlternatives alts{{}};
+    auto conjoin_with = [&](const ArgAlternatives& more) {
+      ArgAlternatives next;
+      for (const auto& a : alts)
+        for (const auto& b : more) {
+          auto c = a;
+          c.insert(c.end(), b.begin(), b.end());
+          next.push_back(std::move(c));
+        }
+      alts = std::move(next);
+    };
+    for (const Cond& c : r.conds) {
+      switch (c.kind) {
+        case CondKind::all: conjoin_with({{{c.arg, false, c.bits, c.bits}}}); break;
+        case CondKind::none: conjoin_with({{{c.arg, false, c.bits, 0}}}); break;
+        case CondKind::only: conjoin_with({{{c.arg, false, ~c.bits, 0}}}); break;
+        case CondKind::max: conjoin_with({{{c.arg, true, ~0ull, c.bits}}}); break;
+        case CondKind::in: {
+          ArgAlternatives any;
+          for (const std::uint64_t v : c.values)
+            if (!(v & c.bits)) any.push_back({{c.arg, false, ~c.bits, v}});
+          if (c.self) any.push_back({{c.arg, false, ~c.bits, 0, true}});
+          conjoin_with(any);
+          break;
+        }
+      }
+    }
+    if (r.open_classes)
+      conjoin_with(open_class_tests(static_cast<unsigned>(r.open_flags_arg), r.open_classes));
+    out.insert(out.end(), alts.begin(), alts.end());
+  }
+  return out;
+}
+
 bool PromiseCatalogue::needs_paths(const PromiseSet& set, Abi abi, std::int64_t nr) const {
   const CallRules* cr = impl_->find(abi, nr);
   if (!cr || cr->always) return false;

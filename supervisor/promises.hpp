@@ -75,6 +75,12 @@ class PromiseCatalogue {
   // allows_unconditionally's, not listed here.
   ArgAlternatives register_grants(const PromiseSet& set, Abi abi,
                                                     std::int64_t nr) const;
+  // The same for a filter the program installs on itself with no supervisor behind it
+  // (libxpledge standalone, through the table tools/gen_shim_promises writes): open classes
+  // become flag tests (read, write, create as open_access reads them) and `in: [self]` a test
+  // with value_is_self. Entries that limit paths are left out: the kernel filter sees no paths.
+  // Unlike register_grants, one alternative may test an argument more than once.
+  ArgAlternatives kernel_grants(const PromiseSet& set, Abi abi, std::int64_t nr) const;
   // Does an entry of the set for (abi, nr) limit paths? Then the tracer resolves
   // CallContext::paths before check(); without them such entries do not apply.
   bool needs_paths(const PromiseSet& set, Abi abi, std::int64_t nr) const;

@@ -60,6 +60,11 @@ bool skip_syscall(pid_t tid) {
                    static_cast<std::uint64_t>(-1)) == 0;
 }
 
+bool set_syscall_nr(pid_t tid, std::int64_t nr) {
+  return poke_user(tid, reg_offset(offsetof(user_regs_struct, orig_rax)),
+                   static_cast<std::uint64_t>(nr)) == 0;
+}
+
 bool set_return_value(pid_t tid, std::int64_t value) {
   return poke_user(tid, reg_offset(offsetof(user_regs_struct, rax)),
                    static_cast<std::uint64_t>(value)) == 0;

@@ -33,6 +33,9 @@ std::optional<Syscall> interrupted_restartable_call(pid_t tid);
 std::optional<std::int64_t> exec_event_syscall(pid_t tid);
 // Make the kernel run nothing: the syscall number becomes -1 (the kernel leaves -ENOSYS in rax).
 bool skip_syscall(pid_t tid);
+// Make the stopped call another one (number as the ABI numbers it, x32 bit included); at a
+// seccomp stop the kernel then runs the other filters again on it.
+bool set_syscall_nr(pid_t tid, std::int64_t nr);
 bool set_return_value(pid_t tid, std::int64_t value);
 std::optional<std::int64_t> get_return_value(pid_t tid);
 // Replace one argument register of a call stopped at entry/seccomp (e.g. strip a clone flag).

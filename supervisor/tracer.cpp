@@ -35,6 +35,7 @@
 #include "promises.hpp"
 #include "path_match.hpp"
 #include "path_resolve.hpp"
+#include "path_walk.hpp"
 #include "confine.hpp"
 #include "prefilter.hpp"
 #include "scratch.hpp"
@@ -42,6 +43,8 @@
 #include "stop.hpp"
 #include "exec_images.hpp"
 #include "syscalls.hpp"
+#include "path_match.hpp"
+#include "unveil.hpp"
 #include "tracee_mem.hpp"
 
 namespace xpledge {
@@ -102,6 +105,7 @@ struct ProcessState {
   // Until our own exec of CMD completes the process runs xpledge's code: nothing is checked.
   bool trusted_pre_exec = false;
   PledgeState pledge;
+  UnveilState unveil;  // SYS_xunveil (pure-ptrace mode only): copied at fork, dropped at exec
   std::shared_ptr<AddressSpace> mm = std::make_shared<AddressSpace>();
   // Seccomp mode: the intersection of the pledge filters stacked in the kernel for this process
   // (they survive fork and exec); nullopt: none. Calls outside it stop.
@@ -118,6 +122,9 @@ struct ProcessState {
   // with more has filters of its own, which could answer our injected calls.
   int nest_level = 0;
   long our_filters = 0;
+  // The program may have seccomp filters of its own (it ran a seccomp() or
+  // prctl(PR_SET_SECCOMP), or we attached to it): a call we rewrite could meet them.
+  bool own_filters = false;
   int nest_chains = 0;  // threads inside a nesting chain (checked by the same count: parked too)
 };
 
@@ -182,9 +189,19 @@ struct ThreadState {
     std::array<std::optional<std::string>, 2> paths;
     std::string open_how;
     std::optional<std::string> struct0;  // clone3's struct clone_args (slot 0, raw bytes)
+    std::optional<Syscall> rewritten_from;  // an open made an openat2: the program's own call
   };
   std::optional<PinnedCall> last_pinned;
   std::vector<PinnedCall> restartable;
+  // An allowed path call whose object is checked again at its exit stop (path_race.hpp
+  // explains which): what the check saw.
+  struct ExitCheck {
+    Syscall call;
+    PathArg arg;                 // the (first) path as judged
+    std::string dest;            // a move: the new name, which must now be `arg.id`
+    bool open = false;           // an open: the descriptor returned must be `arg.id`
+  };
+  std::optional<ExitCheck> exit_check;
   // shmat of the path scratch segment injected in place of a path-checked call: the caller's
   // registers, to restart its call at the exit stop.
   std::optional<SavedRegs> scratch_regs;
@@ -238,6 +255,35 @@ pid_t read_tgid(pid_t tid) {
 bool is_seccomp_call(const Syscall& call) {
   static const CallNumbers seccomp("seccomp");
   return seccomp.is(call);
+}
+
+bool installs_own_filter(const Syscall& call) {
+  static const CallNumbers prctl("prctl");
+  return is_seccomp_call(call) || (prctl.is(call) && (call.args[0] & 0xffffffff) == PR_SET_SECCOMP);
+}
+
+// The calls that open a file by path (their result is a descriptor for the object).
+bool is_open_call(std::string_view name) {
+  return name == "open" || name == "openat" || name == "openat2" || name == "creat";
+}
+
+bool is_move_name(std::string_view name) {
+  return name == "rename" || name == "renameat" || name == "renameat2" || name == "link" ||
+         name == "linkat";
+}
+
+// May the call be pointed at the resolved path instead of the bytes it gave? Only a plain path
+// (path_walk.hpp) for a call whose last component is a name, not "." or ".." or a trailing
+// slash (rmdir("d/.") must stay EINVAL), and never for exec (the interpreter of a script gets
+// the path as given).
+bool pin_resolved(const PathArg& p, std::string_view call_name) {
+  if (!p.plain || p.err || p.path.size() >= PATH_MAX || p.raw.empty() || p.raw.back() == '/')
+    return false;
+  if (call_name == "execve" || call_name == "execveat" || call_name == "uselib") return false;
+  const auto slash = p.raw.rfind('/');
+  const std::string_view last =
+      slash == std::string::npos ? std::string_view(p.raw) : std::string_view(p.raw).substr(slash + 1);
+  return last != "." && last != "..";
 }
 
 // clone3(2) on any ABI (guard.hpp CloneArgs).
@@ -320,12 +366,18 @@ class Tracer {
   GuardContext guard_context(const ThreadState& t, const Syscall& call) const;
   Verdict apply_guard(ThreadState& t, const Syscall& call, const Verdict& v);
   bool verify_scratch(ThreadState& t);
+  void plan_exit_check(ThreadState& t, const Syscall& call, const SyscallSig& sig,
+                       const std::vector<PathArg>& paths, bool resolved_open);
+  void verify_exit(ThreadState& t, const ThreadState::ExitCheck& c, const SyscallStopInfo& info);
   bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const std::vector<PathArg>& paths,
                  bool seccomp_stop);
   void on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   void on_scratch_attached(ThreadState& t, const SyscallStopInfo& info);
   Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
   void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
+  void on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
+  Verdict unveil_verdict(const ThreadState& t, const Syscall& call,
+                         const std::vector<PathArg>& paths, const Verdict& v);
   bool inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
   void on_filter_injected(ThreadState& t, const SyscallStopInfo& info);
   void on_exec_filter(ThreadState& t, const SyscallStopInfo& info);
@@ -566,6 +618,15 @@ void Tracer::note_interrupted_call(ThreadState& t) {
   if (!t.last_pinned) return;
   const auto c = interrupted_restartable_call(t.tid);
   if (!c || c->nr != t.last_pinned->call.nr || c->args != t.last_pinned->call.args) return;
+  if (const auto& o = t.last_pinned->rewritten_from) {
+    // An open we made an openat2: the kernel restarts what the registers say, so they say the
+    // program's own call again, which is judged (and rewritten) afresh when it comes back.
+    SavedRegs regs;
+    if (!save_regs(t.tid, regs) ||
+        !rewrite_syscall(t.tid, regs, o->nr, {o->args[0], o->args[1], o->args[2], o->args[3]}))
+      kill(t.proc ? t.proc->tgid : t.tid, SIGKILL);  // cannot leave it half-rewritten
+    return;
+  }
   if (t.restartable.size() >= kMaxRestartable) t.restartable.erase(t.restartable.begin());
   t.restartable.push_back(*t.last_pinned);
 }
@@ -701,6 +762,7 @@ void Tracer::on_exec(ThreadState& t) {
       }
     }
     if (!proc->trusted_pre_exec) pledge_on_exec(proc->pledge);
+    unveil_on_exec(proc->unveil);
     // The filters stacked for the old promises stay (they survive exec): in seccomp mode a call
     // they allow would run unseen in the new image. Stack one for the execpromises before its
     // first call, unless the kernel already traces everything outside them.
@@ -766,7 +828,7 @@ void Tracer::check_exec_images(ThreadState& t) {
   const auto refusal =
       judge_exec_images(*opts_.policy, abi, *orig, images, file_id, other_names_fn());
   if (!refusal) return;
-  const std::vector<PathArg> paths{PathArg{refusal->image, Access::exec, 0, refusal->image, {}}};
+  const std::vector<PathArg> paths{PathArg::of(refusal->image, Access::exec)};
   log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
   opts_.log->error(fmt::format(
       "pid {}: exec of {} refused by {}: the new image is killed before it runs", t.tid,
@@ -1125,6 +1187,10 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     on_xpledge(t, info, seccomp_stop);
     return;
   }
+  if (info.abi == Abi::x86_64 && info.call.nr == kSysXunveil) {
+    on_xunveil(t, info, seccomp_stop);
+    return;
+  }
   // clone3 through the syscall instruction (x86-64, x32), where the injected shmat that pins its
   // struct can be issued; an i386 one, or any without a scratch area, gets the guard's ENOSYS.
   if (info.abi && info.call.abi != Abi::i386 && scratch_.ready() && is_clone3_call(info.call)) {
@@ -1142,16 +1208,23 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
   } else {
     const auto& pledged = t.proc->pledge.promises;
     paths_checked = opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
-                    (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr));
+                    (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)) ||
+                    t.proc->unveil.active;
     if (paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
-    if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call);
+    if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call, opts_.policy->impl().dir_anchors);
     CallContext ctx{judged_as(info.call), paths};
     ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
     const Verdict before_guard = v;
     v = apply_guard(t, info.call, v);
+    if (v.action == Action::allow || v.action == Action::log)
+      if (const Rule* r = opts_.policy->moves_out_of_denied_tree(ctx)) {
+        static const RuleRef kDeniedTree{"guard:denied-tree", 0, {}};
+        v = Verdict{Action::deny, r->err.value_or(opts_.policy->impl().err), &kDeniedTree};
+      }
     guarded = v.rule != before_guard.rule;
     v = pledge_verdict(t, ctx, v);
+    v = unveil_verdict(t, info.call, paths, v);
     if (opts_.log->verbosity() > 0 && t.hint.empty() &&
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
@@ -1166,7 +1239,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
       if (auto refusal = judge_exec_mapping(t, info.call)) {
         v = refusal->verdict;
         if (!refusal->image.empty())
-          paths = {PathArg{refusal->image, Access::exec, 0, refusal->image, {}}};
+          paths = {PathArg::of(refusal->image, Access::exec)};
       }
     }
   }
@@ -1187,9 +1260,16 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
 
 bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
                        const std::vector<PathArg>& paths, bool seccomp_stop) {
+  t.exit_check.reset();
+  if (paths.empty()) return true;
+  const SyscallSig* sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
+  if (!sig) return true;
   // i386 calls come through int $0x80, where an injected x86-64 shmat cannot be issued; they
-  // are not pinned (docs/SECURITY.md).
-  if (!scratch_.ready() || paths.empty() || info.call.abi == Abi::i386) return true;
+  // are not pinned (docs/SECURITY.md), only checked again at exit.
+  if (!scratch_.ready() || info.call.abi == Abi::i386) {
+    plan_exit_check(t, info.call, *sig, paths, false);
+    return true;
+  }
   static const RuleRef kScratchRule{"guard:path-scratch", 0, {}};
   const auto refuse = [&](int err, const std::string& why) {
     if (!why.empty()) opts_.log->error(fmt::format("pid {}: {}; refusing the call", t.tid, why));
@@ -1202,33 +1282,132 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
     case Area::attaching: return false;
     case Area::unavailable: return refuse(EAGAIN, why);
   }
-  const SyscallSig* sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
-  if (!sig) return true;
   const auto specs = sig->path_args();
-  ThreadState::PinnedCall pinned{info.call, {}, {}, {}};
+  // An open of a plain path becomes openat2(AT_FDCWD, resolved path, RESOLVE_NO_SYMLINKS |
+  // RESOLVE_NO_MAGICLINKS): a symlink put in its way after the check fails it (ELOOP) instead
+  // of leading elsewhere.
+  const std::optional<std::string> how =
+      t.proc && !t.proc->own_filters && is_open_call(sig->name) && pin_resolved(paths[0], sig->name)
+          ? no_symlinks_open_how(sig->name, info.call, paths[0].open_how)
+          : std::nullopt;
+  ThreadState::PinnedCall pinned{info.call, {}, {}, {}, {}};
   for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
     // A path we could not read or resolve was not checked: the kernel must not read it either
     // (another thread could make it readable in between). Its error is the kernel's own.
     if (paths[i].err) return refuse(paths[i].err, "");
-    const auto at = scratch_.pin(t.tid, i, paths[i].raw);
+    if (paths[i].walk_err) {
+      t.quiet = true;  // the kernel's own answer, not a denial
+      return refuse(paths[i].walk_err, "");
+    }
+    const std::string& bytes =
+        pin_resolved(paths[i], sig->name) ? paths[i].path : paths[i].raw;
+    const auto at = scratch_.pin(t.tid, i, bytes);
     if (!at) return refuse(EAGAIN, fmt::format("no path scratch slot free ({} threads hold one)",
                                                PathScratch::kSlots));
-    if (!set_syscall_arg(t.tid, info.call.abi, specs[i].path_arg, *at))
+    const int arg = how ? 1 : specs[i].path_arg;
+    if (!how && !set_syscall_arg(t.tid, info.call.abi, arg, *at))
       return refuse(EAGAIN, "cannot point the call at its pinned path");
-    pinned.call.args[static_cast<std::size_t>(specs[i].path_arg)] = *at;
-    pinned.paths[i] = paths[i].raw;
-    if (!paths[i].open_how.empty()) {
+    pinned.call.args[static_cast<std::size_t>(arg)] = *at;
+    pinned.paths[i] = bytes;
+    const std::string& struct_bytes = how ? *how : paths[i].open_how;
+    if (!struct_bytes.empty()) {
       // openat2 has one path: slot 1 is free for the struct open_how that was judged.
-      const auto how = scratch_.pin_bytes(t.tid, 1, paths[i].open_how);
-      if (!how || specs[i].flags_arg < 0 ||
-          !set_syscall_arg(t.tid, info.call.abi, specs[i].flags_arg, *how))
+      const auto at_how = scratch_.pin_bytes(t.tid, 1, struct_bytes);
+      const int how_arg = how ? 2 : specs[i].flags_arg;
+      if (!at_how || how_arg < 0 ||
+          (!how && !set_syscall_arg(t.tid, info.call.abi, how_arg, *at_how)))
         return refuse(EAGAIN, "cannot pin openat2's struct open_how");
-      pinned.call.args[static_cast<std::size_t>(specs[i].flags_arg)] = *how;
-      pinned.open_how = paths[i].open_how;
+      pinned.call.args[static_cast<std::size_t>(how_arg)] = *at_how;
+      pinned.open_how = struct_bytes;
     }
   }
+  if (how) {
+    static const CallNumbers kOpenat2("openat2");
+    const auto nr = kOpenat2.on(info.call.abi);
+    pinned.call.args[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(AT_FDCWD));
+    pinned.call.args[3] = how->size();
+    SavedRegs regs;
+    if (!nr || !save_regs(t.tid, regs) ||
+        !rewrite_syscall(t.tid, regs, *nr,
+                         {pinned.call.args[0], pinned.call.args[1], pinned.call.args[2],
+                          pinned.call.args[3]}))
+      return refuse(EAGAIN, "cannot make the open an openat2");
+    pinned.rewritten_from = info.call;
+    pinned.call.nr = *nr;
+  }
+  plan_exit_check(t, info.call, *sig, paths, how.has_value());
   t.last_pinned = std::move(pinned);
   return true;
+}
+
+// Which allowed path calls are checked again at their exit stop: an open the kernel resolves
+// by itself (not made an openat2 without symlinks: a path through /proc, a program with seccomp
+// filters of its own, i386), whose descriptor must be the object judged; and, when the policy
+// has deny path rules, a rename or link, whose new name must now be the object judged.
+void Tracer::plan_exit_check(ThreadState& t, const Syscall& call, const SyscallSig& sig,
+                             const std::vector<PathArg>& paths, bool resolved_open) {
+  if (is_open_call(sig.name) && !resolved_open && !paths.empty()) {
+    t.exit_check = ThreadState::ExitCheck{call, paths[0], {}, true};
+  } else if (is_move_name(sig.name) && paths.size() == 2 && paths[0].id &&
+             opts_.policy->impl().move_guard) {
+    t.exit_check = ThreadState::ExitCheck{call, paths[0], paths[1].path, false};
+  }
+}
+
+void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
+                         const SyscallStopInfo& info) {
+  if (info.rval < 0) return;  // it failed (or will restart): nothing was reached
+  std::optional<FileId> now;
+  std::string where;
+  if (c.open) {
+    const std::string link = fmt::format("/proc/{}/fd/{}", t.tid, info.rval);
+    now = file_id_of(link);
+    char buf[PATH_MAX];
+    const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+    if (n > 0 && static_cast<std::size_t>(n) < sizeof buf)
+      where.assign(buf, static_cast<std::size_t>(n));
+  } else {
+    struct stat st {};
+    if (lstat(c.dest.c_str(), &st) == 0) now = FileId{st.st_dev, st.st_ino};
+    where = c.dest;
+  }
+  bool race = c.arg.id ? now != c.arg.id : false;
+  if (race && !c.open) {
+    // Another thread may rename over the new name at any time (atomic replacement by several
+    // writers): only an object a deny rule binds (a file it names, a directory it is rooted
+    // at), or such a directory no longer where it was, makes this a race that carried a denied
+    // tree out.
+    const Policy::Impl& p = opts_.policy->impl();
+    const bool bound =
+        now && (std::any_of(p.rules.begin(), p.rules.end(),
+                            [&](const Rule& r) {
+                              return std::find(r.file_ids.begin(), r.file_ids.end(), *now) !=
+                                     r.file_ids.end();
+                            }) ||
+                std::any_of(p.dir_anchors.begin(), p.dir_anchors.end(),
+                            [&](const DirAnchor& a) { return a.id == *now; }));
+    const bool moved = std::any_of(p.dir_anchors.begin(), p.dir_anchors.end(),
+                                   [](const DirAnchor& a) { return file_id_of(a.prefix) != a.id; });
+    race = bound || moved;
+  }
+  if (!race && c.open && !c.arg.id) {
+    // Created (or not there at the check): the object it opened is judged now.
+    PathArg a = c.arg;
+    a.path = where;
+    a.literal.clear();
+    a.id = now;
+    a.alt_paths.clear();
+    CallContext ctx{judged_as(c.call), std::span<const PathArg>(&a, 1)};
+    ctx.tgid = t.proc ? t.proc->tgid : -1;
+    const Verdict v = opts_.policy->evaluate(ctx);
+    race = v.action != Action::allow && v.action != Action::log;
+  }
+  if (!race) return;
+  opts_.log->error(fmt::format(
+      "pid {}: {} reached {} where the check saw {}: the path changed between the check and the "
+      "call (a race); the process is killed",
+      t.tid, syscall_name(c.call.abi, c.call.nr), where.empty() ? "?" : where, c.arg.path));
+  kill(t.proc ? t.proc->tgid : t.tid, SIGKILL);
 }
 
 // clone3: its struct clone_args is read (a size the kernel takes), judged as the clone it makes
@@ -1301,7 +1480,7 @@ void Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp
     t.hint.clear();
     return refuse(EAGAIN, false);
   }
-  ThreadState::PinnedCall record{call, {}, {}, pinned};
+  ThreadState::PinnedCall record{call, {}, {}, pinned, {}};
   record.call.args[0] = *at;
   t.last_pinned = std::move(record);
   if (untraced) log_event(t, call, Verdict{Action::log, 0, untraced}, {});
@@ -1457,6 +1636,110 @@ Verdict Tracer::pledge_verdict(ThreadState& t, const CallContext& ctx, const Ver
                                            pv.needed);
   if (!pv.violation) return Verdict{Action::deny, pv.err, &kPledgeEnosys};
   return Verdict{pv.kill ? Action::kill : Action::deny, pv.err, &kPledge};
+}
+
+namespace {
+
+// The object a path argument reaches, as the supervisor sees the filesystem now: the raw bytes
+// joined to the cwd or dirfd, symlinks and ".." after them resolved by realpath(3) (a missing
+// last component is kept by name). The lexical PathArg::path alone would let a symlink inside
+// an unveiled directory lead out. Empty when it cannot be told (the call is then refused).
+std::string reached_path(pid_t tid, const Syscall& call, std::size_t index, const PathArg& p) {
+  std::string joined = p.raw;
+  if (joined.empty() || joined[0] != '/') {
+    const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
+    if (!sig || index >= sig->path_args().size()) return {};
+    const PathArgSpec& spec = sig->path_args()[index];
+    const int dirfd = spec.dirfd_arg < 0 ? AT_FDCWD
+                                         : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
+    const std::string link = "/proc/" + std::to_string(tid) +
+                             (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd));
+    char buf[PATH_MAX];
+    const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof buf) return {};
+    joined = std::string(buf, static_cast<std::size_t>(n)) + "/" + joined;
+  }
+  char out[PATH_MAX];
+  if (realpath(joined.c_str(), out)) return out;
+  const auto slash = joined.find_last_of('/');
+  const std::string dir = slash == 0 ? "/" : joined.substr(0, slash);
+  if (!realpath(dir.c_str(), out)) return normalise_path("/", joined);  // the kernel: ENOENT
+  const std::string name = joined.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") return normalise_path(out, name);
+  return normalise_path("/", std::string(out) + "/" + name);
+}
+
+}  // namespace
+
+Verdict Tracer::unveil_verdict(const ThreadState& t, const Syscall& call,
+                               const std::vector<PathArg>& paths, const Verdict& v) {
+  if (!t.proc->unveil.active || v.action == Action::deny || v.action == Action::kill) return v;
+  static const RuleRef kUnveil{"unveil", 0, {}};
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const PathArg& p = paths[i];
+    // An empty name (AT_EMPTY_PATH: fstat of an open descriptor) looks nothing up: descriptors
+    // opened before unveil keep working, as on OpenBSD.
+    if (p.err == 0 && p.raw.empty()) continue;
+    int err = p.err ? p.err : check_unveil(t.proc->unveil, p.path, p.access);
+    if (!err) {
+      // Both the name and what it reaches must be unveiled (OpenBSD checks every lookup).
+      const std::string reached = reached_path(t.tid, call, i, p);
+      err = reached.empty() ? EACCES : check_unveil(t.proc->unveil, reached, p.access);
+    }
+    if (err) return Verdict{Action::deny, err, &kUnveil};
+  }
+  return v;
+}
+
+void Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  static const RuleRef kXunveil{"xunveil", 0, {}};
+  const pid_t tid = t.tid;
+  if (opts_.use_seccomp) {
+    // Path calls the pre-filter allows never stop here, so the supervisor cannot hide paths
+    // from them: answer as a kernel without the call would, and libxpledge uses Landlock.
+    t.quiet = true;
+    enforce(t, info, Verdict{Action::deny, ENOSYS, &kXunveil}, seccomp_stop, {});
+    return;
+  }
+  // OpenBSD: unveil needs the `unveil` promise once pledged, and a pledge without it locks.
+  const auto& pledged = t.proc->pledge.promises;
+  const auto unveil_promise = catalogue().find("unveil");
+  if (pledged && (!unveil_promise || !pledged->has(*unveil_promise))) {
+    t.proc->unveil.locked = true;
+    t.hint = "pledged without unveil";
+    enforce(t, info, Verdict{Action::deny, EPERM, &kXunveil}, seccomp_stop, {});
+    return;
+  }
+  std::optional<std::string> path, permissions;
+  int err = 0;
+  if (info.call.args[0] != 0) {
+    // The path as policy path rules see it: through chdir's signature, relative to the cwd.
+    const Syscall as_chdir{Abi::x86_64, syscall_nr(Abi::x86_64, "chdir").value_or(-1),
+                           {info.call.args[0], 0, 0, 0, 0, 0}};
+    const auto resolved = resolve_path_args(tid, as_chdir);
+    if (resolved.size() != 1) err = EFAULT;
+    else if (resolved[0].err) err = resolved[0].err;
+    else path = resolved[0].path;
+  }
+  if (!err && info.call.args[1] != 0) {
+    const StringRead s = read_string(tid, info.call.args[1], 16);
+    if (s.err) err = s.err == ENAMETOOLONG ? EINVAL : s.err;
+    else permissions = s.value;
+  }
+  UnveilOutcome out;
+  if (!err) out = apply_unveil(t.proc->unveil, path, permissions);
+  if (err || out.err) {
+    t.hint = out.detail;
+    enforce(t, info, Verdict{Action::deny, err ? err : out.err, &kXunveil}, seccomp_stop, {});
+    return;
+  }
+  opts_.log->info(fmt::format("pid {} unveiled {} {}", t.proc->tgid,
+                              path ? *path : std::string("(lock)"),
+                              permissions ? "\"" + *permissions + "\"" : std::string()));
+  skip_syscall(tid);
+  t.pending_return = 0;  // pure-ptrace mode: written at the exit stop
+  t.skipped_nr = kSysXunveil;
+  resume(tid);
 }
 
 PromiseArg Tracer::read_promise_arg(pid_t tid, std::uint64_t addr) {
@@ -1823,6 +2106,9 @@ void Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict&
     ++t.proc->seccomp_running;  // until its exit stop (resume() asks for it)
     t.watch_seccomp = true;
   }
+  if ((v.action == Action::allow || v.action == Action::log) && t.proc &&
+      installs_own_filter(info.call))
+    t.proc->own_filters = true;
   switch (v.action) {
     case Action::allow: break;
     case Action::log: log_event(t, info.call, v, paths); break;
@@ -1870,6 +2156,11 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     return;
   }
   if (t.exec_map) verify_exec_mapping(t, info);
+  if (t.exit_check) {
+    const ThreadState::ExitCheck c = std::move(*t.exit_check);
+    t.exit_check.reset();
+    verify_exit(t, c, info);
+  }
   if (!t.pending_return) return;
   const std::int64_t ret = *t.pending_return;
   t.pending_return.reset();
@@ -1891,7 +2182,7 @@ void Tracer::resume(pid_t tid, int sig) {
       it != threads_.end() &&
       (it->second.pending_return || it->second.injected || it->second.scratch_regs ||
        it->second.exec_filter || it->second.watch_seccomp || it->second.nest ||
-       it->second.exec_map);
+       it->second.exec_map || it->second.exit_check);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
 }
@@ -2042,6 +2333,7 @@ RunResult Tracer::attach(pid_t pid) {
   drop_tracee_signals();
 
   auto proc = std::make_shared<ProcessState>();
+  proc->own_filters = true;  // attached: whatever filters it installed before us
   proc->tgid = tgid;
   main_pid_ = tgid;
   std::string error;

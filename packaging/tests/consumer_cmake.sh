@@ -34,11 +34,16 @@ dyn_shared=$(readelf -d "$T/build/consumer_shared") && dyn_static=$(readelf -d "
 grep -q 'NEEDED.*\[libxpledge\.so\.0\]' <<<"$dyn_shared" \
   || fail "consumer_shared does not link libxpledge.so.0"
 ! grep -q libxpledge <<<"$dyn_static" || fail "consumer_static needs libxpledge.so"
-expected='xpledge_supported=0 xpledge=-1 errno=ENOSYS'
+# Alone, the library confines the program itself (Landlock, seccomp); asked to require a
+# supervisor, it installs nothing.
+expected='xpledge_supported=0 unveil=ok lock=ok open_unveiled=ok open_hidden=EACCES pledge=ok socket=EPERM'
+expected_required='xpledge_supported=0 unveil=ENOSYS lock=ENOSYS open_unveiled=ok open_hidden=ok pledge=ENOSYS socket=ok'
 for exe in consumer_shared consumer_static; do
   # No LD_LIBRARY_PATH: CMake's build RPATH points at the imported library in the root.
   out=$("$T/build/$exe") || fail "$exe exited $?"
   [ "$out" = "$expected" ] || fail "$exe printed '$out', expected '$expected'"
+  out=$(XPLEDGE_REQUIRE_SUPERVISOR=1 "$T/build/$exe") || fail "$exe exited $?"
+  [ "$out" = "$expected_required" ] || fail "$exe (XPLEDGE_REQUIRE_SUPERVISOR=1) printed '$out', expected '$expected_required'"
 done
 grep -qF "$ROOT$LIBDIR/libxpledge.so.0" <<<"$(ldd "$T/build/consumer_shared")" \
   || fail "consumer_shared does not load the package's libxpledge.so.0"

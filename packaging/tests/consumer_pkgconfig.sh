@@ -36,10 +36,15 @@ grep -q 'NEEDED.*\[libxpledge\.so\.0\]' <<<"$(readelf -d "$T/consumer_shared")" 
   -L"$ROOT$LIBDIR" -Wl,-Bstatic -lxpledge -Wl,-Bdynamic || fail "compiling against libxpledge.a failed"
 ! grep -q 'libxpledge' <<<"$(readelf -d "$T/consumer_static")" || fail "consumer_static still needs libxpledge.so"
 
-expected='xpledge_supported=0 xpledge=-1 errno=ENOSYS'
+# Alone, the library confines the program itself (Landlock, seccomp); asked to require a
+# supervisor, it installs nothing.
+expected='xpledge_supported=0 unveil=ok lock=ok open_unveiled=ok open_hidden=EACCES pledge=ok socket=EPERM'
+expected_required='xpledge_supported=0 unveil=ENOSYS lock=ENOSYS open_unveiled=ok open_hidden=ok pledge=ENOSYS socket=ok'
 for exe in consumer_shared consumer_static; do
   out=$(LD_LIBRARY_PATH=$ROOT$LIBDIR "$T/$exe") || fail "$exe exited $?"
   [ "$out" = "$expected" ] || fail "$exe printed '$out', expected '$expected'"
+  out=$(XPLEDGE_REQUIRE_SUPERVISOR=1 LD_LIBRARY_PATH=$ROOT$LIBDIR "$T/$exe") || fail "$exe exited $?"
+  [ "$out" = "$expected_required" ] || fail "$exe (XPLEDGE_REQUIRE_SUPERVISOR=1) printed '$out', expected '$expected_required'"
 done
 grep -qF "$ROOT$LIBDIR/libxpledge.so.0" <<<"$(LD_LIBRARY_PATH=$ROOT$LIBDIR ldd "$T/consumer_shared")" \
   || fail "consumer_shared does not load the package's libxpledge.so.0"

@@ -5,6 +5,9 @@
  *                                    second argument is NULL. The words NULL and BADPTR stand
  *                                    for a NULL pointer and the unreadable pointer (char *)1;
  *                                    "pledge:" alone pledges the empty set "".
+ *   unveil:PATH:PERMS                xunveil(PATH, PERMS); NULL as above, "unveil:P:" = ""
+ *   thread                           start a thread that sleeps until the process ends
+ *   mkdir:PATH                       mkdir(PATH, 0755)
  *   supported                        print xpledge_supported() (1 or 0)
  *   quiet                            print nothing from here on (after pledge("") even
  *                                    writing the report is a violation)
@@ -30,7 +33,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -56,6 +61,19 @@ static int do_pledge(const char *step, char *arg) {
     exec = word(colon + 1);
   }
   return result(step, xpledge(word(arg), exec) == 0);
+}
+
+static int do_unveil(const char *step, char *arg) {
+  char *colon = strrchr(arg, ':');
+  if (!colon) return say("%s: expected unveil:PATH:PERMS", step), 126;
+  *colon = '\0';
+  return result(step, xunveil(word(arg), word(colon + 1)) == 0);
+}
+
+static void *sleeper(void *unused) {
+  (void)unused;
+  for (;;) pause();
+  return NULL;
 }
 
 static int do_open(const char *step, char *arg) {
@@ -104,6 +122,14 @@ int main(int argc, char **argv) {
     const char *op = argv[i];
     if (strcmp(op, "pledge") == 0) {
       last = do_pledge(step, arg ? arg : (char *)"");
+    } else if (strcmp(op, "unveil") == 0 && arg) {
+      last = do_unveil(step, arg);
+    } else if (strcmp(op, "thread") == 0) {
+      pthread_t t;
+      last = pthread_create(&t, NULL, sleeper, NULL);
+      say("%s = %s", step, errname(last));
+    } else if (strcmp(op, "mkdir") == 0 && arg) {
+      last = result(step, mkdir(arg, 0755) == 0);
     } else if (strcmp(op, "quiet") == 0) {
       victim_quiet = 1;
     } else if (strcmp(op, "supported") == 0) {

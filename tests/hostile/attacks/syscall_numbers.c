@@ -1,8 +1,8 @@
 // syscall_numbers ERRNO: numbers no table has, each twice (zero and garbage arguments). Those
 // with the x32 bit (0x40000000: -5, -1000000, 0x7fffffff) are x32 calls, and the policy allows
 // only x86-64: denied with ERRNO by its `abi` rule. The others (400 in x86-64's reserved hole,
-// 471 past the kernel tables of this build, 500, 1000, 9999, 10001 around SYS_xpledge) are
-// unknown numbers: ENOSYS under every policy, whatever ERRNO is (issue 23), each logged once.
+// 471 past the kernel tables of this build, 500, 1000, 9999, 10002 around SYS_xpledge 10000
+// and SYS_xunveil 10001) are unknown numbers: ENOSYS under every policy, whatever ERRNO is (issue 23), each logged once.
 // 1<<40 is read(-1, ...) (the kernel sees the low 32 bits), which the policy allows: EBADF.
 #include "attack.h"
 
@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
     say(2, "usage: syscall_numbers ERRNO\n");
     return 2;
   }
-  static const long unknown[] = {-5, -1000000, 0x7fffffffL, 400, 471, 500, 1000, 9999, 10001};
+  static const long unknown[] = {-5, -1000000, 0x7fffffffL, 400, 471, 500, 1000, 9999, 10002};
   for (unsigned i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     const int expect = (unknown[i] & 0x40000000L) ? want : ENOSYS;
     char name[64];

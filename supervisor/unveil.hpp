@@ -1,0 +1,50 @@
+#pragma once
+// SYS_xunveil = 10001: a per-process table of unveiled paths with OpenBSD unveil(2) semantics,
+// and the pure check of a resolved path against it. No I/O: the tracer resolves the paths
+// (relative ones against the cwd at the call, as policy path rules) and applies the verdicts.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "policy.hpp"
+
+namespace xpledge {
+
+inline constexpr std::int64_t kSysXunveil = 10001;
+inline constexpr std::size_t kMaxUnveiledPaths = 128;  // more -> E2BIG (OpenBSD's limit)
+
+// Letters of unveil(2)'s permissions.
+enum UnveilPerm : unsigned { kUnveilRead = 1, kUnveilWrite = 2, kUnveilExec = 4, kUnveilCreate = 8 };
+
+// Letters of "rwxc" -> bits; nullopt for anything else.
+std::optional<unsigned> parse_unveil_permissions(std::string_view text);
+
+struct UnveilState {
+  bool active = false;  // a first call was made: every path not unveiled is hidden
+  bool locked = false;  // unveil(NULL, NULL), or a pledge without `unveil`: no more calls
+  std::map<std::string, unsigned> paths;  // absolute, normalised -> permission bits
+};
+
+struct UnveilOutcome {
+  int err = 0;         // 0, EINVAL, EPERM, E2BIG
+  std::string detail;  // for the log
+};
+
+// One call. `path` is the resolved absolute path (nullopt: NULL), `permissions` the string
+// (nullopt: NULL). NULL, NULL locks; one NULL is EINVAL; after the lock EPERM; a path already
+// unveiled may only keep or lose permissions (EPERM otherwise); a failed call changes nothing.
+UnveilOutcome apply_unveil(UnveilState& state, const std::optional<std::string>& path,
+                           const std::optional<std::string>& permissions);
+
+// The errno OpenBSD answers for `access` to the resolved absolute `path`: 0 when unveiling is
+// not active or the most specific unveiled path covering it (itself or a directory above it)
+// grants the access; ENOENT when no unveiled path covers it; EACCES when the covering one
+// lacks the permission (create needs c, write w, read r, exec x).
+int check_unveil(const UnveilState& state, std::string_view path, Access access);
+
+// At a successful execve the new image starts with nothing unveiled (OpenBSD).
+inline void unveil_on_exec(UnveilState& state) { state = UnveilState{}; }
+
+}  // namespace xpledge
