@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "arg_grants.hpp"
+#include "exec_images.hpp"
 #include "landlock_plan.hpp"
 #include "guard.hpp"
 #include "promises.hpp"
@@ -171,22 +172,42 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   return ctx;
 }
 
+// With exec path rules, a call that may map a file executable (exec_images.hpp) stops whatever
+// the policy says of it, and only then: mmap/mprotect with PROT_EXEC (a file's mmap only),
+// personality(READ_IMPLIES_EXEC). Without them nothing changes and nothing is paid. On i386
+// and x32 (whole registers unchecked) these calls always stop under such a policy. The
+// Landlock plan adds the opens the kernel decides alone (landlock_plan.hpp).
+struct PolicyFilter {
+  const Policy* policy;
+  const LandlockPlan* landlock;
+  bool exec_rules;
+  bool judges_mapping(Abi a, std::int64_t nr) const {
+    return exec_rules && exec_map_call(Syscall{a, nr, {}}) != ExecMapCall::none;
+  }
+};
+
 scmp_filter_ctx abi_filter(const Policy& policy, const LandlockPlan* landlock, Abi abi,
                            std::string& error, int& allowed) {
-  struct Ctx {
-    const Policy* policy;
-    const LandlockPlan* landlock;
-  } c{&policy, landlock};
   const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
-    return static_cast<const Ctx*>(p)->policy->allows_unconditionally(a, nr);
+    const auto* f = static_cast<const PolicyFilter*>(p);
+    return !f->judges_mapping(a, nr) && f->policy->allows_unconditionally(a, nr);
   };
   const GrantsFn gfn = [](const void* p, Abi a, std::int64_t nr) {
-    const auto* x = static_cast<const Ctx*>(p);
-    ArgAlternatives alts = x->policy->register_grants(a, nr);
-    if (x->landlock) append_alternatives(alts, landlock_register_grants(*x->landlock, a, nr));
-    return alts;
+    const auto* f = static_cast<const PolicyFilter*>(p);
+    if (!f->judges_mapping(a, nr)) {
+      ArgAlternatives alts = f->policy->register_grants(a, nr);
+      if (f->landlock) append_alternatives(alts, landlock_register_grants(*f->landlock, a, nr));
+      return alts;
+    }
+    const auto unseen = exec_map_unseen(syscall_name(a, nr));
+    if (a != Abi::x86_64 || !unseen) return ArgAlternatives{};
+    const ArgAlternatives granted = f->policy->allows_unconditionally(a, nr)
+                                        ? ArgAlternatives{{}}
+                                        : f->policy->register_grants(a, nr);
+    return conjoin(granted, *unseen);
   };
-  return abi_filter_with(fn, &c, policy.abi_allowed(abi), abi, error, allowed, gfn);
+  const PolicyFilter ctx{&policy, landlock, has_exec_path_rules(policy)};
+  return abi_filter_with(fn, &ctx, policy.abi_allowed(abi), abi, error, allowed, gfn);
 }
 
 template <typename MakeAbi>

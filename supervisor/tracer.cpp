@@ -33,6 +33,7 @@
 #include "guard.hpp"
 #include "pledge.hpp"
 #include "promises.hpp"
+#include "path_match.hpp"
 #include "path_resolve.hpp"
 #include "path_walk.hpp"
 #include "confine.hpp"
@@ -206,6 +207,19 @@ struct ThreadState {
   // registers, to restart its call at the exit stop.
   std::optional<SavedRegs> scratch_regs;
   std::uint64_t scratch_generation = 0;  // the segment's owner generation at that injection
+  // A file mapping made executable that was judged at entry (exec_images.hpp): what the kernel
+  // mapped is judged again at the exit stop (another thread may have dup2'ed the fd, or mapped
+  // another file at the address, in between).
+  struct ExecMapWatch {
+    ExecMapCall kind = ExecMapCall::none;
+    Abi abi = Abi::x86_64;
+    std::uint64_t addr = 0, len = 0;
+    std::vector<ExecImage> judged;
+  };
+  std::optional<ExecMapWatch> exec_map;
+  // The file an allowed execve/execveat named, as resolved at entry: at the exec event, the
+  // `#!` chain that started from it (the script is not /proc/PID/exe) is judged too.
+  std::string exec_target;
   std::string hint;     // why the current call was refused, for the log line
   bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
@@ -327,6 +341,16 @@ class Tracer {
   void note_interrupted_call(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   void check_exec_images(ThreadState& t);
+  static void append_script_chain(pid_t tid, const std::string& target,
+                                  std::vector<ExecImage>& images);
+  static std::string exec_target_of(const ThreadState& t, const Syscall& call,
+                                    const std::string& raw);
+  std::vector<std::string> other_names(const ExecImage& image, const std::string& dir);
+  OtherNamesFn other_names_fn() {
+    return [this](const ExecImage& i, const std::string& d) { return other_names(i, d); };
+  }
+  std::optional<ExecRefusal> judge_exec_mapping(ThreadState& t, const Syscall& call);
+  void verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info);
   void on_exec(ThreadState& t);
   void on_gone(pid_t tid, const Stop& stop);
   // What is held for a tid that has ended: its path scratch slot, its kept memory file.
@@ -395,6 +419,7 @@ class Tracer {
   PathScratch scratch_;
   ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)
   const bool exec_rules_;  // the policy has exec path rules: judged again at each exec event
+  bool scan_warned_ = false;  // other_names hit its bound once (said once per run)
   // (ABI, number) pairs refused as unknown so far: each is logged once per run.
   std::set<std::pair<Abi, std::int64_t>> unknown_seen_;
 };
@@ -776,8 +801,10 @@ void Tracer::on_exec(ThreadState& t) {
     e.scratch_regs.reset();
     e.last_pinned.reset();
     e.restartable.clear();
+    e.exec_map.reset();
   }
   if (judged && exec_rules_) check_exec_images(threads_[tid]);
+  threads_[tid].exec_target.clear();
   resume(tid);
 }
 
@@ -815,7 +842,9 @@ void Tracer::check_exec_images(ThreadState& t) {
   for (const std::string& p : exec_image_paths(exe, maps))
     // The executable through its magic link: the file itself, even if renamed or deleted.
     images.push_back({p, images.empty() ? file_id(proc_dir + "/exe") : file_id(p)});
-  const auto refusal = judge_exec_images(*opts_.policy, abi, *orig, images, file_id);
+  append_script_chain(t.tid, t.exec_target, images);
+  const auto refusal =
+      judge_exec_images(*opts_.policy, abi, *orig, images, file_id, other_names_fn());
   if (!refusal) return;
   const std::vector<PathArg> paths{PathArg::of(refusal->image, Access::exec)};
   log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
@@ -823,6 +852,256 @@ void Tracer::check_exec_images(ThreadState& t) {
       "pid {}: exec of {} refused by {}: the new image is killed before it runs", t.tid,
       refusal->image, refusal->verdict.rule ? refusal->verdict.rule->describe() : "?"));
   kill(t.tid, SIGKILL);
+}
+
+namespace {
+
+std::string read_small_file(const std::string& path, std::size_t cap) {
+  std::string out;
+  if (const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char chunk[4096];
+    for (ssize_t got; out.size() < cap && (got = read(fd, chunk, sizeof chunk)) > 0;)
+      out.append(chunk, static_cast<std::size_t>(got));
+    close(fd);
+  }
+  return out;
+}
+
+std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::make_pair(st.st_dev, st.st_ino);
+}
+
+// [addr, addr + len) rounded out to whole pages, as the kernel takes it (no overflow).
+std::pair<std::uint64_t, std::uint64_t> page_range(std::uint64_t addr, std::uint64_t len) {
+  constexpr std::uint64_t kPage = 4096;
+  const std::uint64_t lo = addr & ~(kPage - 1);
+  const std::uint64_t hi = len > UINT64_MAX - addr - kPage ? UINT64_MAX
+                                                           : (addr + len + kPage - 1) & ~(kPage - 1);
+  return {lo, hi};
+}
+
+}  // namespace
+
+// `ld.so FILE`, or any program mapping a file PROT_EXEC itself, runs FILE without execve: with
+// exec path rules the file is judged like an exec image (judge_exec_images) before the mapping
+// is made: the fd's real object for mmap, the mappings' files for mprotect. The pre-filter
+// stops only such calls (exec_map_unseen). Allowed, the call is judged again at its exit.
+std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Syscall& call) {
+  t.exec_map.reset();
+  const ExecMapCall kind = exec_map_call(call);
+  if (kind == ExecMapCall::none) return std::nullopt;
+  const std::string proc_dir = "/proc/" + std::to_string(t.tid);
+  // Unreadable: as if READ_IMPLIES_EXEC were set (the stricter reading).
+  unsigned long personality = ~0UL;
+  if (const std::string text = read_small_file(proc_dir + "/personality", 64); !text.empty())
+    personality = std::strtoul(text.c_str(), nullptr, 16);
+  if (!exec_map_wanted(call, personality)) return std::nullopt;
+  static const RuleRef kExecMap{"exec:mapping", 0, {}};
+  if (kind == ExecMapCall::personality) {
+    t.hint = "READ_IMPLIES_EXEC would make file mappings executable unseen";
+    return ExecRefusal{Verdict{Action::deny, EPERM, &kExecMap}, {}};
+  }
+  if (kind == ExecMapCall::old_mmap) {
+    t.hint = "i386 mmap reads its arguments from memory: use mmap2";
+    return ExecRefusal{Verdict{Action::deny, ENOSYS, &kExecMap}, {}};
+  }
+  const std::uint64_t word = call.abi == Abi::i386 ? 0xffffffffULL : ~0ULL;
+  ThreadState::ExecMapWatch watch{kind, call.abi, call.args[0] & word, call.args[1] & word, {}};
+  if (kind == ExecMapCall::mmap) {
+    // The fd's real object, whatever names it now; a bad fd maps nothing (the exit verifies).
+    const auto fd = static_cast<int>(call.args[4] & 0xffffffffULL);
+    const std::string link = proc_dir + "/fd/" + std::to_string(fd);
+    char buf[PATH_MAX];
+    const ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+    // Unreadable (a bad fd, which the kernel refuses anyway, or /proc denied to us): judged as
+    // a file with no name, which no rule allows by name (fail closed).
+    if (fd < 0 || n <= 0) watch.judged.push_back({"(unreadable)", std::nullopt});
+    else watch.judged.push_back({std::string(buf, static_cast<std::size_t>(n)), stat_id(link)});
+  } else {
+    const auto [lo, hi] = page_range(watch.addr, watch.len);
+    const std::string maps = read_small_file(proc_dir + "/maps", 1U << 22);
+    if (maps.empty()) watch.judged.push_back({"(unreadable)", std::nullopt});  // fail closed
+    for (const MappedFile& m : mapped_files(maps, lo, hi)) watch.judged.push_back({m.path, m.id});
+  }
+  static const CallNumbers execve("execve");
+  const auto refusal = judge_exec_images(*opts_.policy, call.abi, execve.on(call.abi).value_or(-1),
+                                         watch.judged, stat_id, other_names_fn());
+  if (refusal) {
+    // In the call's record (rate-limited like any), not a line of its own: a loop of refused
+    // mappings must not flood the log.
+    t.hint = "executable mapping of " + refusal->image;
+    return refusal;
+  }
+  t.exec_map = std::move(watch);
+  return std::nullopt;
+}
+
+// The exit of an allowed executable mapping: every file now mapped executable in its range must
+// be one judged at entry (same device and inode; or the same name, for file systems whose maps
+// show the backing inode, overlayfs) and pass the rules again. Otherwise the file changed between
+// the check and the kernel's use (a dup2 or a MAP_FIXED from another thread): the process is
+// killed. Its other threads could run the mapping in that window; docs/SECURITY.md says so.
+void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
+  const ThreadState::ExecMapWatch w = std::move(*t.exec_map);
+  t.exec_map.reset();
+  if (info.is_error || !t.proc) return;
+  const std::uint64_t addr = w.kind == ExecMapCall::mmap
+                                 ? static_cast<std::uint64_t>(info.rval) &
+                                       (w.abi == Abi::i386 ? 0xffffffffULL : ~0ULL)
+                                 : w.addr;
+  const auto [lo, hi] = page_range(addr, w.len);
+  const std::string maps = read_small_file("/proc/" + std::to_string(t.tid) + "/maps", 1U << 22);
+  std::vector<ExecImage> now;
+  for (const MappedFile& m : mapped_files(maps, lo, hi))
+    if (m.exec) now.push_back({m.path, m.id});
+  static const CallNumbers execve("execve");
+  const Abi abi = w.abi;
+  std::string what;
+  if (maps.empty()) what = "its memory map is unreadable";
+  for (const ExecImage& image : now) {
+    if (!what.empty()) break;
+    // The same name counts only across devices: overlayfs shows its backing inode in maps.
+    const bool judged = std::any_of(w.judged.begin(), w.judged.end(), [&](const ExecImage& j) {
+      return j.id == image.id ||
+             (j.path == image.path && j.id && image.id && j.id->first != image.id->first);
+    });
+    if (!judged) what = fmt::format("{} was mapped, not the file judged at entry", image.path);
+  }
+  if (const auto r = what.empty() ? judge_exec_images(*opts_.policy, abi,
+                                                      execve.on(abi).value_or(-1), now, stat_id,
+                                                      other_names_fn())
+                                  : std::nullopt)
+    what = fmt::format("{} is refused by {}", r->image, r->verdict.rule ? r->verdict.rule->describe()
+                                                                        : "?");
+  if (what.empty()) return;
+  // Every process of the address space: a CLONE_VM sibling (vfork, posix_spawn, a clone of its
+  // own) would keep the mapping and could run it once the caller is gone.
+  opts_.log->error(fmt::format("pid {}: executable mapping changed under the check ({}): every "
+                               "process of its address space is killed", t.tid, what));
+  std::set<pid_t> tgids;
+  for (const auto& [tid, other] : threads_)
+    if (other.proc && other.proc->mm == t.proc->mm) tgids.insert(other.proc->tgid);
+  for (const pid_t tgid : tgids) kill(tgid, SIGKILL);
+}
+
+// The path an exec call gave, as text the kernel's own walk (realpath at the exec event) reads
+// the same way: relative to the cwd or dirfd as they are now, /proc/self as the tracee's. Not
+// the normalised path: `..` after a symlink is the symlink's parent's sibling to the kernel.
+std::string Tracer::exec_target_of(const ThreadState& t, const Syscall& call,
+                                   const std::string& raw) {
+  static const CallNumbers execveat("execveat");
+  const std::string proc = "/proc/" + std::to_string(t.tid);
+  const auto link = [](const std::string& path) {
+    char buf[PATH_MAX];
+    const ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string{};
+  };
+  // By the thread group's id: a non-leader's exec leaves the leader's tid, and its own is gone.
+  const std::string group = "/proc/" + std::to_string(t.proc ? t.proc->tgid : t.tid);
+  for (std::string_view self : {"/proc/self/", "/proc/thread-self/"})
+    if (raw.starts_with(self)) return group + "/" + raw.substr(self.size());
+  if (raw.starts_with("/")) return raw;
+  int dirfd = AT_FDCWD;
+  std::uint64_t flags = 0;
+  if (execveat.is(call)) {
+    dirfd = static_cast<int>(call.args[0] & 0xffffffffULL);
+    flags = call.args[4];
+  }
+  const std::string base = link(dirfd == AT_FDCWD ? proc + "/cwd"
+                                                  : proc + "/fd/" + std::to_string(dirfd));
+  if (base.empty() || !base.starts_with("/")) return {};
+  if (raw.empty()) return (flags & AT_EMPTY_PATH) ? base : std::string{};
+  return base + "/" + raw;
+}
+
+// A `#!` script runs as its interpreter: /proc/PID/exe is the last interpreter of the chain, and
+// the scripts are in no mapping. The chain is walked again from the file the call named (after
+// every symlink: realpath), each script judged by its real name and its device and inode, each
+// interpreter it names too. Read after the exec, through the supervisor's view of the
+// filesystem (the tracee's root is ours unless it chroots): docs/SECURITY.md says what that
+// leaves.
+void Tracer::append_script_chain(pid_t tid, const std::string& target,
+                                 std::vector<ExecImage>& images) {
+  std::string file = target;
+  for (int depth = 0; depth < kMaxScriptDepth && !file.empty(); ++depth) {
+    if (file.front() != '/') {
+      // A relative interpreter is the kernel's open from the process's cwd.
+      char cwd[PATH_MAX];
+      const ssize_t n =
+          readlink(("/proc/" + std::to_string(tid) + "/cwd").c_str(), cwd, sizeof cwd - 1);
+      if (n <= 0) return;
+      file = normalise_path(std::string_view(cwd, static_cast<std::size_t>(n)), file);
+    }
+    char real[PATH_MAX];
+    if (!realpath(file.c_str(), real)) return;
+    const int fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return;
+    char head[256];
+    const ssize_t n = read(fd, head, sizeof head);
+    struct stat st {};
+    const bool have_id = fstat(fd, &st) == 0;
+    close(fd);
+    const auto interp = shebang_interpreter(
+        n > 0 ? std::string_view(head, static_cast<std::size_t>(n)) : std::string_view{});
+    if (!interp) return;  // an executable: /proc/PID/exe and the maps judged it
+    images.push_back({real, have_id ? std::optional(std::make_pair(st.st_dev, st.st_ino))
+                                    : std::nullopt});
+    file = *interp;
+  }
+}
+
+// Another name of an image under the literal directory of a deny glob (judge_exec_images): a
+// hard link out of a denied tree. Looked for only when the file has other links and lives on
+// that directory's device (no hard link crosses one), by a walk that does not follow symlinks
+// or leave the device, bounded: past kMaxEntries the rest is not searched (said once).
+std::vector<std::string> Tracer::other_names(const ExecImage& image, const std::string& dir) {
+  constexpr std::size_t kMaxEntries = 20000;
+  constexpr std::size_t kMaxDepth = 32;
+  if (!image.id) return {};
+  struct stat st {};
+  if (stat(image.path.c_str(), &st) == 0 && std::make_pair(st.st_dev, st.st_ino) == *image.id &&
+      st.st_nlink <= 1)
+    return {};
+  if (stat(dir.c_str(), &st) != 0 || st.st_dev != image.id->first) return {};
+  std::vector<std::string> found;
+  std::vector<std::pair<std::string, std::size_t>> todo{{dir, 0}};
+  std::size_t seen = 0;
+  while (!todo.empty()) {
+    auto [path, depth] = std::move(todo.back());
+    todo.pop_back();
+    DIR* d = opendir(path.c_str());
+    if (!d) continue;
+    while (const dirent* e = readdir(d)) {
+      const std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      if (++seen > kMaxEntries) {
+        closedir(d);
+        if (!scan_warned_) {
+          scan_warned_ = true;
+          opts_.log->warn(fmt::format("more than {} entries under {}: hard links to a file a deny "
+                                      "glob names are not searched past them", kMaxEntries, dir));
+        }
+        return found;
+      }
+      const std::string child = (path == "/" ? "" : path) + "/" + std::string(name);
+      if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) {
+        if (lstat(child.c_str(), &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+          if (st.st_dev == image.id->first && depth + 1 < kMaxDepth) todo.emplace_back(child, depth + 1);
+          continue;
+        }
+      } else if (e->d_type != DT_REG || e->d_ino != image.id->second ||
+                 lstat(child.c_str(), &st) != 0) {
+        continue;
+      }
+      if (S_ISREG(st.st_mode) && std::make_pair(st.st_dev, st.st_ino) == *image.id)
+        found.push_back(child);
+    }
+    closedir(d);
+  }
+  return found;
 }
 
 void Tracer::on_gone(pid_t tid, const Stop& stop) {
@@ -967,6 +1246,20 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     if (opts_.log->verbosity() > 0 && t.hint.empty() &&
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
+    const bool runs = v.action == Action::allow || v.action == Action::log;
+    static const CallNumbers execve("execve"), execveat("execveat");
+    if (exec_rules_ && (execve.is(info.call) || execveat.is(info.call)))
+      // Each exec call says anew what its exec event walks: a failed one leaves nothing.
+      t.exec_target = runs && !paths.empty() && !paths[0].err
+                          ? exec_target_of(t, info.call, paths[0].raw)
+                          : std::string{};
+    if (exec_rules_ && runs) {
+      if (auto refusal = judge_exec_mapping(t, info.call)) {
+        v = refusal->verdict;
+        if (!refusal->image.empty())
+          paths = {PathArg::of(refusal->image, Access::exec)};
+      }
+    }
   }
   if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, info.call);
   notify(t, info.call, v, paths);
@@ -1880,6 +2173,7 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     on_filter_injected(t, info);
     return;
   }
+  if (t.exec_map) verify_exec_mapping(t, info);
   if (t.exit_check) {
     const ThreadState::ExitCheck c = std::move(*t.exit_check);
     t.exit_check.reset();
@@ -1906,7 +2200,7 @@ void Tracer::resume(pid_t tid, int sig) {
       it != threads_.end() &&
       (it->second.pending_return || it->second.injected || it->second.scratch_regs ||
        it->second.exec_filter || it->second.watch_seccomp || it->second.nest ||
-       it->second.exit_check);
+       it->second.exec_map || it->second.exit_check);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
 }

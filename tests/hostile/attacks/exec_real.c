@@ -78,20 +78,86 @@ static void v_execveat(const char *name) {
   syscall(SYS_execveat, AT_FDCWD, path, argv, environ, 0);
 }
 
-// A copy of the denied file in a memfd, run with execveat(fd, "", AT_EMPTY_PATH).
-static void v_memfd(const char *name) {
+static void copy_denied_to(int fd) {
   char src[4096];
   snprintf(src, sizeof src, "%s/denied/prog", g_dir);
   int in = open(src, O_RDONLY | O_CLOEXEC);
-  int fd = (int)syscall(SYS_memfd_create, "copy", 0);
   if (in < 0 || fd < 0) _exit(99);
   char buf[65536];
   ssize_t n;
   while ((n = read(in, buf, sizeof buf)) > 0)
     if (write(fd, buf, (size_t)n) != n) _exit(99);
+  close(in);
+}
+
+// A copy of the denied file in a memfd, run with execveat(fd, "", AT_EMPTY_PATH).
+static void v_memfd(const char *name) {
+  int fd = (int)syscall(SYS_memfd_create, "copy", 0);
+  copy_denied_to(fd);
   char *argv[] = {"prog", "RAN", (char *)name, NULL};
   syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 }
+
+// The same memfd run by its magic link, execve("/proc/self/fd/N").
+static void v_memfd_proc(const char *name) {
+  int fd = (int)syscall(SYS_memfd_create, "copy", 0);
+  copy_denied_to(fd);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  run(path, name);
+}
+
+// An O_TMPFILE copy (a file with no name) in the allowed directory, reopened read-only through
+// its magic link (an fd open for writing may not be executed on older kernels), run with
+// execveat(AT_EMPTY_PATH). Exit 98: this file system has no O_TMPFILE (the variant is skipped).
+static void v_tmpfile(const char *name) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/ok", g_dir);
+  int fd = open(dir, O_TMPFILE | O_RDWR, 0700);
+  if (fd < 0) _exit(98);
+  copy_denied_to(fd);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int ro = open(path, O_RDONLY);
+  if (ro < 0) _exit(99);
+  close(fd);
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  syscall(SYS_execveat, ro, "", argv, environ, AT_EMPTY_PATH);
+}
+
+// `#!` scripts: a deny rule names DIR/denied/script (literally and by glob); it is run through
+// a symlink and a hard link to it, and as the interpreter of another script (a chain).
+static void v_script_symlink(const char *name) { at(name, "ok/script-link"); }
+static void v_script_hardlink(const char *name) { at(name, "ok/script-hard"); }
+static void v_script_chain(const char *name) { at(name, "ok/chain"); }
+static void v_script_control(const char *name) { at(name, "ok/script-ok"); }
+// The script through its symlink with execveat, by name and by an fd of it (AT_EMPTY_PATH:
+// the kernel hands the interpreter /dev/fd/N).
+static void v_script_execveat(const char *name) {
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  char path[4096];
+  snprintf(path, sizeof path, "%s/ok/script-link", g_dir);
+  syscall(SYS_execveat, AT_FDCWD, path, argv, environ, 0);
+}
+static void v_script_fd(const char *name) {
+  char *argv[] = {"prog", "RAN", (char *)name, NULL};
+  char path[4096];
+  snprintf(path, sizeof path, "%s/ok/script-link", g_dir);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) _exit(99);
+  syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+}
+// A script whose `#!` names the denied script by a relative path (the kernel opens it from the
+// cwd: DIR).
+static void v_script_relative(const char *name) {
+  if (chdir(g_dir) != 0) _exit(99);
+  run("ok/relchain", name);
+}
+// `..` after a symlink: DIR/ok/up -> DIR/sub, so DIR/ok/up/../denied/script is DIR/denied/script
+// to the kernel and DIR/ok/denied/script (no such file) to a lexical reader.
+static void v_script_dotdot(const char *name) { at(name, "ok/up/../denied/script"); }
+// A hard link to DIR/denied/sub/tool, which only the glob DIR/denied/** names.
+static void v_hardlink_glob(const char *name) { at(name, "ok/glob-hard"); }
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -107,6 +173,25 @@ int main(int argc, char **argv) {
   variant("script", v_script, 0);
   variant("execveat", v_execveat, 0);
   variant("memfd", v_memfd, 0);
+  variant("memfd-proc-fd", v_memfd_proc, 0);
+  variant("hardlink-glob", v_hardlink_glob, 0);
+  variant("script-control", v_script_control, 1);
+  variant("script-symlink", v_script_symlink, 0);
+  variant("script-hardlink", v_script_hardlink, 0);
+  variant("script-chain", v_script_chain, 0);
+  variant("script-execveat", v_script_execveat, 0);
+  variant("script-relative", v_script_relative, 0);
+  variant("script-dotdot", v_script_dotdot, 0);
+  variant("script-fd", v_script_fd, 0);
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s/ok", g_dir);
+  int probe = open(tmp, O_TMPFILE | O_RDWR, 0700);
+  if (probe >= 0) {
+    close(probe);
+    variant("tmpfile", v_tmpfile, 0);
+  } else {
+    skipped("tmpfile", "O_TMPFILE in %s: %s", tmp, errname(errno));
+  }
   char interp[4096];
   snprintf(interp, sizeof interp, "%s/ok/interp", g_dir);
   if (access(interp, X_OK) == 0) variant("pt-interp", v_interp, 0);
