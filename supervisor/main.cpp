@@ -22,6 +22,7 @@
 
 #include "audit_log.hpp"
 #include "completion.hpp"
+#include "default_prefilter.hpp"
 #include "kernel_probe.hpp"
 #include "learn.hpp"
 #include "oci_import.hpp"
@@ -174,6 +175,9 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.policy = &*policy;
   opts.log = &*log;
   opts.use_seccomp = use_seccomp;
+  // The default policy's filter was generated at build time (test_default_prefilter checks it
+  // is what libseccomp makes of policies/default.yaml).
+  if (policy_path.empty()) opts.prefilter = xpledge::default_prefilter();
   opts.permissive = permissive;
   xpledge::StatsObserver stats;
   if (want_stats) opts.observers.push_back(&stats);

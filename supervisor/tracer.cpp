@@ -499,7 +499,8 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
 
   std::vector<unsigned char> filter;
   if (opts_.use_seccomp) {
-    filter = build_prefilter(*opts_.policy, error);
+    if (opts_.prefilter.empty()) filter = build_prefilter(*opts_.policy, error);
+    else filter.assign(opts_.prefilter.begin(), opts_.prefilter.end());
     if (filter.empty()) return {RunResult::Kind::spawn_failed, 0, "seccomp pre-filter: " + error};
     if (filter.size() / sizeof(sock_filter) > BPF_MAXINSNS)
       return {RunResult::Kind::spawn_failed, 0,
