@@ -22,11 +22,12 @@
 
 #include "audit_log.hpp"
 #include "completion.hpp"
-#include "default_prefilter.hpp"
+#include "builtin_prefilters.hpp"
 #include "kernel_probe.hpp"
 #include "learn.hpp"
 #include "oci_import.hpp"
 #include "policy_load.hpp"
+#include "prefilter_key.hpp"
 #include "promises.hpp"
 #include "stats.hpp"
 #include "suggest.hpp"
@@ -175,9 +176,9 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.policy = &*policy;
   opts.log = &*log;
   opts.use_seccomp = use_seccomp;
-  // The default policy's filter was generated at build time (test_default_prefilter checks it
-  // is what libseccomp makes of policies/default.yaml).
-  if (policy_path.empty()) opts.prefilter = xpledge::default_prefilter();
+  // A policy with the key of the default or a shipped example gets the filter built for it at
+  // build time (test_builtin_prefilters checks each is what libseccomp makes of it now).
+  if (use_seccomp) opts.prefilter = xpledge::builtin_prefilter(xpledge::prefilter_key(*policy));
   opts.permissive = permissive;
   xpledge::StatsObserver stats;
   if (want_stats) opts.observers.push_back(&stats);
