@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "audit_log.hpp"
-#include "completion.hpp"
 #include "builtin_prefilters.hpp"
+#include "completion.hpp"
 #include "kernel_probe.hpp"
 #include "learn.hpp"
 #include "oci_import.hpp"
@@ -177,7 +177,7 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.log = &*log;
   opts.use_seccomp = use_seccomp;
   // A policy with the key of the default or a shipped example gets the filter built for it at
-  // build time (test_builtin_prefilters checks each is what libseccomp makes of it now).
+  // build time (unit_builtin_prefilters checks each is what libseccomp makes of it now).
   if (use_seccomp) opts.prefilter = xpledge::builtin_prefilter(xpledge::prefilter_key(*policy));
   opts.permissive = permissive;
   xpledge::StatsObserver stats;
