@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "audit_log.hpp"
+#include "builtin_prefilters.hpp"
 #include "completion.hpp"
 #include "confine.hpp"
 #include "kernel_probe.hpp"
@@ -31,6 +32,7 @@
 #include "learn.hpp"
 #include "oci_import.hpp"
 #include "policy_load.hpp"
+#include "prefilter_key.hpp"
 #include "promises.hpp"
 #include "stats.hpp"
 #include "suggest.hpp"
@@ -253,6 +255,9 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.policy = &*policy;
   opts.log = &*log;
   opts.use_seccomp = use_seccomp;
+  // A policy with the key of the default or a shipped example gets the filter built for it at
+  // build time (unit_builtin_prefilters checks each is what libseccomp makes of it now).
+  if (use_seccomp) opts.prefilter = xpledge::builtin_prefilter(xpledge::prefilter_key(*policy));
   opts.permissive = permissive;
   std::optional<xpledge::LandlockPlan> plan;
   if (landlock) {

@@ -542,7 +542,12 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
 
   std::vector<unsigned char> filter;
   if (opts_.use_seccomp) {
-    filter = build_prefilter(*opts_.policy, error, nullptr, opts_.landlock);
+    // A filter built in (builtin_prefilters.hpp) holds the policy's rules only: when the
+    // Landlock plan lets some opens through unstopped, the filter is built here with them.
+    if (opts_.prefilter.empty() || (opts_.landlock && opts_.landlock->any_open_decided()))
+      filter = build_prefilter(*opts_.policy, error, nullptr, opts_.landlock);
+    else
+      filter.assign(opts_.prefilter.begin(), opts_.prefilter.end());
     if (filter.empty()) return {RunResult::Kind::spawn_failed, 0, "seccomp pre-filter: " + error};
     if (filter.size() / sizeof(sock_filter) > BPF_MAXINSNS)
       return {RunResult::Kind::spawn_failed, 0,

@@ -3,6 +3,7 @@
 // last one is gone. Never throws: tracee misbehaviour is logged and decided, not propagated.
 #include <sys/types.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct TracerOptions {
   const Policy* policy = nullptr;
   AuditLog* log = nullptr;
   bool use_seccomp = true;  // false: --no-seccomp, PTRACE_SYSCALL on every call
+  // The pre-filter of `policy`, built ahead (builtin_prefilters.hpp, at build time); empty: run
+  // builds it from `policy` with libseccomp. Whoever sets it vouches that it is that policy's.
+  std::span<const unsigned char> prefilter;
   // --permissive: evaluate and log every refusal, refuse nothing (guards still hold: they
   // protect the supervisor itself).
   bool permissive = false;
