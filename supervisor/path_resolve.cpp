@@ -129,6 +129,32 @@ std::optional<std::string> no_symlinks_open_how(std::string_view name, const Sys
   return std::string(reinterpret_cast<const char*>(&how), sizeof how);
 }
 
+std::optional<std::uint64_t> open_call_flags(std::string_view name, const Syscall& call,
+                                             std::string_view how_bytes) {
+  std::uint64_t flags = 0;
+  if (name == "open") return call.args[1];
+  if (name == "openat") return call.args[2];
+  if (name == "creat") return O_CREAT | O_WRONLY | O_TRUNC;
+  if (name != "openat2" || how_bytes.size() < sizeof flags) return std::nullopt;
+  std::memcpy(&flags, how_bytes.data(), sizeof flags);
+  return flags;
+}
+
+bool open_truncates(std::string_view name, const Syscall& call, std::string_view how_bytes) {
+  const auto flags = open_call_flags(name, call, how_bytes);
+  return flags && (*flags & O_TRUNC) && !(*flags & O_PATH);
+}
+
+std::string open_how_without_trunc(std::string_view how_bytes) {
+  std::string out(how_bytes);
+  std::uint64_t flags = 0;
+  if (out.size() < sizeof flags) return out;
+  std::memcpy(&flags, out.data(), sizeof flags);
+  flags &= ~static_cast<std::uint64_t>(O_TRUNC);
+  std::memcpy(out.data(), &flags, sizeof flags);
+  return out;
+}
+
 Access access_from_open_flags(std::uint64_t flags) {
   if (flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) return Access::create;
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Access::write;

@@ -199,6 +199,7 @@ struct ThreadState {
     PathArg arg;                 // the (first) path as judged
     std::string dest;            // a move: the new name, which must now be `arg.id`
     bool open = false;           // an open: the descriptor returned must be `arg.id`
+    bool truncate = false;       // its O_TRUNC was taken off: done at exit, on the file judged
   };
   std::optional<ExitCheck> exit_check;
   // shmat of the path scratch segment injected in place of a path-checked call: the caller's
@@ -272,6 +273,32 @@ bool pin_resolved(const PathArg& p, std::string_view call_name) {
   return last != "." && last != "..";
 }
 
+// O_TRUNC of an open checked at its exit stop, done once its descriptor `fd` is the file judged
+// (`judged`): through the program's own open file, taken with pidfd_getfd, so that no right but
+// the program's is used (it was opened for writing). Only a regular file is truncated, as the
+// kernel's O_TRUNC ignores FIFOs, terminals and devices. 0 or an errno.
+int truncate_tracee_fd(pid_t tid, int fd, const std::optional<FileId>& judged) {
+  constexpr unsigned kPidfdThread = O_EXCL;  // PIDFD_THREAD (Linux 6.9): this task's fd table
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, kPidfdThread));
+  if (pidfd < 0) pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));  // a leader
+  int file = -1;
+  if (pidfd >= 0) {
+    file = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+    close(pidfd);
+  }
+  if (file < 0) return errno ? errno : EBADF;
+  struct stat st {};
+  int err = 0;
+  if (fstat(file, &st) != 0)
+    err = errno;
+  else if (FileId{st.st_dev, st.st_ino} != judged)
+    err = EBADF;  // another thread put another file at that number since the exit stop
+  else if (S_ISREG(st.st_mode) && ftruncate(file, 0) != 0)
+    err = errno;
+  close(file);
+  return err;
+}
+
 // clone3(2) on any ABI (guard.hpp CloneArgs).
 bool is_clone3_call(const Syscall& call) {
   static const CallNumbers clone3("clone3");
@@ -343,7 +370,8 @@ class Tracer {
   Verdict apply_guard(ThreadState& t, const Syscall& call, const Verdict& v);
   bool verify_scratch(ThreadState& t);
   void plan_exit_check(ThreadState& t, const Syscall& call, const SyscallSig& sig,
-                       const std::vector<PathArg>& paths, bool resolved_open);
+                       const std::vector<PathArg>& paths, bool resolved_open,
+                       bool truncate_at_exit = false);
   void verify_exit(ThreadState& t, const ThreadState::ExitCheck& c, const SyscallStopInfo& info);
   bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const std::vector<PathArg>& paths,
                  bool seccomp_stop);
@@ -997,6 +1025,19 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       t.proc && !t.proc->own_filters && is_open_call(sig->name) && pin_resolved(paths[0], sig->name)
           ? no_symlinks_open_how(sig->name, info.call, paths[0].open_how)
           : std::nullopt;
+  // An open the kernel resolves by itself is checked at its exit stop, after the kernel ran it:
+  // its O_TRUNC would empty whatever a symlink swapped in after the check leads to (a denied
+  // file) before the check sees the race. It is taken off and done at exit, on the file judged.
+  const bool truncate_at_exit =
+      !how && is_open_call(sig->name) && open_truncates(sig->name, info.call, paths[0].open_how);
+  if (truncate_at_exit &&
+      (open_call_flags(sig->name, info.call, paths[0].open_how).value_or(0) & O_ACCMODE) ==
+          O_RDONLY)
+    // Done at exit through the program's own descriptor, which could not write: refused
+    // rather than truncated with the supervisor's rights.
+    return refuse(EACCES, fmt::format("{} with O_RDONLY|O_TRUNC on a path the kernel resolves "
+                                      "by itself (checked at exit)",
+                                      sig->name));
   ThreadState::PinnedCall pinned{info.call, {}, {}, {}, {}};
   for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
     // A path we could not read or resolve was not checked: the kernel must not read it either
@@ -1016,7 +1057,9 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       return refuse(EAGAIN, "cannot point the call at its pinned path");
     pinned.call.args[static_cast<std::size_t>(arg)] = *at;
     pinned.paths[i] = bytes;
-    const std::string& struct_bytes = how ? *how : paths[i].open_how;
+    const std::string struct_bytes = how                ? *how
+                                     : truncate_at_exit ? open_how_without_trunc(paths[i].open_how)
+                                                        : paths[i].open_how;
     if (!struct_bytes.empty()) {
       // openat2 has one path: slot 1 is free for the struct open_how that was judged.
       const auto at_how = scratch_.pin_bytes(t.tid, 1, struct_bytes);
@@ -1041,8 +1084,35 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       return refuse(EAGAIN, "cannot make the open an openat2");
     pinned.rewritten_from = info.call;
     pinned.call.nr = *nr;
+  } else if (truncate_at_exit && sig->name != "openat2") {
+    // open/openat: the flag comes off the register; creat, which has none, becomes
+    // openat(AT_FDCWD, path, O_CREAT|O_WRONLY, mode). At a signal the program's own call goes
+    // back (note_interrupted_call), to be judged again when it restarts.
+    static const CallNumbers kOpenat("openat");
+    SavedRegs regs;
+    bool done = false;
+    if (sig->name == "creat") {
+      const auto nr = kOpenat.on(info.call.abi);
+      const std::array<std::uint64_t, 4> args{
+          static_cast<std::uint64_t>(static_cast<std::int64_t>(AT_FDCWD)), pinned.call.args[0],
+          static_cast<std::uint64_t>(O_CREAT | O_WRONLY), pinned.call.args[1]};
+      done = nr && save_regs(t.tid, regs) && rewrite_syscall(t.tid, regs, *nr, args);
+      if (done) {
+        pinned.call.nr = *nr;
+        std::copy(args.begin(), args.end(), pinned.call.args.begin());
+      }
+    } else {
+      const int flags_arg = sig->name == "open" ? 1 : 2;
+      auto& flags = pinned.call.args[static_cast<std::size_t>(flags_arg)];
+      flags &= ~static_cast<std::uint64_t>(O_TRUNC);
+      done = set_syscall_arg(t.tid, info.call.abi, flags_arg, flags);
+    }
+    if (!done) return refuse(EAGAIN, "cannot take O_TRUNC off the open");
+    pinned.rewritten_from = info.call;
+  } else if (truncate_at_exit) {
+    pinned.rewritten_from = info.call;  // openat2: its struct's own pointer goes back
   }
-  plan_exit_check(t, info.call, *sig, paths, how.has_value());
+  plan_exit_check(t, info.call, *sig, paths, how.has_value(), truncate_at_exit);
   t.last_pinned = std::move(pinned);
   return true;
 }
@@ -1052,9 +1122,10 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
 // filters of its own, i386), whose descriptor must be the object judged; and, when the policy
 // has deny path rules, a rename or link, whose new name must now be the object judged.
 void Tracer::plan_exit_check(ThreadState& t, const Syscall& call, const SyscallSig& sig,
-                             const std::vector<PathArg>& paths, bool resolved_open) {
+                             const std::vector<PathArg>& paths, bool resolved_open,
+                             bool truncate_at_exit) {
   if (is_open_call(sig.name) && !resolved_open && !paths.empty()) {
-    t.exit_check = ThreadState::ExitCheck{call, paths[0], {}, true};
+    t.exit_check = ThreadState::ExitCheck{call, paths[0], {}, true, truncate_at_exit};
   } else if (is_move_name(sig.name) && paths.size() == 2 && paths[0].id &&
              opts_.policy->impl().move_guard) {
     t.exit_check = ThreadState::ExitCheck{call, paths[0], paths[1].path, false};
@@ -1108,6 +1179,17 @@ void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
     ctx.tgid = t.proc ? t.proc->tgid : -1;
     const Verdict v = opts_.policy->evaluate(ctx);
     race = v.action != Action::allow && v.action != Action::log;
+  }
+  if (!race && c.truncate) {
+    if (const int err = truncate_tracee_fd(t.tid, static_cast<int>(info.rval), now)) {
+      // The descriptor is the program's now (a leak it does not know of); the open's answer is
+      // the error the kernel's own O_TRUNC would have given.
+      opts_.log->error(fmt::format("pid {}: {}: O_TRUNC done at exit failed ({}); descriptor {} "
+                                   "left open",
+                                   t.tid, syscall_name(c.call.abi, c.call.nr), strerror(err),
+                                   info.rval));
+      set_return_value(t.tid, -err);
+    }
   }
   if (!race) return;
   opts_.log->error(fmt::format(
