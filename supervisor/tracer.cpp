@@ -1137,9 +1137,14 @@ void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
   if (info.rval < 0) return;  // it failed (or will restart): nothing was reached
   std::optional<FileId> now;
   std::string where;
+  bool unlinked = false;  // the descriptor's file has no name left (its path ends " (deleted)")
   if (c.open) {
     const std::string link = fmt::format("/proc/{}/fd/{}", t.tid, info.rval);
-    now = file_id_of(link);
+    struct stat st {};
+    if (stat(link.c_str(), &st) == 0) {
+      now = FileId{st.st_dev, st.st_ino};
+      unlinked = st.st_nlink == 0;
+    }
     char buf[PATH_MAX];
     const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
     if (n > 0 && static_cast<std::size_t>(n) < sizeof buf)
@@ -1168,13 +1173,22 @@ void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
                                    [](const DirAnchor& a) { return file_id_of(a.prefix) != a.id; });
     race = bound || moved;
   }
-  if (!race && c.open && !c.arg.id) {
-    // Created (or not there at the check): the object it opened is judged now.
+  if (c.open && (!c.arg.id || race)) {
+    // Created (or not there at the check), or another file than the one checked: the object it
+    // opened is judged now, as a check would have judged it; only one the rules refuse is a
+    // race that got through. Another file is what an honest program gets when other programs
+    // replace the name atomically (rename over it) between the check and the open.
     PathArg a = c.arg;
     a.path = where;
     a.literal.clear();
     a.id = now;
     a.alt_paths.clear();
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (unlinked && where.ends_with(kDeleted)) {
+      // Replaced since it was opened: judged by the name it had (deny rules by both).
+      a.path = where.substr(0, where.size() - kDeleted.size());
+      a.alt_paths.push_back(where);
+    }
     CallContext ctx{judged_as(c.call), std::span<const PathArg>(&a, 1)};
     ctx.tgid = t.proc ? t.proc->tgid : -1;
     const Verdict v = opts_.policy->evaluate(ctx);

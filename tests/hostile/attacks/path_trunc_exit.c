@@ -128,6 +128,53 @@ static int honest(void) {
   return 0;
 }
 
+// Transparency: with a filter of its own, an honest program reading a file that two other
+// threads replace atomically (write a copy, rename it over) is not killed: the file it opened
+// is another than the one checked, but a file the rules allow.
+static void *replacer(void *arg) {
+  (void)arg;
+  char name[2048], tmp[4096];
+  snprintf(name, sizeof name, "%s/pub/replaced", dir);
+  snprintf(tmp, sizeof tmp, "%s.%ld", name, (long)gettid());
+  while (!stop) {
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      (void)!write(fd, "public\n", 7);
+      close(fd);
+    }
+    (void)!rename(tmp, name);
+  }
+  return NULL;
+}
+
+static int honest_replace(double seconds) {
+  if (allow_all_filter() != 0) return 2;
+  char name[2048];
+  snprintf(name, sizeof name, "%s/pub/replaced", dir);
+  int fd = open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return 2;
+  close(fd);
+  pthread_t th[2];
+  stop = 0;
+  for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, replacer, NULL);
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  long opens = 0;
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 > seconds) break;
+    fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ++opens;
+      close(fd);
+    }
+  }
+  stop = 1;
+  for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+  say(1, "ok honest-replace: %ld opens of a file replaced meanwhile, not killed\n", opens);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) return 2;
   snprintf(dir, sizeof dir, "%s", argv[1]);
@@ -136,6 +183,12 @@ int main(int argc, char **argv) {
   int hst = 0;
   waitpid(h, &hst, 0);
   if (!WIFEXITED(hst) || WEXITSTATUS(hst) != 0) setup_error("honest", "status %#x", hst);
+  h = fork();
+  if (h == 0) _exit(honest_replace(atof(argv[2])));
+  waitpid(h, &hst, 0);
+  if (!WIFEXITED(hst) || WEXITSTATUS(hst) != 0)
+    setup_error("honest-replace", "an honest reader was %s (status %#x)",
+                WIFSIGNALED(hst) && WTERMSIG(hst) == SIGKILL ? "killed" : "stopped", hst);
   const double seconds = atof(argv[2]);
   static const char *modes[] = {"procfs", "resolve", "filter"};
   for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
