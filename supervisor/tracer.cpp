@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <linux/kcmp.h>
 #include <linux/landlock.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -273,6 +274,20 @@ bool pin_resolved(const PathArg& p, std::string_view call_name) {
   return last != "." && last != "..";
 }
 
+// Does openat2 reach the kernel from here? Not under a seccomp filter inherited from whoever
+// started us (an old container profile, a systemd SystemCallFilter= that predates openat2)
+// that answers it with ENOSYS or EPERM: the tracee inherits that filter, and an open made an
+// openat2 would fail in it. Call it before the child is forked.
+bool openat2_reaches_kernel() {
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how));
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
 // O_TRUNC of an open checked at its exit stop, done once its descriptor `fd` is the file judged
 // (`judged`): through the program's own open file, taken with pidfd_getfd, so that no right but
 // the program's is used (it was opened for writing). Only a regular file is truncated, as the
@@ -420,6 +435,7 @@ class Tracer {
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
   PathScratch scratch_;
+  bool openat2_reaches_kernel_ = true;  // false: filters we were started under refuse it
   ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)
   const bool exec_rules_;  // the policy has exec path rules: judged again at each exec event
   // (ABI, number) pairs refused as unknown so far: each is logged once per run.
@@ -436,6 +452,12 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
   const pid_t self = getpid();
   const ConfinePlan confine = confine_ = probe_confinement();
   opts_.log->info(describe(confine));
+  openat2_reaches_kernel_ = openat2_reaches_kernel();
+  if (!openat2_reaches_kernel_)
+    opts_.log->warn(fmt::format(
+        "openat2 is refused here ({}: a seccomp filter xpledge was started under?): opens are "
+        "checked again at their exit instead of being made openat2 without symlinks",
+        std::strerror(errno)));
   const pid_t pid = fork();
   if (pid < 0) {
     error = fmt::format("fork: {}", std::strerror(errno));
@@ -503,6 +525,9 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
   auto proc = std::make_shared<ProcessState>();
   proc->tgid = pid;
   proc->trusted_pre_exec = true;
+  // Filters we inherited are the child's too: if they refuse openat2, its opens are left as they
+  // are and checked at exit, as for a program with filters of its own.
+  proc->own_filters = !openat2_reaches_kernel_;
   proc->our_filters = filter ? 1 : 0;
   threads_[pid] = new_thread(pid, proc);
   (void)!write(sync[1], "x", 1);
