@@ -222,8 +222,13 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
       out.push_back(std::move(arg));
       continue;
     }
-    const StringRead s = read_string(tid, call.args[static_cast<std::size_t>(spec.path_arg)],
-                                     PATH_MAX - 1);
+    const auto dirfd = spec.dirfd_arg < 0
+                           ? AT_FDCWD
+                           : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
+    const std::uint64_t ptr = call.args[static_cast<std::size_t>(spec.path_arg)];
+    // utimensat(fd, NULL, ...) sets the times of fd's own file (futimens): no string to read.
+    arg.on_dirfd = ptr == 0 && sig->name == "utimensat" && dirfd != AT_FDCWD;
+    const StringRead s = arg.on_dirfd ? StringRead{} : read_string(tid, ptr, PATH_MAX - 1);
     if (s.err) {
       arg.err = s.err;
       out.push_back(std::move(arg));
@@ -233,9 +238,6 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
     // openat2 with RESOLVE_IN_ROOT: the dirfd is the root, also for absolute paths, and ".."
     // stops there: the path is resolved under "/" and then put below the dirfd's directory.
     const bool in_root = open_how_resolve(arg.open_how) & RESOLVE_IN_ROOT;
-    const auto dirfd = spec.dirfd_arg < 0
-                           ? AT_FDCWD
-                           : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
     if (in_root || s.value.empty() || s.value[0] != '/') {
       const std::string link = dirfd == AT_FDCWD ? proc + "/cwd"
                                                  : proc + "/fd/" + std::to_string(dirfd);
@@ -256,7 +258,7 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
                                     spec.use == PathUse::open && spec.flags_arg >= 0
                                         ? std::optional<std::uint64_t>(flags)
                                         : std::nullopt);
-    const bool empty_path = [&] {
+    const bool empty_path = arg.on_dirfd || [&] {
       for (std::size_t k = 0; k < sig->args.size(); ++k)
         if (sig->args[k] == ArgKind::at_flags) return (call.args[k] & AT_EMPTY_PATH) != 0;
       return false;

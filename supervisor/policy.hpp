@@ -78,6 +78,9 @@ struct PathArg {
   // kernel would fail the call the same way now; an allowed call gets this error rather than
   // run on a path that only later leads somewhere (tracer.cpp pin_paths).
   int walk_err = 0;
+  // The call names no path and acts on its dirfd's file (utimensat with a NULL path, which is
+  // how futimens(3) is made): judged as that file; nothing in memory to pin.
+  bool on_dirfd = false;
   // The object's paths as seen from a DirAnchor that is no longer where the policy found it
   // (renamed): its old prefix + the object's path below it. Held against deny and kill rules.
   std::vector<std::string> alt_paths;

@@ -1072,6 +1072,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       t.quiet = true;  // the kernel's own answer, not a denial
       return refuse(paths[i].walk_err, "");
     }
+    if (paths[i].on_dirfd) continue;  // a NULL path stays NULL: no bytes to change
     const std::string& bytes =
         pin_resolved(paths[i], sig->name) ? paths[i].path : paths[i].raw;
     const auto at = scratch_.pin(t.tid, i, bytes);
