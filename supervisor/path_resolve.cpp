@@ -226,8 +226,10 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
                            ? AT_FDCWD
                            : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
     const std::uint64_t ptr = call.args[static_cast<std::size_t>(spec.path_arg)];
-    // utimensat(fd, NULL, ...) sets the times of fd's own file (futimens): no string to read.
-    arg.on_dirfd = ptr == 0 && sig->name == "utimensat" && dirfd != AT_FDCWD;
+    // utimensat(fd, NULL, ...) sets the times of fd's own file (futimens), as futimesat does:
+    // no string to read.
+    arg.on_dirfd = ptr == 0 && (sig->name == "utimensat" || sig->name == "futimesat") &&
+                   dirfd != AT_FDCWD;
     const StringRead s = arg.on_dirfd ? StringRead{} : read_string(tid, ptr, PATH_MAX - 1);
     if (s.err) {
       arg.err = s.err;
