@@ -245,6 +245,11 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
                                                  : proc + "/fd/" + std::to_string(dirfd);
       if (!read_link(link, base)) {
         arg.err = EBADF;
+        // A descriptor it does not have, or a view we may not read (the kernel's link is there).
+        if (access(link.c_str(), F_OK) != 0 && errno == EACCES) {
+          arg.err = EACCES;
+          arg.no_view = true;
+        }
         out.push_back(std::move(arg));
         continue;
       }
@@ -266,6 +271,15 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
       return false;
     }();
     WalkResult w = walk_path(tid, dirfd, s.value, arg.follows_last, empty_path, in_root);
+    if (w.err == ESRCH) {
+      // Its root could not be opened through /proc: judged as the string it is, a symlink in it
+      // would lead anywhere unseen.
+      arg.err = EACCES;
+      arg.no_view = true;
+      arg.path = arg.literal;
+      out.push_back(std::move(arg));
+      continue;
+    }
     if (!w.path.empty() && w.path.front() != '/' && w.err == 0 && w.exists) {
       arg.path = std::move(w.path);  // an object with no path: "pipe:[5]", "anon_inode:..."
     } else if (!w.path.empty() && w.path.front() == '/') {

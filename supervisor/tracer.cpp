@@ -125,6 +125,7 @@ struct ProcessState {
   // The program may have seccomp filters of its own (it ran a seccomp() or
   // prctl(PR_SET_SECCOMP), or we attached to it): a call we rewrite could meet them.
   bool own_filters = false;
+  bool warned_no_view = false;  // said once: its /proc view cannot be read (not dumpable)
   int nest_chains = 0;  // threads inside a nesting chain (checked by the same count: parked too)
 };
 
@@ -986,6 +987,14 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
                     t.proc->unveil.active;
     if (paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
     if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call, opts_.policy->impl().dir_anchors);
+    if (paths_checked && t.proc && !t.proc->warned_no_view &&
+        std::any_of(paths.begin(), paths.end(), [](const PathArg& p) { return p.no_view; })) {
+      t.proc->warned_no_view = true;
+      opts_.log->error(fmt::format(
+          "pid {}: cannot read /proc/{}/root (the program made itself not dumpable?): its "
+          "path-checked calls are judged as unresolved paths (deny rules hold, allow rules do not)",
+          t.tid, t.tid));
+    }
     CallContext ctx{judged_as(info.call), paths};
     ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
