@@ -129,6 +129,32 @@ std::optional<std::string> no_symlinks_open_how(std::string_view name, const Sys
   return std::string(reinterpret_cast<const char*>(&how), sizeof how);
 }
 
+std::optional<std::uint64_t> open_call_flags(std::string_view name, const Syscall& call,
+                                             std::string_view how_bytes) {
+  std::uint64_t flags = 0;
+  if (name == "open") return call.args[1];
+  if (name == "openat") return call.args[2];
+  if (name == "creat") return O_CREAT | O_WRONLY | O_TRUNC;
+  if (name != "openat2" || how_bytes.size() < sizeof flags) return std::nullopt;
+  std::memcpy(&flags, how_bytes.data(), sizeof flags);
+  return flags;
+}
+
+bool open_truncates(std::string_view name, const Syscall& call, std::string_view how_bytes) {
+  const auto flags = open_call_flags(name, call, how_bytes);
+  return flags && (*flags & O_TRUNC) && !(*flags & O_PATH);
+}
+
+std::string open_how_without_trunc(std::string_view how_bytes) {
+  std::string out(how_bytes);
+  std::uint64_t flags = 0;
+  if (out.size() < sizeof flags) return out;
+  std::memcpy(&flags, out.data(), sizeof flags);
+  flags &= ~static_cast<std::uint64_t>(O_TRUNC);
+  std::memcpy(out.data(), &flags, sizeof flags);
+  return out;
+}
+
 Access access_from_open_flags(std::uint64_t flags) {
   if (flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) return Access::create;
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Access::write;
@@ -196,8 +222,15 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
       out.push_back(std::move(arg));
       continue;
     }
-    const StringRead s = read_string(tid, call.args[static_cast<std::size_t>(spec.path_arg)],
-                                     PATH_MAX - 1);
+    const auto dirfd = spec.dirfd_arg < 0
+                           ? AT_FDCWD
+                           : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
+    const std::uint64_t ptr = call.args[static_cast<std::size_t>(spec.path_arg)];
+    // utimensat(fd, NULL, ...) sets the times of fd's own file (futimens), as futimesat does:
+    // no string to read.
+    arg.on_dirfd = ptr == 0 && (sig->name == "utimensat" || sig->name == "futimesat") &&
+                   dirfd != AT_FDCWD;
+    const StringRead s = arg.on_dirfd ? StringRead{} : read_string(tid, ptr, PATH_MAX - 1);
     if (s.err) {
       arg.err = s.err;
       out.push_back(std::move(arg));
@@ -207,14 +240,16 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
     // openat2 with RESOLVE_IN_ROOT: the dirfd is the root, also for absolute paths, and ".."
     // stops there: the path is resolved under "/" and then put below the dirfd's directory.
     const bool in_root = open_how_resolve(arg.open_how) & RESOLVE_IN_ROOT;
-    const auto dirfd = spec.dirfd_arg < 0
-                           ? AT_FDCWD
-                           : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
     if (in_root || s.value.empty() || s.value[0] != '/') {
       const std::string link = dirfd == AT_FDCWD ? proc + "/cwd"
                                                  : proc + "/fd/" + std::to_string(dirfd);
       if (!read_link(link, base)) {
         arg.err = EBADF;
+        // A descriptor it does not have, or a view we may not read (the kernel's link is there).
+        if (access(link.c_str(), F_OK) != 0 && errno == EACCES) {
+          arg.err = EACCES;
+          arg.no_view = true;
+        }
         out.push_back(std::move(arg));
         continue;
       }
@@ -230,12 +265,21 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
                                     spec.use == PathUse::open && spec.flags_arg >= 0
                                         ? std::optional<std::uint64_t>(flags)
                                         : std::nullopt);
-    const bool empty_path = [&] {
+    const bool empty_path = arg.on_dirfd || [&] {
       for (std::size_t k = 0; k < sig->args.size(); ++k)
         if (sig->args[k] == ArgKind::at_flags) return (call.args[k] & AT_EMPTY_PATH) != 0;
       return false;
     }();
     WalkResult w = walk_path(tid, dirfd, s.value, arg.follows_last, empty_path, in_root);
+    if (w.err == ESRCH) {
+      // Its root could not be opened through /proc: judged as the string it is, a symlink in it
+      // would lead anywhere unseen.
+      arg.err = EACCES;
+      arg.no_view = true;
+      arg.path = arg.literal;
+      out.push_back(std::move(arg));
+      continue;
+    }
     if (!w.path.empty() && w.path.front() != '/' && w.err == 0 && w.exists) {
       arg.path = std::move(w.path);  // an object with no path: "pipe:[5]", "anon_inode:..."
     } else if (!w.path.empty() && w.path.front() == '/') {

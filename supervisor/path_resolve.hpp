@@ -48,6 +48,18 @@ bool follows_last(const SyscallSig& sig, std::size_t index, const Syscall& call,
 std::optional<std::string> no_symlinks_open_how(std::string_view name, const Syscall& call,
                                                 std::string_view how_bytes);
 
+// The open flags of an open/openat/creat/openat2 call (openat2's from its struct bytes);
+// nullopt for other calls or a struct too short. Pure.
+std::optional<std::uint64_t> open_call_flags(std::string_view name, const Syscall& call,
+                                             std::string_view how_bytes);
+
+// Does an open/openat/creat/openat2 call truncate what it opens (O_TRUNC, not O_PATH)?
+// openat2's flags come from its struct bytes (false if too short). Pure.
+bool open_truncates(std::string_view name, const Syscall& call, std::string_view how_bytes);
+
+// The bytes of openat2's struct open_how without O_TRUNC in its flags. Pure.
+std::string open_how_without_trunc(std::string_view how_bytes);
+
 // Access asked for by open flags: write (O_WRONLY/O_RDWR/O_TRUNC), create (O_CREAT/O_TMPFILE),
 // read otherwise. Pure.
 Access access_from_open_flags(std::uint64_t flags);

@@ -78,6 +78,13 @@ struct PathArg {
   // kernel would fail the call the same way now; an allowed call gets this error rather than
   // run on a path that only later leads somewhere (tracer.cpp pin_paths).
   int walk_err = 0;
+  // The call names no path and acts on its dirfd's file (utimensat with a NULL path, which is
+  // how futimens(3) is made): judged as that file; nothing in memory to pin.
+  bool on_dirfd = false;
+  // The program's view (/proc/PID/root, cwd, fds) could not be read: it made itself not
+  // dumpable (prctl PR_SET_DUMPABLE, an exec of an unreadable file) and we lack CAP_SYS_PTRACE.
+  // `err` is then EACCES: unresolved means refused, or a symlink would lead past deny rules.
+  bool no_view = false;
   // The object's paths as seen from a DirAnchor that is no longer where the policy found it
   // (renamed): its old prefix + the object's path below it. Held against deny and kill rules.
   std::vector<std::string> alt_paths;

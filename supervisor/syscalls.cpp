@@ -57,6 +57,10 @@ constexpr std::string_view kPathFamilies[][3] = {
     {"setxattr", "lsetxattr", "setxattrat"},
     // Running a file: a rule on the path given to execve must hold for execveat too.
     {"execve", "execveat", ""},
+    // Newer forms of the same change (Linux 6.6 fchmodat2, which glibc 2.39 uses for flags;
+    // futimesat, utimes with a dirfd): a rule on the older one must hold for them.
+    {"fchmodat", "fchmodat2", ""},
+    {"utimes", "futimesat", ""},
 };
 
 std::vector<std::string> list_names(Abi abi) {
@@ -116,12 +120,14 @@ constexpr SyscallSig kSigs[] = {
     S("faccessat", {K::dirfd, K::path, K::num, N, N, N}, P(1, 0, U::read)),
     S("faccessat2", {K::dirfd, K::path, K::num, K::at_flags, N, N}, P(1, 0, U::read)),
     S("fchmodat", {K::dirfd, K::path, K::mode, N, N, N}, P(1, 0, U::write)),
+    S("fchmodat2", {K::dirfd, K::path, K::mode, K::at_flags, N, N}, P(1, 0, U::write)),
     S("fchownat", {K::dirfd, K::path, K::num, K::num, K::at_flags, N}, P(1, 0, U::write)),
     S("fcntl", {K::fd, K::num, K::hex, N, N, N}),
     S("file_getattr", {K::dirfd, K::path, K::hex, K::num, K::at_flags, N}, P(1, 0, U::read)),
     S("file_setattr", {K::dirfd, K::path, K::hex, K::num, K::at_flags, N}, P(1, 0, U::write)),
     S("fork", {N, N, N, N, N, N}),
     S("fstatat64", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::read)),
+    S("futimesat", {K::dirfd, K::path, K::hex, N, N, N}, P(1, 0, U::write)),
     S("getegid", {N, N, N, N, N, N}),
     S("geteuid", {N, N, N, N, N, N}),
     S("getgid", {N, N, N, N, N, N}),

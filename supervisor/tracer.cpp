@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <linux/kcmp.h>
 #include <linux/landlock.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -126,6 +127,7 @@ struct ProcessState {
   // The program may have seccomp filters of its own (it ran a seccomp() or
   // prctl(PR_SET_SECCOMP), or we attached to it): a call we rewrite could meet them.
   bool own_filters = false;
+  bool warned_no_view = false;  // said once: its /proc view cannot be read (not dumpable)
   int nest_chains = 0;  // threads inside a nesting chain (checked by the same count: parked too)
 };
 
@@ -201,6 +203,7 @@ struct ThreadState {
     PathArg arg;                 // the (first) path as judged
     std::string dest;            // a move: the new name, which must now be `arg.id`
     bool open = false;           // an open: the descriptor returned must be `arg.id`
+    bool truncate = false;       // its O_TRUNC was taken off: done at exit, on the file judged
   };
   std::optional<ExitCheck> exit_check;
   // shmat of the path scratch segment injected in place of a path-checked call: the caller's
@@ -287,6 +290,46 @@ bool pin_resolved(const PathArg& p, std::string_view call_name) {
   return last != "." && last != "..";
 }
 
+// Does openat2 reach the kernel from here? Not under a seccomp filter inherited from whoever
+// started us (an old container profile, a systemd SystemCallFilter= that predates openat2)
+// that answers it with ENOSYS or EPERM: the tracee inherits that filter, and an open made an
+// openat2 would fail in it. Call it before the child is forked.
+bool openat2_reaches_kernel() {
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how));
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+// O_TRUNC of an open checked at its exit stop, done once its descriptor `fd` is the file judged
+// (`judged`): through the program's own open file, taken with pidfd_getfd, so that no right but
+// the program's is used (it was opened for writing). Only a regular file is truncated, as the
+// kernel's O_TRUNC ignores FIFOs, terminals and devices. 0 or an errno.
+int truncate_tracee_fd(pid_t tid, int fd, const std::optional<FileId>& judged) {
+  constexpr unsigned kPidfdThread = O_EXCL;  // PIDFD_THREAD (Linux 6.9): this task's fd table
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, kPidfdThread));
+  if (pidfd < 0) pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));  // a leader
+  int file = -1;
+  if (pidfd >= 0) {
+    file = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+    close(pidfd);
+  }
+  if (file < 0) return errno ? errno : EBADF;
+  struct stat st {};
+  int err = 0;
+  if (fstat(file, &st) != 0)
+    err = errno;
+  else if (FileId{st.st_dev, st.st_ino} != judged)
+    err = EBADF;  // another thread put another file at that number since the exit stop
+  else if (S_ISREG(st.st_mode) && ftruncate(file, 0) != 0)
+    err = errno;
+  close(file);
+  return err;
+}
+
 // clone3(2) on any ABI (guard.hpp CloneArgs).
 bool is_clone3_call(const Syscall& call) {
   static const CallNumbers clone3("clone3");
@@ -368,7 +411,8 @@ class Tracer {
   Verdict apply_guard(ThreadState& t, const Syscall& call, const Verdict& v);
   bool verify_scratch(ThreadState& t);
   void plan_exit_check(ThreadState& t, const Syscall& call, const SyscallSig& sig,
-                       const std::vector<PathArg>& paths, bool resolved_open);
+                       const std::vector<PathArg>& paths, bool resolved_open,
+                       bool truncate_at_exit = false);
   void verify_exit(ThreadState& t, const ThreadState::ExitCheck& c, const SyscallStopInfo& info);
   bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const std::vector<PathArg>& paths,
                  bool seccomp_stop);
@@ -417,6 +461,7 @@ class Tracer {
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
   PathScratch scratch_;
+  bool openat2_reaches_kernel_ = true;  // false: filters we were started under refuse it
   ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)
   const bool exec_rules_;  // the policy has exec path rules: judged again at each exec event
   bool scan_warned_ = false;  // other_names hit its bound once (said once per run)
@@ -449,6 +494,12 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     }
   }
   confine_ = confine;
+  openat2_reaches_kernel_ = openat2_reaches_kernel();
+  if (!openat2_reaches_kernel_)
+    opts_.log->warn(fmt::format(
+        "openat2 is refused here ({}: a seccomp filter xpledge was started under?): opens are "
+        "checked again at their exit instead of being made openat2 without symlinks",
+        std::strerror(errno)));
   const pid_t pid = fork();
   if (pid < 0) {
     error = fmt::format("fork: {}", std::strerror(errno));
@@ -518,6 +569,9 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
   auto proc = std::make_shared<ProcessState>();
   proc->tgid = pid;
   proc->trusted_pre_exec = true;
+  // Filters we inherited are the child's too: if they refuse openat2, its opens are left as they
+  // are and checked at exit, as for a program with filters of its own.
+  proc->own_filters = !openat2_reaches_kernel_;
   proc->our_filters = filter ? 1 : 0;
   threads_[pid] = new_thread(pid, proc);
   (void)!write(sync[1], "x", 1);
@@ -1235,6 +1289,14 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
                     t.proc->unveil.active;
     if (paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
     if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call, opts_.policy->impl().dir_anchors);
+    if (paths_checked && t.proc && !t.proc->warned_no_view &&
+        std::any_of(paths.begin(), paths.end(), [](const PathArg& p) { return p.no_view; })) {
+      t.proc->warned_no_view = true;
+      opts_.log->error(fmt::format(
+          "pid {}: cannot read /proc/{}/root (the program made itself not dumpable?): its "
+          "path-checked calls are judged as unresolved paths (deny rules hold, allow rules do not)",
+          t.tid, t.tid));
+    }
     CallContext ctx{judged_as(info.call), paths};
     ctx.tgid = t.proc->tgid;
     v = opts_.policy->evaluate(ctx);
@@ -1313,6 +1375,43 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       t.proc && !t.proc->own_filters && is_open_call(sig->name) && pin_resolved(paths[0], sig->name)
           ? no_symlinks_open_how(sig->name, info.call, paths[0].open_how)
           : std::nullopt;
+  // An open the kernel resolves by itself is checked at its exit stop, after the kernel ran it:
+  // its O_TRUNC would empty whatever a symlink swapped in after the check leads to (a denied
+  // file) before the check sees the race. It is taken off and done at exit, on the file judged.
+  const bool truncate_at_exit =
+      !how && is_open_call(sig->name) && open_truncates(sig->name, info.call, paths[0].open_how);
+  if (truncate_at_exit &&
+      (open_call_flags(sig->name, info.call, paths[0].open_how).value_or(0) & O_ACCMODE) ==
+          O_RDONLY)
+    // Done at exit through the program's own descriptor, which could not write: refused
+    // rather than truncated with the supervisor's rights.
+    return refuse(EACCES, fmt::format("{} with O_RDONLY|O_TRUNC on a path the kernel resolves "
+                                      "by itself (checked at exit)",
+                                      sig->name));
+  // Such an open is pointed at the path it resolved to, whose last component was no symlink
+  // at the check: O_NOFOLLOW makes one swapped in there after the check fail it (ELOOP)
+  // instead of leading it, and an O_CREAT, into a denied tree (finding F5). A symlink swapped
+  // into a middle component is not covered (docs/SECURITY.md).
+  const bool nofollow_at_exit =
+      !how && is_open_call(sig->name) && pin_resolved(paths[0], sig->name) &&
+      (sig->name == "creat" ||
+       !(open_call_flags(sig->name, info.call, paths[0].open_how).value_or(0) & O_NOFOLLOW));
+  const bool adjust = truncate_at_exit || nofollow_at_exit;
+  const auto adjusted_flags = [&](std::uint64_t flags) {
+    if (truncate_at_exit) flags &= ~static_cast<std::uint64_t>(O_TRUNC);
+    if (nofollow_at_exit) flags |= O_NOFOLLOW;
+    return flags;
+  };
+  const auto adjusted_how = [&](const std::string& bytes) {
+    std::string out = truncate_at_exit ? open_how_without_trunc(bytes) : bytes;
+    std::uint64_t f = 0;
+    if (nofollow_at_exit && out.size() >= sizeof f) {
+      std::memcpy(&f, out.data(), sizeof f);
+      f |= O_NOFOLLOW;
+      std::memcpy(out.data(), &f, sizeof f);
+    }
+    return out;
+  };
   ThreadState::PinnedCall pinned{info.call, {}, {}, {}, {}};
   for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
     // A path we could not read or resolve was not checked: the kernel must not read it either
@@ -1322,6 +1421,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       t.quiet = true;  // the kernel's own answer, not a denial
       return refuse(paths[i].walk_err, "");
     }
+    if (paths[i].on_dirfd) continue;  // a NULL path stays NULL: no bytes to change
     const std::string& bytes =
         pin_resolved(paths[i], sig->name) ? paths[i].path : paths[i].raw;
     const auto at = scratch_.pin(t.tid, i, bytes);
@@ -1332,7 +1432,9 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       return refuse(EAGAIN, "cannot point the call at its pinned path");
     pinned.call.args[static_cast<std::size_t>(arg)] = *at;
     pinned.paths[i] = bytes;
-    const std::string& struct_bytes = how ? *how : paths[i].open_how;
+    const std::string struct_bytes = how      ? *how
+                                     : adjust ? adjusted_how(paths[i].open_how)
+                                              : paths[i].open_how;
     if (!struct_bytes.empty()) {
       // openat2 has one path: slot 1 is free for the struct open_how that was judged.
       const auto at_how = scratch_.pin_bytes(t.tid, 1, struct_bytes);
@@ -1357,8 +1459,35 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       return refuse(EAGAIN, "cannot make the open an openat2");
     pinned.rewritten_from = info.call;
     pinned.call.nr = *nr;
+  } else if (adjust && sig->name != "openat2") {
+    // open/openat: the flag comes off the register; creat, which has none, becomes
+    // openat(AT_FDCWD, path, O_CREAT|O_WRONLY, mode). At a signal the program's own call goes
+    // back (note_interrupted_call), to be judged again when it restarts.
+    static const CallNumbers kOpenat("openat");
+    SavedRegs regs;
+    bool done = false;
+    if (sig->name == "creat") {
+      const auto nr = kOpenat.on(info.call.abi);
+      const std::array<std::uint64_t, 4> args{
+          static_cast<std::uint64_t>(static_cast<std::int64_t>(AT_FDCWD)), pinned.call.args[0],
+          adjusted_flags(O_CREAT | O_WRONLY | O_TRUNC), pinned.call.args[1]};
+      done = nr && save_regs(t.tid, regs) && rewrite_syscall(t.tid, regs, *nr, args);
+      if (done) {
+        pinned.call.nr = *nr;
+        std::copy(args.begin(), args.end(), pinned.call.args.begin());
+      }
+    } else {
+      const int flags_arg = sig->name == "open" ? 1 : 2;
+      auto& flags = pinned.call.args[static_cast<std::size_t>(flags_arg)];
+      flags = adjusted_flags(flags);
+      done = set_syscall_arg(t.tid, info.call.abi, flags_arg, flags);
+    }
+    if (!done) return refuse(EAGAIN, "cannot change the open's flags");
+    pinned.rewritten_from = info.call;
+  } else if (adjust) {
+    pinned.rewritten_from = info.call;  // openat2: its struct's own pointer goes back
   }
-  plan_exit_check(t, info.call, *sig, paths, how.has_value());
+  plan_exit_check(t, info.call, *sig, paths, how.has_value(), truncate_at_exit);
   t.last_pinned = std::move(pinned);
   return true;
 }
@@ -1368,9 +1497,10 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
 // filters of its own, i386), whose descriptor must be the object judged; and, when the policy
 // has deny path rules, a rename or link, whose new name must now be the object judged.
 void Tracer::plan_exit_check(ThreadState& t, const Syscall& call, const SyscallSig& sig,
-                             const std::vector<PathArg>& paths, bool resolved_open) {
+                             const std::vector<PathArg>& paths, bool resolved_open,
+                             bool truncate_at_exit) {
   if (is_open_call(sig.name) && !resolved_open && !paths.empty()) {
-    t.exit_check = ThreadState::ExitCheck{call, paths[0], {}, true};
+    t.exit_check = ThreadState::ExitCheck{call, paths[0], {}, true, truncate_at_exit};
   } else if (is_move_name(sig.name) && paths.size() == 2 && paths[0].id &&
              opts_.policy->impl().move_guard) {
     t.exit_check = ThreadState::ExitCheck{call, paths[0], paths[1].path, false};
@@ -1382,9 +1512,14 @@ void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
   if (info.rval < 0) return;  // it failed (or will restart): nothing was reached
   std::optional<FileId> now;
   std::string where;
+  bool unlinked = false;  // the descriptor's file has no name left (its path ends " (deleted)")
   if (c.open) {
     const std::string link = fmt::format("/proc/{}/fd/{}", t.tid, info.rval);
-    now = file_id_of(link);
+    struct stat st {};
+    if (stat(link.c_str(), &st) == 0) {
+      now = FileId{st.st_dev, st.st_ino};
+      unlinked = st.st_nlink == 0;
+    }
     char buf[PATH_MAX];
     const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
     if (n > 0 && static_cast<std::size_t>(n) < sizeof buf)
@@ -1413,17 +1548,37 @@ void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
                                    [](const DirAnchor& a) { return file_id_of(a.prefix) != a.id; });
     race = bound || moved;
   }
-  if (!race && c.open && !c.arg.id) {
-    // Created (or not there at the check): the object it opened is judged now.
+  if (c.open && (!c.arg.id || race)) {
+    // Created (or not there at the check), or another file than the one checked: the object it
+    // opened is judged now, as a check would have judged it; only one the rules refuse is a
+    // race that got through. Another file is what an honest program gets when other programs
+    // replace the name atomically (rename over it) between the check and the open.
     PathArg a = c.arg;
     a.path = where;
     a.literal.clear();
     a.id = now;
     a.alt_paths.clear();
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (unlinked && where.ends_with(kDeleted)) {
+      // Replaced since it was opened: judged by the name it had (deny rules by both).
+      a.path = where.substr(0, where.size() - kDeleted.size());
+      a.alt_paths.push_back(where);
+    }
     CallContext ctx{judged_as(c.call), std::span<const PathArg>(&a, 1)};
     ctx.tgid = t.proc ? t.proc->tgid : -1;
     const Verdict v = opts_.policy->evaluate(ctx);
     race = v.action != Action::allow && v.action != Action::log;
+  }
+  if (!race && c.truncate) {
+    if (const int err = truncate_tracee_fd(t.tid, static_cast<int>(info.rval), now)) {
+      // The descriptor is the program's now (a leak it does not know of); the open's answer is
+      // the error the kernel's own O_TRUNC would have given.
+      opts_.log->error(fmt::format("pid {}: {}: O_TRUNC done at exit failed ({}); descriptor {} "
+                                   "left open",
+                                   t.tid, syscall_name(c.call.abi, c.call.nr), strerror(err),
+                                   info.rval));
+      set_return_value(t.tid, -err);
+    }
   }
   if (!race) return;
   opts_.log->error(fmt::format(

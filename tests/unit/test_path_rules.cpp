@@ -171,3 +171,25 @@ TEST_CASE("no_symlinks_open_how: the open_how an open becomes") {
   CHECK_FALSE(no_symlinks_open_how("openat2", call_of("openat2"), bytes));
   CHECK_FALSE(no_symlinks_open_how("stat", call_of("stat"), {}));
 }
+
+TEST_CASE("open_truncates: O_TRUNC an open left to the kernel would run before its exit check") {
+  CHECK(open_truncates("open", call_of("open", {0, O_WRONLY | O_TRUNC, 0}), {}));
+  CHECK_FALSE(open_truncates("open", call_of("open", {0, O_WRONLY, 0}), {}));
+  CHECK(open_truncates("openat", call_of("openat", {0, 0, O_RDWR | O_TRUNC, 0}), {}));
+  CHECK_FALSE(open_truncates("openat", call_of("openat", {0, 0, O_PATH | O_TRUNC, 0}), {}));
+  CHECK(open_truncates("creat", call_of("creat", {0, 0600}), {}));
+  CHECK_FALSE(open_truncates("stat", call_of("stat"), {}));
+  open_how own{};
+  own.flags = O_WRONLY | O_TRUNC | O_CLOEXEC;
+  own.resolve = RESOLVE_NO_XDEV;
+  const std::string bytes(reinterpret_cast<const char*>(&own), sizeof own);
+  CHECK(open_truncates("openat2", call_of("openat2"), bytes));
+  CHECK_FALSE(open_truncates("openat2", call_of("openat2"), bytes.substr(0, 4)));
+  const std::string without = open_how_without_trunc(bytes);
+  REQUIRE(without.size() == bytes.size());
+  CHECK_FALSE(open_truncates("openat2", call_of("openat2"), without));
+  open_how back{};
+  std::memcpy(&back, without.data(), sizeof back);
+  CHECK(back.flags == (O_WRONLY | O_CLOEXEC));
+  CHECK(back.resolve == RESOLVE_NO_XDEV);  // the rest is the program's own
+}
