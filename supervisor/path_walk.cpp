@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
 #include <fstream>
@@ -177,7 +178,12 @@ WalkResult slow_walk(pid_t tid, Fd root, Fd cur, std::string_view path, bool fol
     if (!next.ok()) {
       const int e = errno;
       const std::string dir = fd_path(cur);
-      if (e == ENOENT && last) {
+      // A missing last name, or one followed only by the "." of a trailing slash ("newdir/"
+      // for mkdir): the kernel decides what that means (mkdir makes it, an O_CREAT open says
+      // EISDIR), not a missing middle component.
+      const bool only_dots =
+          std::all_of(todo.begin(), todo.end(), [](const std::string& c) { return c == "."; });
+      if (e == ENOENT && (last || only_dots)) {
         r.path = join(dir, comp);
         r.plain = !magic && !in_procfs(cur) && !r.path.empty() && r.path.front() == '/';
         return r;
