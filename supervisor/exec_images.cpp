@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "path_match.hpp"
+#include "rule_binding.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -18,8 +19,6 @@ namespace {
 
 bool is_exec_call(std::string_view name) { return name == "execve" || name == "execveat"; }
 
-bool has_glob(std::string_view p) { return p.find_first_of("*?[") != std::string_view::npos; }
-
 const Rule* rule_of(const Policy& policy, const RuleRef* ref) {
   for (const Rule& r : policy.impl().rules)
     if (&r.ref == ref) return &r;
@@ -27,6 +26,20 @@ const Rule* rule_of(const Policy& policy, const RuleRef* ref) {
 }
 
 bool refuses(Action a) { return a == Action::deny || a == Action::kill; }
+
+// The first five fields of a /proc/PID/maps line ("start-end perms offset dev inode"); `rest`
+// is left at what follows them (the path, after its padding). False if the line is short.
+bool split_maps_fields(std::string_view& rest, std::string_view (&fields)[5]) {
+  for (auto& f : fields) {
+    const std::size_t start = rest.find_first_not_of(' ');
+    if (start == std::string_view::npos) return false;
+    rest = rest.substr(start);
+    const std::size_t end = rest.find(' ');
+    f = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -41,18 +54,7 @@ std::vector<std::string> exec_image_paths(std::string_view exe_link, std::string
     maps = nl == std::string_view::npos ? std::string_view{} : maps.substr(nl + 1);
     std::string_view rest = line;
     std::string_view fields[5];
-    bool ok = true;
-    for (auto& f : fields) {
-      const std::size_t start = rest.find_first_not_of(' ');
-      if (start == std::string_view::npos) {
-        ok = false;
-        break;
-      }
-      rest = rest.substr(start);
-      const std::size_t end = rest.find(' ');
-      f = rest.substr(0, end);
-      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-    }
+    const bool ok = split_maps_fields(rest, fields);
     if (!ok || fields[1].size() < 3 || fields[1][2] != 'x' || fields[4] == "0") continue;
     const std::size_t start = rest.find_first_not_of(' ');
     if (start == std::string_view::npos) continue;
@@ -72,14 +74,6 @@ bool has_exec_path_rules(const Policy& policy) {
   return std::any_of(policy.impl().rules.begin(), policy.impl().rules.end(), [](const Rule& r) {
     return is_exec_call(r.syscall) && r.has_path_conditions();
   });
-}
-
-std::string glob_literal_dir(std::string_view glob) {
-  const std::size_t g = glob.find_first_of("*?[");
-  const std::string_view lit = glob.substr(0, g);
-  const std::size_t slash = lit.rfind('/');
-  if (slash == std::string_view::npos || slash == 0) return "/";
-  return std::string(lit.substr(0, slash));
 }
 
 std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std::int64_t nr,
@@ -105,9 +99,9 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
       if (r.access && *r.access != Access::exec) continue;
       const int err = r.action == Action::deny ? r.err.value_or(policy.default_errno()) : 0;
       for (const std::string& p : r.paths) {
-        if (has_glob(p)) {
+        if (glob_has_wildcard(p)) {
           if (!other_names) continue;
-          for (const std::string& name : other_names(image, glob_literal_dir(p)))
+          for (const std::string& name : other_names(image, glob_literal_prefix(p)))
             if (glob_match(p, name)) return ExecRefusal{Verdict{r.action, err, &r.ref}, image.path};
           continue;
         }
@@ -194,19 +188,7 @@ std::vector<MappedFile> mapped_files(std::string_view maps, std::uint64_t lo, st
     std::string_view rest = maps.substr(0, nl);
     maps = nl == std::string_view::npos ? std::string_view{} : maps.substr(nl + 1);
     std::string_view f[5];
-    bool ok = true;
-    for (auto& field : f) {
-      const std::size_t start = rest.find_first_not_of(' ');
-      if (start == std::string_view::npos) {
-        ok = false;
-        break;
-      }
-      rest = rest.substr(start);
-      const std::size_t end = rest.find(' ');
-      field = rest.substr(0, end);
-      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-    }
-    if (!ok) continue;
+    if (!split_maps_fields(rest, f)) continue;
     const std::size_t dash = f[0].find('-'), colon = f[3].find(':');
     if (dash == std::string_view::npos || colon == std::string_view::npos) continue;
     const auto start = hex(f[0].substr(0, dash)), end = hex(f[0].substr(dash + 1));

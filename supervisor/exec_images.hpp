@@ -57,10 +57,6 @@ std::optional<ExecRefusal> judge_exec_images(const Policy& policy, Abi abi, std:
                                              const FileIdFn& file_id,
                                              const OtherNamesFn& other_names = {});
 
-// The literal directory a glob starts with: "/srv/bin/**" -> "/srv/bin", "/opt/*/x" -> "/opt",
-// "/x*" -> "/".
-std::string glob_literal_dir(std::string_view glob);
-
 // The interpreter a `#!` line names (the kernel's reading: blanks skipped, the name ends at a
 // blank or the line's end, within the first 256 bytes); nullopt: `head` is not a script.
 std::optional<std::string> shebang_interpreter(std::string_view head);

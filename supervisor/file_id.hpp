@@ -2,6 +2,9 @@
 // A file's identity: its device and inode. What a hard link, a rename or a symlink cannot hide.
 #include <sys/types.h>
 
+#include <optional>
+#include <string>
+
 namespace xpledge {
 
 struct FileId {
@@ -9,5 +12,9 @@ struct FileId {
   ino_t ino = 0;
   bool operator==(const FileId&) const = default;
 };
+
+// The device and inode of a path in the supervisor's view, following symlinks (and /proc's
+// magic links, to the object they name); nullopt if it cannot be stat'ed.
+std::optional<FileId> file_id_of(const std::string& path);
 
 }  // namespace xpledge

@@ -20,8 +20,6 @@ namespace fs = landlock_fs;
 constexpr std::uint64_t kMake =
     fs::kMakeChar | fs::kMakeDir | fs::kMakeReg | fs::kMakeFifo | fs::kMakeBlock | fs::kMakeSym;
 constexpr std::uint64_t kRemove = fs::kRemoveDir | fs::kRemoveFile;
-// The kernel's __O_TMPFILE bit (O_TMPFILE also carries O_DIRECTORY).
-constexpr std::uint64_t kTmpfileBit = 020000000;
 
 const RuleRef kFirstExecRef{"the command run", 0, {}};
 
@@ -147,8 +145,6 @@ struct Anchor {
   bool literal = false;
 };
 
-bool has_wildcard(std::string_view c) { return c.find_first_of("*?[") != std::string_view::npos; }
-
 Anchor anchor_of(std::string_view glob) {
   std::vector<std::string_view> comps;
   std::size_t i = 0;
@@ -159,7 +155,7 @@ Anchor anchor_of(std::string_view glob) {
   }
   Anchor a;
   std::size_t k = 0;
-  for (; k < comps.size() && !has_wildcard(comps[k]); ++k) a.path += "/" + std::string(comps[k]);
+  for (; k < comps.size() && !glob_has_wildcard(comps[k]); ++k) a.path += "/" + std::string(comps[k]);
   if (a.path.empty()) a.path = "/";
   a.literal = k == comps.size();
   a.tree = k + 1 == comps.size() && comps[k] == "**";
@@ -205,7 +201,7 @@ std::string flags_names(std::uint64_t flags) {
   std::string out;
   const std::pair<std::uint64_t, const char*> names[] = {
       {O_ACCMODE, "O_WRONLY|O_RDWR"}, {O_TRUNC, "O_TRUNC"}, {O_CREAT, "O_CREAT"},
-      {kTmpfileBit, "O_TMPFILE"}, {O_PATH, "O_PATH"}};
+      {kKernelTmpfileBit, "O_TMPFILE"}, {O_PATH, "O_PATH"}};
   for (const auto& [bit, name] : names)
     if (flags & bit) out += (out.empty() ? "" : "|") + std::string(name);
   return out;
@@ -359,7 +355,7 @@ LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts
     }
   }
   if (plan.any_open_decided()) {
-    plan.open_stop_flags = O_PATH | O_CREAT | kTmpfileBit;
+    plan.open_stop_flags = O_PATH | O_CREAT | kKernelTmpfileBit;
     // Opens for writing are exact only if they are for every decided call.
     if (!write_exact) plan.open_stop_flags |= O_ACCMODE | O_TRUNC;
   }

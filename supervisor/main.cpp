@@ -27,6 +27,7 @@
 #include "builtin_prefilters.hpp"
 #include "completion.hpp"
 #include "confine.hpp"
+#include "exec_images.hpp"
 #include "kernel_probe.hpp"
 #include "landlock_plan.hpp"
 #include "learn.hpp"
@@ -200,13 +201,8 @@ std::string exec_interpreter(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   char head[256] = {};
   in.read(head, sizeof head);
-  if (in.gcount() > 2 && head[0] == '#' && head[1] == '!') {
-    std::string line(head + 2, static_cast<std::size_t>(in.gcount() - 2));
-    line = line.substr(0, line.find('\n'));
-    const auto b = line.find_first_not_of(" \t");
-    if (b == std::string::npos) return {};
-    return line.substr(b, line.find_first_of(" \t", b) - b);
-  }
+  const std::string_view text(head, static_cast<std::size_t>(in.gcount()));
+  if (text.starts_with("#!")) return xpledge::shebang_interpreter(text).value_or("");
   Elf64_Ehdr eh{};
   if (static_cast<std::size_t>(in.gcount()) < sizeof eh) return {};
   std::memcpy(&eh, head, sizeof eh);

@@ -19,6 +19,11 @@ std::string normalise_path(std::string_view base, std::string_view path);
 // "/dev/tty1" but not "/dev/tty1/x".
 bool glob_match(std::string_view pattern, std::string_view path);
 
+// Does a glob (or one component of it) have a wildcard: `*`, `?` or `[`?
+inline bool glob_has_wildcard(std::string_view glob) {
+  return glob.find_first_of("*?[") != std::string_view::npos;
+}
+
 // Why `pattern` cannot be used in a policy (not absolute, `**` inside a component, `.`/`..`
 // components, an unterminated `[`), or nullopt if it is fine.
 std::optional<std::string> glob_error(std::string_view pattern);

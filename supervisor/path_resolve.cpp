@@ -16,6 +16,7 @@
 
 #include "path_match.hpp"
 #include "path_walk.hpp"
+#include "rule_binding.hpp"
 #include "syscalls.hpp"
 #include "tracee_mem.hpp"
 
@@ -98,19 +99,10 @@ std::optional<std::string> no_symlinks_open_how(std::string_view name, const Sys
     for (std::size_t i = sizeof how; i < how_bytes.size(); ++i)
       if (how_bytes[i] != 0) return std::nullopt;
   } else {
-    std::uint64_t flags = 0, mode = 0;
-    if (name == "open") {
-      flags = call.args[1];
-      mode = call.args[2];
-    } else if (name == "openat") {
-      flags = call.args[2];
-      mode = call.args[3];
-    } else if (name == "creat") {
-      flags = O_CREAT | O_WRONLY | O_TRUNC;
-      mode = call.args[1];
-    } else {
-      return std::nullopt;
-    }
+    const auto given = open_call_flags(name, call, {});
+    if (!given) return std::nullopt;
+    std::uint64_t flags = *given;
+    const std::uint64_t mode = call.args[name == "open" ? 2 : name == "openat" ? 3 : 1];
     // What the kernel's build_open_how() makes of open()'s int flags and mode: unknown flags
     // dropped (openat2 would refuse them), O_PATH keeping only its own, a mode only to create.
     constexpr std::uint64_t kLargeFile = 0100000;  // the kernel's O_LARGEFILE (glibc says 0)
@@ -121,7 +113,7 @@ std::optional<std::string> no_symlinks_open_how(std::string_view name, const Sys
     constexpr std::uint64_t kPathFlags = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
     flags = (flags & 0xffffffffu) & kValid;
     if (flags & O_PATH) flags &= kPathFlags;
-    const bool creates = (flags & O_CREAT) || (flags & (O_TMPFILE & ~O_DIRECTORY));
+    const bool creates = (flags & O_CREAT) || (flags & kKernelTmpfileBit);
     how.flags = flags;
     how.mode = creates ? (mode & 07777) : 0;
   }
@@ -145,21 +137,49 @@ bool open_truncates(std::string_view name, const Syscall& call, std::string_view
   return flags && (*flags & O_TRUNC) && !(*flags & O_PATH);
 }
 
-std::string open_how_without_trunc(std::string_view how_bytes) {
+std::string open_how_with_flags(std::string_view how_bytes, std::uint64_t clear,
+                                std::uint64_t set) {
   std::string out(how_bytes);
   std::uint64_t flags = 0;
   if (out.size() < sizeof flags) return out;
   std::memcpy(&flags, out.data(), sizeof flags);
-  flags &= ~static_cast<std::uint64_t>(O_TRUNC);
+  flags = (flags & ~clear) | set;
   std::memcpy(out.data(), &flags, sizeof flags);
   return out;
 }
 
 Access access_from_open_flags(std::uint64_t flags) {
-  if (flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) return Access::create;
+  if (flags & (O_CREAT | kKernelTmpfileBit)) return Access::create;
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Access::write;
   return Access::read;
 }
+
+namespace {
+
+// The object's names under the anchors that have moved since the policy was loaded (`moved`).
+std::vector<std::string> paths_under_moved_anchors(const std::string& path,
+                                                   const std::vector<const DirAnchor*>& moved) {
+  std::vector<std::string> out;
+  if (path.empty() || path.front() != '/') return out;
+  for (const DirAnchor* a : moved) {
+    for (std::size_t end = path.size(); end > 0; end = path.rfind('/', end - 1)) {
+      if (file_id_of(path.substr(0, end)) == a->id) {
+        out.push_back(a->prefix + path.substr(end));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// The index of the call's AT_* flags argument, if it has one.
+std::optional<std::size_t> at_flags_arg(const SyscallSig& sig) {
+  for (std::size_t i = 0; i < sig.args.size(); ++i)
+    if (sig.args[i] == ArgKind::at_flags) return i;
+  return std::nullopt;
+}
+
+}  // namespace
 
 bool follows_last(const SyscallSig& sig, std::size_t index, const Syscall& call,
                   std::optional<std::uint64_t> open_flags) {
@@ -176,41 +196,25 @@ bool follows_last(const SyscallSig& sig, std::size_t index, const Syscall& call,
     if (*open_flags & O_NOFOLLOW) return false;
     return !((*open_flags & O_CREAT) && (*open_flags & O_EXCL));
   }
-  for (std::size_t i = 0; i < sig.args.size(); ++i)
-    if (sig.args[i] == ArgKind::at_flags) return !(call.args[i] & AT_SYMLINK_NOFOLLOW);
+  if (const auto at = at_flags_arg(sig)) return !(call.args[*at] & AT_SYMLINK_NOFOLLOW);
   return true;
 }
 
-namespace {
-
-// The object's names under the anchors that have moved since the policy was loaded.
-std::vector<std::string> paths_under_moved_anchors(const std::string& path,
-                                                   std::span<const DirAnchor> anchors) {
-  std::vector<std::string> out;
-  if (path.empty() || path.front() != '/') return out;
-  for (const DirAnchor& a : anchors) {
-    if (file_id_of(a.prefix) == a.id) continue;  // still where it was: its name says it all
-    for (std::size_t end = path.size(); end > 0; end = path.rfind('/', end - 1)) {
-      const std::string dir = path.substr(0, end);
-      if (file_id_of(dir) == a.id) {
-        out.push_back(a.prefix + path.substr(end));
-        break;
-      }
-      if (end == 0) break;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
                                        std::span<const DirAnchor> anchors) {
+  return resolve_path_args(tid, call, syscall_sig(syscall_name(call.abi, call.nr)), anchors);
+}
+
+std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call, const SyscallSig* sig,
+                                       std::span<const DirAnchor> anchors) {
   std::vector<PathArg> out;
-  const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
   if (!sig) return out;
   const std::string proc = "/proc/" + std::to_string(tid);
   const auto specs = sig->path_args();
+  std::vector<const DirAnchor*> moved;  // looked at once per call, not per path
+  for (const DirAnchor& a : anchors)
+    if (anchor_moved(a)) moved.push_back(&a);
+  const auto at_flags = at_flags_arg(*sig);
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const PathArgSpec& spec = specs[i];
     PathArg arg;
@@ -265,11 +269,7 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
                                     spec.use == PathUse::open && spec.flags_arg >= 0
                                         ? std::optional<std::uint64_t>(flags)
                                         : std::nullopt);
-    const bool empty_path = arg.on_dirfd || [&] {
-      for (std::size_t k = 0; k < sig->args.size(); ++k)
-        if (sig->args[k] == ArgKind::at_flags) return (call.args[k] & AT_EMPTY_PATH) != 0;
-      return false;
-    }();
+    const bool empty_path = arg.on_dirfd || (at_flags && (call.args[*at_flags] & AT_EMPTY_PATH));
     WalkResult w = walk_path(tid, dirfd, s.value, arg.follows_last, empty_path, in_root);
     if (w.err == ESRCH) {
       // Its root could not be opened through /proc: judged as the string it is, a symlink in it
@@ -290,7 +290,7 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
     if (w.err == ENOENT || w.err == ENOTDIR || w.err == ELOOP) arg.walk_err = w.err;
     if (w.exists) arg.id = w.id;
     arg.plain = w.plain && w.err == 0 && !in_root && open_how_resolve(arg.open_how) == 0;
-    if (!anchors.empty()) arg.alt_paths = paths_under_moved_anchors(arg.path, anchors);
+    if (!moved.empty()) arg.alt_paths = paths_under_moved_anchors(arg.path, moved);
     out.push_back(std::move(arg));
   }
   return out;

@@ -26,6 +26,9 @@ inline constexpr std::uint64_t kMaxOpenHowBytes = 4096;
 // (Policy::Impl::dir_anchors), for PathArg::alt_paths.
 std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
                                        std::span<const DirAnchor> anchors = {});
+// The same with the call's signature already looked up (nullptr: a call without one).
+std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call, const SyscallSig* sig,
+                                       std::span<const DirAnchor> anchors);
 
 // The process a tracee's descriptor refers to: a pidfd ("Pid:" in its fdinfo) or a directory
 // of /proc ("/proc/N", which pidfd_send_signal accepts too). 0 for anything else or on error.
@@ -57,8 +60,10 @@ std::optional<std::uint64_t> open_call_flags(std::string_view name, const Syscal
 // openat2's flags come from its struct bytes (false if too short). Pure.
 bool open_truncates(std::string_view name, const Syscall& call, std::string_view how_bytes);
 
-// The bytes of openat2's struct open_how without O_TRUNC in its flags. Pure.
-std::string open_how_without_trunc(std::string_view how_bytes);
+// openat2's struct open_how bytes with flags `clear` taken off and `set` put on; the rest (its
+// mode, its RESOLVE_*) as it was. Bytes too short to hold the flags come back unchanged. Pure.
+std::string open_how_with_flags(std::string_view how_bytes, std::uint64_t clear,
+                                std::uint64_t set);
 
 // Access asked for by open flags: write (O_WRONLY/O_RDWR/O_TRUNC), create (O_CREAT/O_TMPFILE),
 // read otherwise. Pure.

@@ -80,11 +80,6 @@ std::optional<FileId> id_of(const Fd& f, bool* is_dir = nullptr, bool* is_link =
   return FileId{st.st_dev, st.st_ino};
 }
 
-std::optional<FileId> id_of_path(const char* path) {
-  struct stat st {};
-  if (stat(path, &st) != 0) return std::nullopt;
-  return FileId{st.st_dev, st.st_ino};
-}
 
 // The tracee's thread group id and thread id as a procfs of its own pid namespace names them:
 // the last values of NStgid/NSpid in /proc/TID/status.
@@ -142,7 +137,7 @@ WalkResult slow_walk(pid_t tid, Fd root, Fd cur, std::string_view path, bool fol
   push_components(todo, path);
   if (!path.empty() && path.front() == '/') cur = dup_fd(root);
   int links = 0;
-  bool magic = false;
+  bool magic = false;  // a magic link was followed (a missing name below one is not plain)
   std::optional<std::pair<std::string, std::string>> ids;  // read once, when /proc/self is met
   WalkResult r;
   while (!todo.empty()) {
@@ -226,14 +221,13 @@ WalkResult slow_walk(pid_t tid, Fd root, Fd cur, std::string_view path, bool fol
   r = from_fd(cur);
   // After a magic link too: the object's own path names it (a pinned openat2 then reaches it
   // without the link; a link swapped in its way fails it).
-  (void)magic;
   r.plain = r.exists && !in_procfs(cur) && !r.path.empty() && r.path.front() == '/' &&
             !r.path.ends_with(" (deleted)");
   return r;
 }
 
 const std::optional<FileId>& own_root() {
-  static const std::optional<FileId> id = id_of_path("/");
+  static const std::optional<FileId> id = file_id_of("/");
   return id;
 }
 
@@ -243,8 +237,6 @@ const std::string& own_mnt_ns() {
 }
 
 }  // namespace
-
-std::optional<FileId> file_id_of(const std::string& path) { return id_of_path(path.c_str()); }
 
 namespace {
 
@@ -265,7 +257,7 @@ WalkResult walk_once(pid_t tid, int dirfd, std::string_view path, bool follow_la
   }
   if (in_root) return slow_walk(tid, dup_fd(base), std::move(base), path, follow_last);
   const std::string root_link = proc + "/root";
-  const bool same_view = own_root().has_value() && id_of_path(root_link.c_str()) == own_root() &&
+  const bool same_view = own_root().has_value() && file_id_of(root_link) == own_root() &&
                          read_link_at(AT_FDCWD, (proc + "/ns/mnt").c_str()) == own_mnt_ns();
   if (same_view) {
     // One openat2 in the common case: the tracee's root is ours, so the kernel's own walk

@@ -40,7 +40,4 @@ struct WalkResult {
 WalkResult walk_path(pid_t tid, int dirfd, std::string_view path, bool follow_last,
                      bool empty_is_dirfd, bool in_root);
 
-// The device and inode of an absolute path in the supervisor's view, following symlinks.
-std::optional<FileId> file_id_of(const std::string& path);
-
 }  // namespace xpledge

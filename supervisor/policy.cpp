@@ -70,9 +70,8 @@ bool any_glob_matches(const Rule& r, std::string_view path) {
 // Permitting rules hold against the object the call reaches; stopping rules against any name
 // the call or the object has: the string as given, the object's path, its path under a renamed
 // anchor, and for a file a rule names without globs, the file itself (a hard link).
-bool path_arg_matches(const Rule& r, const PathArg& p) {
-  if (p.err != 0) return false;
-  if (r.access && !access_covers(*r.access, p.access)) return false;
+// The name part of that, whatever the access: does a path with no error lie where `r` says?
+bool names_match(const Rule& r, const PathArg& p) {
   if (r.paths.empty()) return true;
   if (any_glob_matches(r, p.path)) return true;
   if (permits(r.action)) return false;
@@ -81,6 +80,12 @@ bool path_arg_matches(const Rule& r, const PathArg& p) {
                   [&](const std::string& a) { return any_glob_matches(r, a); }))
     return true;
   return p.id && std::find(r.file_ids.begin(), r.file_ids.end(), *p.id) != r.file_ids.end();
+}
+
+bool path_arg_matches(const Rule& r, const PathArg& p) {
+  if (p.err != 0) return false;
+  if (r.access && !access_covers(*r.access, p.access)) return false;
+  return names_match(r, p);
 }
 
 // Permitting rules: every path argument must match (rename's source and target both), and with
@@ -228,22 +233,20 @@ namespace {
 // Calls that give a file a new name, the first path being the file: what could carry a file
 // out of a tree a deny rule names (rename's RENAME_EXCHANGE carries both ways).
 bool is_move_call(Abi abi, std::int64_t nr) {
-  static const CallNumbers kMoves[] = {CallNumbers("rename"), CallNumbers("renameat"),
-                                       CallNumbers("renameat2"), CallNumbers("link"),
-                                       CallNumbers("linkat")};
-  return std::any_of(std::begin(kMoves), std::end(kMoves),
+  static const std::vector<CallNumbers> kMoves = [] {
+    std::vector<CallNumbers> v;
+    for (std::string_view name : kMoveCalls) v.emplace_back(name);
+    return v;
+  }();
+  return std::any_of(kMoves.begin(), kMoves.end(),
                      [&](const CallNumbers& c) { return c.on(abi) == nr; });
 }
 
-// Does `path` lie in the tree a stopping rule names, or above it (moving /srv moves
-// /srv/secret)?
+// Does `p` lie in the tree a stopping rule names (whatever the access), or above it (moving
+// /srv moves /srv/secret)? An unreadable path counts as in it.
 bool in_or_above_rule(const Rule& r, const PathArg& p) {
   if (p.err) return true;
-  PathArg any = p;
-  any.access = Access::read;
-  Rule r2 = r;
-  r2.access.reset();
-  if (path_arg_matches(r2, any)) return true;
+  if (names_match(r, p)) return true;
   return std::any_of(r.paths.begin(), r.paths.end(), [&](const std::string& g) {
     const std::string prefix = glob_literal_prefix(g);
     return prefix.size() > p.path.size() && prefix.starts_with(p.path) &&
@@ -251,26 +254,18 @@ bool in_or_above_rule(const Rule& r, const PathArg& p) {
   });
 }
 
-bool in_rule(const Rule& r, const PathArg& p) {
-  if (p.err) return false;
-  PathArg any = p;
-  any.access = Access::read;
-  Rule r2 = r;
-  r2.access.reset();
-  return path_arg_matches(r2, any);
-}
-
 }  // namespace
 
 const Rule* Policy::moves_out_of_denied_tree(const CallContext& ctx) const {
   const Impl& p = *impl_;
   if (ctx.paths.size() != 2 || !is_move_call(ctx.call.abi, ctx.call.nr)) return nullptr;
-  const CallNumbers renameat2("renameat2");
+  static const CallNumbers renameat2("renameat2");
   const bool exchange = renameat2.is(ctx.call) && (ctx.call.args[4] & RENAME_EXCHANGE);
   for (const Rule& r : p.rules) {
     if ((r.action != Action::deny && r.action != Action::kill) || r.paths.empty()) continue;
-    if (in_or_above_rule(r, ctx.paths[0]) && !in_rule(r, ctx.paths[1])) return &r;
-    if (exchange && in_or_above_rule(r, ctx.paths[1]) && !in_rule(r, ctx.paths[0])) return &r;
+    const auto in_rule = [&](const PathArg& a) { return !a.err && names_match(r, a); };
+    if (in_or_above_rule(r, ctx.paths[0]) && !in_rule(ctx.paths[1])) return &r;
+    if (exchange && in_or_above_rule(r, ctx.paths[1]) && !in_rule(ctx.paths[0])) return &r;
   }
   return nullptr;
 }

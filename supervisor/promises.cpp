@@ -30,10 +30,6 @@ extern const std::string_view promises_yaml;
 
 namespace {
 
-// The kernel's __O_TMPFILE bit alone (glibc's __O_TMPFILE also carries O_DIRECTORY). Any open
-// with it set creates an unnamed file or fails with EINVAL.
-constexpr std::uint64_t kKernelTmpfileBit = 020000000;
-
 // Constant names a catalogue may use, from the system headers (x86-64 values; i386 and x32
 // share them for everything listed here).
 struct NamedConstant {
@@ -582,6 +578,22 @@ bool PromiseCatalogue::allows_unconditionally(const PromiseSet& set, Abi abi,
   });
 }
 
+namespace {
+
+// A condition other than `in` as one register test (cond_holds, test by test).
+ArgTest mask_test(const Cond& c) {
+  switch (c.kind) {
+    case CondKind::all: return {c.arg, false, c.bits, c.bits};
+    case CondKind::none: return {c.arg, false, c.bits, 0};
+    case CondKind::only: return {c.arg, false, ~c.bits, 0};
+    case CondKind::max: return {c.arg, true, ~0ull, c.bits};
+    case CondKind::in: break;
+  }
+  return {c.arg, false, 0, 0};  // `in` is never asked for here
+}
+
+}  // namespace
+
 ArgAlternatives PromiseCatalogue::register_grants(const PromiseSet& set, Abi abi,
                                                                     std::int64_t nr) const {
   ArgAlternatives out;
@@ -595,16 +607,12 @@ ArgAlternatives PromiseCatalogue::register_grants(const PromiseSet& set, Abi abi
     const Cond* in = nullptr;
     bool ok = true;
     for (const Cond& c : r.conds) {
-      switch (c.kind) {
-        case CondKind::all: fixed.push_back({c.arg, false, c.bits, c.bits}); break;
-        case CondKind::none: fixed.push_back({c.arg, false, c.bits, 0}); break;
-        case CondKind::only: fixed.push_back({c.arg, false, ~c.bits, 0}); break;
-        case CondKind::max: fixed.push_back({c.arg, true, ~0ull, c.bits}); break;
-        case CondKind::in:
-          if (c.self || in) ok = false;  // the pid is known only at the stop; no products
-          in = &c;
-          break;
+      if (c.kind != CondKind::in) {
+        fixed.push_back(mask_test(c));
+        continue;
       }
+      if (c.self || in) ok = false;  // the pid is known only at the stop; no products
+      in = &c;
     }
     if (!ok) continue;
     if (!in) {
@@ -663,20 +671,15 @@ ArgAlternatives PromiseCatalogue::kernel_grants(const PromiseSet& set, Abi abi,
       alts = std::move(next);
     };
     for (const Cond& c : r.conds) {
-      switch (c.kind) {
-        case CondKind::all: conjoin_with({{{c.arg, false, c.bits, c.bits}}}); break;
-        case CondKind::none: conjoin_with({{{c.arg, false, c.bits, 0}}}); break;
-        case CondKind::only: conjoin_with({{{c.arg, false, ~c.bits, 0}}}); break;
-        case CondKind::max: conjoin_with({{{c.arg, true, ~0ull, c.bits}}}); break;
-        case CondKind::in: {
-          ArgAlternatives any;
-          for (const std::uint64_t v : c.values)
-            if (!(v & c.bits)) any.push_back({{c.arg, false, ~c.bits, v}});
-          if (c.self) any.push_back({{c.arg, false, ~c.bits, 0, true}});
-          conjoin_with(any);
-          break;
-        }
+      if (c.kind != CondKind::in) {
+        conjoin_with({{mask_test(c)}});
+        continue;
       }
+      ArgAlternatives any;
+      for (const std::uint64_t v : c.values)
+        if (!(v & c.bits)) any.push_back({{c.arg, false, ~c.bits, v}});
+      if (c.self) any.push_back({{c.arg, false, ~c.bits, 0, true}});
+      conjoin_with(any);
     }
     if (r.open_classes)
       conjoin_with(open_class_tests(static_cast<unsigned>(r.open_flags_arg), r.open_classes));

@@ -1,7 +1,5 @@
 #include "rule_binding.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
@@ -9,20 +7,6 @@
 #include "path_match.hpp"
 
 namespace xpledge {
-
-namespace {
-
-bool has_wildcard(std::string_view component) {
-  return component.find_first_of("*?[") != std::string_view::npos;
-}
-
-std::optional<FileId> stat_id(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return std::nullopt;
-  return FileId{st.st_dev, st.st_ino};
-}
-
-}  // namespace
 
 std::string glob_literal_prefix(std::string_view glob) {
   std::string out;
@@ -32,7 +16,7 @@ std::string glob_literal_prefix(std::string_view glob) {
     if (i >= glob.size()) break;
     const auto j = std::min(glob.find('/', i), glob.size());
     const auto comp = glob.substr(i, j - i);
-    if (has_wildcard(comp)) break;
+    if (glob_has_wildcard(comp)) break;
     out += '/';
     out += comp;
     i = j;
@@ -54,7 +38,7 @@ void bind_rule_paths(Policy::Impl& impl) {
         r.bound_paths.push_back(real == "/" ? (rest.empty() ? "/" : rest) : real + rest);
       }
       if (!stops || prefix == "/") continue;
-      const auto id = stat_id(prefix);
+      const auto id = file_id_of(prefix);
       if (!id) continue;
       if (prefix == glob) {
         r.file_ids.push_back(*id);
@@ -64,6 +48,18 @@ void bind_rule_paths(Policy::Impl& impl) {
       }
     }
   }
+}
+
+bool anchor_moved(const DirAnchor& a) { return file_id_of(a.prefix) != a.id; }
+
+bool bound_by_deny_rule(const Policy::Impl& impl, const FileId& id) {
+  return std::any_of(impl.rules.begin(), impl.rules.end(),
+                     [&](const Rule& r) {
+                       return std::find(r.file_ids.begin(), r.file_ids.end(), id) !=
+                              r.file_ids.end();
+                     }) ||
+         std::any_of(impl.dir_anchors.begin(), impl.dir_anchors.end(),
+                     [&](const DirAnchor& a) { return a.id == id; });
 }
 
 }  // namespace xpledge

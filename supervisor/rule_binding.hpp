@@ -16,4 +16,10 @@ std::string glob_literal_prefix(std::string_view glob);
 // Fills Rule::bound_paths, Rule::file_ids and Impl::dir_anchors from the filesystem.
 void bind_rule_paths(Policy::Impl& impl);
 
+// The anchor's directory is no longer at the path the policy found it at (renamed away).
+bool anchor_moved(const DirAnchor& a);
+
+// A file a deny or kill rule names without globs, or a directory such a rule is rooted at.
+bool bound_by_deny_rule(const Policy::Impl& impl, const FileId& id);
+
 }  // namespace xpledge

@@ -35,6 +35,20 @@ class CallNumbers {
  private:
   std::array<std::optional<std::int64_t>, kAllAbis.size()> nr_;
 };
+// The kernel's __O_TMPFILE bit alone (glibc's O_TMPFILE also carries O_DIRECTORY). Any open
+// with it set creates an unnamed file or fails with EINVAL.
+inline constexpr std::uint64_t kKernelTmpfileBit = 020000000;
+
+// Calls that give a file a new name, the first path being the file (the move guard of deny
+// path rules, and the exit check of what they moved).
+inline constexpr std::string_view kMoveCalls[] = {"rename", "renameat", "renameat2", "link",
+                                                  "linkat"};
+inline bool is_move_name(std::string_view name) {
+  for (std::string_view m : kMoveCalls)
+    if (name == m) return true;
+  return false;
+}
+
 // Every name known for this ABI, sorted; for "did you mean" hints.
 const std::vector<std::string>& syscall_names(Abi abi);
 // Every number named for this ABI (x32 ones with kX32SyscallBit), ascending, with its name.

@@ -44,8 +44,8 @@
 #include "regs.hpp"
 #include "stop.hpp"
 #include "exec_images.hpp"
+#include "rule_binding.hpp"
 #include "syscalls.hpp"
-#include "path_match.hpp"
 #include "unveil.hpp"
 #include "tracee_mem.hpp"
 
@@ -196,8 +196,8 @@ struct ThreadState {
   };
   std::optional<PinnedCall> last_pinned;
   std::vector<PinnedCall> restartable;
-  // An allowed path call whose object is checked again at its exit stop (path_race.hpp
-  // explains which): what the check saw.
+  // An allowed path call whose object is checked again at its exit stop (plan_exit_check
+  // says which): what the check saw.
   struct ExitCheck {
     Syscall call;
     PathArg arg;                 // the (first) path as judged
@@ -269,11 +269,6 @@ bool installs_own_filter(const Syscall& call) {
 // The calls that open a file by path (their result is a descriptor for the object).
 bool is_open_call(std::string_view name) {
   return name == "open" || name == "openat" || name == "openat2" || name == "creat";
-}
-
-bool is_move_name(std::string_view name) {
-  return name == "rename" || name == "renameat" || name == "renameat2" || name == "link" ||
-         name == "linkat";
 }
 
 // May the call be pointed at the resolved path instead of the bytes it gave? Only a plain path
@@ -386,8 +381,6 @@ class Tracer {
   void check_exec_images(ThreadState& t);
   static void append_script_chain(pid_t tid, const std::string& target,
                                   std::vector<ExecImage>& images);
-  static std::string exec_target_of(const ThreadState& t, const Syscall& call,
-                                    const std::string& raw);
   std::vector<std::string> other_names(const ExecImage& image, const std::string& dir);
   OtherNamesFn other_names_fn() {
     return [this](const ExecImage& i, const std::string& d) { return other_names(i, d); };
@@ -414,15 +407,15 @@ class Tracer {
                        const std::vector<PathArg>& paths, bool resolved_open,
                        bool truncate_at_exit = false);
   void verify_exit(ThreadState& t, const ThreadState::ExitCheck& c, const SyscallStopInfo& info);
-  bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const std::vector<PathArg>& paths,
-                 bool seccomp_stop);
+  bool pin_paths(ThreadState& t, const SyscallStopInfo& info, const SyscallSig* sig,
+                 const std::vector<PathArg>& paths, bool seccomp_stop);
   void on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   void on_scratch_attached(ThreadState& t, const SyscallStopInfo& info);
   Verdict pledge_verdict(ThreadState& t, const CallContext& ctx, const Verdict& v);
   void on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   void on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
-  Verdict unveil_verdict(const ThreadState& t, const Syscall& call,
-                         const std::vector<PathArg>& paths, const Verdict& v);
+  Verdict unveil_verdict(const ThreadState& t, const std::vector<PathArg>& paths,
+                         const Verdict& v);
   bool inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
   void on_filter_injected(ThreadState& t, const SyscallStopInfo& info);
   void on_exec_filter(ThreadState& t, const SyscallStopInfo& info);
@@ -867,6 +860,28 @@ void Tracer::on_exec(ThreadState& t) {
   resume(tid);
 }
 
+namespace {
+
+
+std::string read_small_file(const std::string& path, std::size_t cap) {
+  std::string out;
+  if (const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char chunk[4096];
+    for (ssize_t got; out.size() < cap && (got = read(fd, chunk, sizeof chunk)) > 0;)
+      out.append(chunk, static_cast<std::size_t>(got));
+    close(fd);
+  }
+  return out;
+}
+
+std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::make_pair(st.st_dev, st.st_ino);
+}
+
+}  // namespace
+
 // Exec rules on what the kernel ran (exec_images.hpp): the executable after every symlink, its
 // loader, another name of a file a rule names. The image has not run an instruction: refused,
 // it is killed (the exec itself cannot be undone), with the record and an error saying why.
@@ -885,25 +900,14 @@ void Tracer::check_exec_images(ThreadState& t) {
   const ssize_t n = readlink((proc_dir + "/exe").c_str(), buf, sizeof buf - 1);
   // Unreadable: judged as a file without a name, which no rule allows by name (fail closed).
   const std::string exe = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "(unreadable)";
-  std::string maps;
-  if (const int fd = open((proc_dir + "/maps").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
-    char chunk[4096];
-    for (ssize_t got; (got = read(fd, chunk, sizeof chunk)) > 0 && maps.size() < (1U << 20);)
-      maps.append(chunk, static_cast<std::size_t>(got));
-    close(fd);
-  }
-  const auto file_id = [](const std::string& p) -> std::optional<std::pair<dev_t, ino_t>> {
-    struct stat st {};
-    if (stat(p.c_str(), &st) != 0) return std::nullopt;
-    return std::make_pair(st.st_dev, st.st_ino);
-  };
+  const std::string maps = read_small_file(proc_dir + "/maps", 1U << 20);
   std::vector<ExecImage> images;
   for (const std::string& p : exec_image_paths(exe, maps))
     // The executable through its magic link: the file itself, even if renamed or deleted.
-    images.push_back({p, images.empty() ? file_id(proc_dir + "/exe") : file_id(p)});
+    images.push_back({p, images.empty() ? stat_id(proc_dir + "/exe") : stat_id(p)});
   append_script_chain(t.tid, t.exec_target, images);
   const auto refusal =
-      judge_exec_images(*opts_.policy, abi, *orig, images, file_id, other_names_fn());
+      judge_exec_images(*opts_.policy, abi, *orig, images, stat_id, other_names_fn());
   if (!refusal) return;
   const std::vector<PathArg> paths{PathArg::of(refusal->image, Access::exec)};
   log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
@@ -914,23 +918,6 @@ void Tracer::check_exec_images(ThreadState& t) {
 }
 
 namespace {
-
-std::string read_small_file(const std::string& path, std::size_t cap) {
-  std::string out;
-  if (const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
-    char chunk[4096];
-    for (ssize_t got; out.size() < cap && (got = read(fd, chunk, sizeof chunk)) > 0;)
-      out.append(chunk, static_cast<std::size_t>(got));
-    close(fd);
-  }
-  return out;
-}
-
-std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return std::nullopt;
-  return std::make_pair(st.st_dev, st.st_ino);
-}
 
 // [addr, addr + len) rounded out to whole pages, as the kernel takes it (no overflow).
 std::pair<std::uint64_t, std::uint64_t> page_range(std::uint64_t addr, std::uint64_t len) {
@@ -1043,36 +1030,6 @@ void Tracer::verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info) {
   for (const auto& [tid, other] : threads_)
     if (other.proc && other.proc->mm == t.proc->mm) tgids.insert(other.proc->tgid);
   for (const pid_t tgid : tgids) kill(tgid, SIGKILL);
-}
-
-// The path an exec call gave, as text the kernel's own walk (realpath at the exec event) reads
-// the same way: relative to the cwd or dirfd as they are now, /proc/self as the tracee's. Not
-// the normalised path: `..` after a symlink is the symlink's parent's sibling to the kernel.
-std::string Tracer::exec_target_of(const ThreadState& t, const Syscall& call,
-                                   const std::string& raw) {
-  static const CallNumbers execveat("execveat");
-  const std::string proc = "/proc/" + std::to_string(t.tid);
-  const auto link = [](const std::string& path) {
-    char buf[PATH_MAX];
-    const ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string{};
-  };
-  // By the thread group's id: a non-leader's exec leaves the leader's tid, and its own is gone.
-  const std::string group = "/proc/" + std::to_string(t.proc ? t.proc->tgid : t.tid);
-  for (std::string_view self : {"/proc/self/", "/proc/thread-self/"})
-    if (raw.starts_with(self)) return group + "/" + raw.substr(self.size());
-  if (raw.starts_with("/")) return raw;
-  int dirfd = AT_FDCWD;
-  std::uint64_t flags = 0;
-  if (execveat.is(call)) {
-    dirfd = static_cast<int>(call.args[0] & 0xffffffffULL);
-    flags = call.args[4];
-  }
-  const std::string base = link(dirfd == AT_FDCWD ? proc + "/cwd"
-                                                  : proc + "/fd/" + std::to_string(dirfd));
-  if (base.empty() || !base.starts_with("/")) return {};
-  if (raw.empty()) return (flags & AT_EMPTY_PATH) ? base : std::string{};
-  return base + "/" + raw;
 }
 
 // A `#!` script runs as its interpreter: /proc/PID/exe is the last interpreter of the chain, and
@@ -1275,6 +1232,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     return;
   }
   std::vector<PathArg> paths;
+  const SyscallSig* sig = nullptr;
   Verdict v;
   bool guarded = false;
   bool paths_checked = false;
@@ -1288,7 +1246,11 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
                     (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)) ||
                     t.proc->unveil.active;
     if (paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
-    if (paths_checked || want_paths_) paths = resolve_path_args(t.tid, info.call, opts_.policy->impl().dir_anchors);
+    if (paths_checked || want_paths_) {
+      // The signature once per stop, for the resolution and the pinning.
+      sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
+      paths = resolve_path_args(t.tid, info.call, sig, opts_.policy->impl().dir_anchors);
+    }
     if (paths_checked && t.proc && !t.proc->warned_no_view &&
         std::any_of(paths.begin(), paths.end(), [](const PathArg& p) { return p.no_view; })) {
       t.proc->warned_no_view = true;
@@ -1309,7 +1271,7 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
       }
     guarded = v.rule != before_guard.rule;
     v = pledge_verdict(t, ctx, v);
-    v = unveil_verdict(t, info.call, paths, v);
+    v = unveil_verdict(t, paths, v);
     if (opts_.log->verbosity() > 0 && t.hint.empty() &&
         (v.action == Action::deny || v.action == Action::kill) && !guarded)
       t.hint = explain(ctx);
@@ -1317,9 +1279,8 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     static const CallNumbers execve("execve"), execveat("execveat");
     if (exec_rules_ && (execve.is(info.call) || execveat.is(info.call)))
       // Each exec call says anew what its exec event walks: a failed one leaves nothing.
-      t.exec_target = runs && !paths.empty() && !paths[0].err
-                          ? exec_target_of(t, info.call, paths[0].raw)
-                          : std::string{};
+      // The file it names as the kernel reaches it (path_walk.hpp), where its `#!` chain starts.
+      t.exec_target = runs && !paths.empty() && !paths[0].err ? paths[0].path : std::string{};
     if (exec_rules_ && runs) {
       if (auto refusal = judge_exec_mapping(t, info.call)) {
         v = refusal->verdict;
@@ -1338,17 +1299,15 @@ void Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
     return;
   }
   if (paths_checked && (v.action == Action::allow || v.action == Action::log) &&
-      !pin_paths(t, info, paths, seccomp_stop))
+      !pin_paths(t, info, sig, paths, seccomp_stop))
     return;  // the scratch area is being attached (the call restarts), or the call was refused
   enforce(t, info, v, seccomp_stop, paths);
 }
 
-bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
+bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info, const SyscallSig* sig,
                        const std::vector<PathArg>& paths, bool seccomp_stop) {
   t.exit_check.reset();
-  if (paths.empty()) return true;
-  const SyscallSig* sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
-  if (!sig) return true;
+  if (paths.empty() || !sig) return true;
   // i386 calls come through int $0x80, where an injected x86-64 shmat cannot be issued; they
   // are not pinned (docs/SECURITY.md), only checked again at exit.
   if (!scratch_.ready() || info.call.abi == Abi::i386) {
@@ -1396,21 +1355,11 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
       !how && is_open_call(sig->name) && pin_resolved(paths[0], sig->name) &&
       (sig->name == "creat" ||
        !(open_call_flags(sig->name, info.call, paths[0].open_how).value_or(0) & O_NOFOLLOW));
+  const std::uint64_t clear_flags = truncate_at_exit ? O_TRUNC : 0;
+  const std::uint64_t set_flags = nofollow_at_exit ? O_NOFOLLOW : 0;
   const bool adjust = truncate_at_exit || nofollow_at_exit;
   const auto adjusted_flags = [&](std::uint64_t flags) {
-    if (truncate_at_exit) flags &= ~static_cast<std::uint64_t>(O_TRUNC);
-    if (nofollow_at_exit) flags |= O_NOFOLLOW;
-    return flags;
-  };
-  const auto adjusted_how = [&](const std::string& bytes) {
-    std::string out = truncate_at_exit ? open_how_without_trunc(bytes) : bytes;
-    std::uint64_t f = 0;
-    if (nofollow_at_exit && out.size() >= sizeof f) {
-      std::memcpy(&f, out.data(), sizeof f);
-      f |= O_NOFOLLOW;
-      std::memcpy(out.data(), &f, sizeof f);
-    }
-    return out;
+    return (flags & ~clear_flags) | set_flags;
   };
   ThreadState::PinnedCall pinned{info.call, {}, {}, {}, {}};
   for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
@@ -1433,7 +1382,7 @@ bool Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
     pinned.call.args[static_cast<std::size_t>(arg)] = *at;
     pinned.paths[i] = bytes;
     const std::string struct_bytes = how      ? *how
-                                     : adjust ? adjusted_how(paths[i].open_how)
+                                     : adjust ? open_how_with_flags(paths[i].open_how, clear_flags, set_flags)
                                               : paths[i].open_how;
     if (!struct_bytes.empty()) {
       // openat2 has one path: slot 1 is free for the struct open_how that was judged.
@@ -1536,17 +1485,8 @@ void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
     // at), or such a directory no longer where it was, makes this a race that carried a denied
     // tree out.
     const Policy::Impl& p = opts_.policy->impl();
-    const bool bound =
-        now && (std::any_of(p.rules.begin(), p.rules.end(),
-                            [&](const Rule& r) {
-                              return std::find(r.file_ids.begin(), r.file_ids.end(), *now) !=
-                                     r.file_ids.end();
-                            }) ||
-                std::any_of(p.dir_anchors.begin(), p.dir_anchors.end(),
-                            [&](const DirAnchor& a) { return a.id == *now; }));
-    const bool moved = std::any_of(p.dir_anchors.begin(), p.dir_anchors.end(),
-                                   [](const DirAnchor& a) { return file_id_of(a.prefix) != a.id; });
-    race = bound || moved;
+    race = (now && bound_by_deny_rule(p, *now)) ||
+           std::any_of(p.dir_anchors.begin(), p.dir_anchors.end(), anchor_moved);
   }
   if (c.open && (!c.arg.id || race)) {
     // Created (or not there at the check), or another file than the one checked: the object it
@@ -1816,54 +1756,19 @@ Verdict Tracer::pledge_verdict(ThreadState& t, const CallContext& ctx, const Ver
   return Verdict{pv.kill ? Action::kill : Action::deny, pv.err, &kPledge};
 }
 
-namespace {
-
-// The object a path argument reaches, as the supervisor sees the filesystem now: the raw bytes
-// joined to the cwd or dirfd, symlinks and ".." after them resolved by realpath(3) (a missing
-// last component is kept by name). The lexical PathArg::path alone would let a symlink inside
-// an unveiled directory lead out. Empty when it cannot be told (the call is then refused).
-std::string reached_path(pid_t tid, const Syscall& call, std::size_t index, const PathArg& p) {
-  std::string joined = p.raw;
-  if (joined.empty() || joined[0] != '/') {
-    const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
-    if (!sig || index >= sig->path_args().size()) return {};
-    const PathArgSpec& spec = sig->path_args()[index];
-    const int dirfd = spec.dirfd_arg < 0 ? AT_FDCWD
-                                         : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
-    const std::string link = "/proc/" + std::to_string(tid) +
-                             (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd));
-    char buf[PATH_MAX];
-    const ssize_t n = readlink(link.c_str(), buf, sizeof buf);
-    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof buf) return {};
-    joined = std::string(buf, static_cast<std::size_t>(n)) + "/" + joined;
-  }
-  char out[PATH_MAX];
-  if (realpath(joined.c_str(), out)) return out;
-  const auto slash = joined.find_last_of('/');
-  const std::string dir = slash == 0 ? "/" : joined.substr(0, slash);
-  if (!realpath(dir.c_str(), out)) return normalise_path("/", joined);  // the kernel: ENOENT
-  const std::string name = joined.substr(slash + 1);
-  if (name.empty() || name == "." || name == "..") return normalise_path(out, name);
-  return normalise_path("/", std::string(out) + "/" + name);
-}
-
-}  // namespace
-
-Verdict Tracer::unveil_verdict(const ThreadState& t, const Syscall& call,
-                               const std::vector<PathArg>& paths, const Verdict& v) {
+Verdict Tracer::unveil_verdict(const ThreadState& t, const std::vector<PathArg>& paths,
+                               const Verdict& v) {
   if (!t.proc->unveil.active || v.action == Action::deny || v.action == Action::kill) return v;
   static const RuleRef kUnveil{"unveil", 0, {}};
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    const PathArg& p = paths[i];
+  for (const PathArg& p : paths) {
     // An empty name (AT_EMPTY_PATH: fstat of an open descriptor) looks nothing up: descriptors
     // opened before unveil keep working, as on OpenBSD.
     if (p.err == 0 && p.raw.empty()) continue;
-    int err = p.err ? p.err : check_unveil(t.proc->unveil, p.path, p.access);
-    if (!err) {
-      // Both the name and what it reaches must be unveiled (OpenBSD checks every lookup).
-      const std::string reached = reached_path(t.tid, call, i, p);
-      err = reached.empty() ? EACCES : check_unveil(t.proc->unveil, reached, p.access);
-    }
+    // Both the name and what it reaches (path_walk.hpp) must be unveiled (OpenBSD checks every
+    // lookup).
+    const std::string& name = p.literal.empty() ? p.path : p.literal;
+    int err = p.err ? p.err : check_unveil(t.proc->unveil, name, p.access);
+    if (!err) err = check_unveil(t.proc->unveil, p.path, p.access);
     if (err) return Verdict{Action::deny, err, &kUnveil};
   }
   return v;

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "exec_images.hpp"
+#include "rule_binding.hpp"
 #include "policy_load.hpp"
 #include "syscalls.hpp"
 
@@ -157,9 +158,9 @@ TEST_CASE("shebang_interpreter: the kernel's reading of a #! line") {
 }
 
 TEST_CASE("judge_exec_images: another name of a file a deny glob names (bounded search)") {
-  CHECK(glob_literal_dir("/srv/bin/**") == "/srv/bin");
-  CHECK(glob_literal_dir("/opt/*/x") == "/opt");
-  CHECK(glob_literal_dir("/x*") == "/");
+  CHECK(glob_literal_prefix("/srv/bin/**") == "/srv/bin");
+  CHECK(glob_literal_prefix("/opt/*/x") == "/opt");
+  CHECK(glob_literal_prefix("/x*") == "/");
   const Policy p = load_policy_string(
       "version: 1\ndefault: allow\ndeny:\n"
       "  - { syscall: execve, path: [\"/srv/bin/**\"], errno: EUCLEAN }\n",
