@@ -905,7 +905,8 @@ void Tracer::check_exec_images(ThreadState& t) {
   for (const std::string& p : exec_image_paths(exe, maps))
     // The executable through its magic link: the file itself, even if renamed or deleted.
     images.push_back({p, images.empty() ? stat_id(proc_dir + "/exe") : stat_id(p)});
-  append_script_chain(t.tid, t.exec_target, images);
+  // The kernel ran the file the call named itself (it is /proc/PID/exe): no `#!` chain to read.
+  if (t.exec_target != exe) append_script_chain(t.tid, t.exec_target, images);
   const auto refusal =
       judge_exec_images(*opts_.policy, abi, *orig, images, stat_id, other_names_fn());
   if (!refusal) return;
