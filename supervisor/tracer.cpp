@@ -136,6 +136,7 @@ struct ThreadState {
   std::shared_ptr<ProcessState> proc;
   bool awaiting_initial_stop = false;  // parent's fork event seen, its first stop not yet
   bool embryo = false;                 // stopped before its parent's fork event: held
+  bool orphan_killed = false;          // an embryo whose parent died: SIGKILL sent once
   // A call skipped at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
   std::optional<std::int64_t> pending_return;
   std::int64_t skipped_nr = -1;
@@ -666,7 +667,13 @@ void Tracer::handle(pid_t tid, int status) {
     case StopKind::interrupt_stop: resume(tid); return;
     case StopKind::initial_stop:
       t.awaiting_initial_stop = false;
-      if (t.embryo) return;  // held until the parent's event says whose child it is
+      if (t.embryo) {
+        // Held until the parent's event says whose child it is. Its parent may have been
+        // killed, and reaped, before this first stop of the child came: then nothing else
+        // would ever look at it again.
+        reap_orphan_embryos();
+        return;
+      }
       resume(tid);
       return;
     case StopKind::group_stop:
@@ -784,14 +791,18 @@ void Tracer::reap_orphan_embryos() {
   std::vector<pid_t> embryos;
   std::unordered_set<pid_t> live;  // thread groups that can still report a fork event
   for (const auto& [tid, t] : threads_) {
-    if (t.embryo) embryos.push_back(tid);
+    if (t.embryo && !t.orphan_killed) embryos.push_back(tid);
     else if (t.proc) live.insert(t.proc->tgid);
   }
   for (const pid_t tid : embryos) {
     const long ppid = status_field(tid, "PPid:");
-    if (!live.empty() && ppid > 0 && (live.contains(static_cast<pid_t>(ppid)) || ppid == self_pid_))
-      continue;  // its parent (or its creator's parent) may still report it
+    // Only the command's own CLONE_PARENT children name us as their parent while their creator
+    // lives; when xpledge is PID 1 (a container) every orphan is re-parented to it as well.
+    const bool parent_live = ppid > 0 && (live.contains(static_cast<pid_t>(ppid)) ||
+                                          (ppid == self_pid_ && live.contains(main_pid_)));
+    if (parent_live) continue;  // its parent (or its creator's parent) may still report it
     opts_.log->warn(fmt::format("pid {}: its parent died before reporting it: killed", tid));
+    threads_[tid].orphan_killed = true;
     kill(tid, SIGKILL);
   }
 }
