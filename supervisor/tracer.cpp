@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -784,9 +785,9 @@ void Tracer::release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>&
 // (exit_group from a sibling thread): the child would be held, and we would wait, for ever. Such
 // a child is killed, not released: with nobody to inherit from it could only start unpledged,
 // and its parent may have been pledged. (Natively it would run on; its parent never learnt its
-// pid.) An embryo is an orphan when the process that made it is gone: its parent pid is none of
-// ours (it was re-parented), or no tracee but embryos is left (a CLONE_PARENT child, whose
-// parent pid is its creator's parent, is caught by this one).
+// pid.) An embryo is an orphan when no live tracee can have made it: its parent pid is none of
+// ours (it was re-parented) and no live tracee is that pid's child (CLONE_PARENT). This is checked
+// when an embryo is held (its parent may be reaped already) and whenever a tracee is gone.
 void Tracer::reap_orphan_embryos() {
   std::vector<pid_t> embryos;
   std::unordered_set<pid_t> live;  // thread groups that can still report a fork event
@@ -794,13 +795,20 @@ void Tracer::reap_orphan_embryos() {
     if (t.embryo && !t.orphan_killed) embryos.push_back(tid);
     else if (t.proc) live.insert(t.proc->tgid);
   }
+  // A CLONE_PARENT child names its creator's parent: a live tracee may be its creator when that
+  // tracee's own parent is the embryo's. Read only when an embryo looks orphaned (rare).
+  std::optional<std::unordered_set<long>> parents_of_live;
+  const auto creator_may_live = [&](long ppid) {
+    if (!parents_of_live) {
+      parents_of_live.emplace();
+      for (const pid_t tgid : live) parents_of_live->insert(status_field(tgid, "PPid:"));
+    }
+    return parents_of_live->contains(ppid);
+  };
   for (const pid_t tid : embryos) {
     const long ppid = status_field(tid, "PPid:");
-    // Only the command's own CLONE_PARENT children name us as their parent while their creator
-    // lives; when xpledge is PID 1 (a container) every orphan is re-parented to it as well.
-    const bool parent_live = ppid > 0 && (live.contains(static_cast<pid_t>(ppid)) ||
-                                          (ppid == self_pid_ && live.contains(main_pid_)));
-    if (parent_live) continue;  // its parent (or its creator's parent) may still report it
+    if (ppid > 0 && (live.contains(static_cast<pid_t>(ppid)) || creator_may_live(ppid)))
+      continue;  // its parent (or a CLONE_PARENT creator) may still report it
     opts_.log->warn(fmt::format("pid {}: its parent died before reporting it: killed", tid));
     threads_[tid].orphan_killed = true;
     kill(tid, SIGKILL);
