@@ -10,11 +10,15 @@ SECONDS_RUN=${XP_PATH_RACE_SECONDS:-3}
 XP_TIMEOUT=$((SECONDS_RUN * 10 + 20))
 echo data >"$T/rofile"
 
-# The race is real: natively the flip turns some opens into writable ones.
-native "$A/open_how_race" "$T" 0.3
-grep -q '^SKIP open-how-race' "$T/nout" && skip "$(cat "$T/nout")"
+# The race is real: natively the flip turns some opens into writable ones. On a loaded machine
+# the flipping thread may not get a core in 0.3 s: try longer before calling the test void.
+for native_seconds in 0.3 1 3; do
+  native "$A/open_how_race" "$T" "$native_seconds"
+  grep -q '^SKIP open-how-race' "$T/nout" && skip "$(cat "$T/nout")"
+  grep -q '^BYPASS open-how-race: opened for writing' "$T/nout" && break
+done
 grep -q '^BYPASS open-how-race: opened for writing' "$T/nout" ||
-  fail "the flip does not win natively, the test proves nothing: $(cat "$T/nout" "$T/nerr")"
+  fail "the flip does not win natively in 3 s, the test proves nothing: $(cat "$T/nout" "$T/nerr")"
 
 hx -p "$POLICIES/open_how_race.yaml" -- "$A/open_how_race" "$T" "$SECONDS_RUN"
 note "$(cat "$T/out")"
