@@ -50,7 +50,11 @@ const SupplementSyscall* supplement_by_name(std::string_view name) {
 }
 
 // A family ends at its first empty name.
-constexpr std::string_view kPathFamilies[][3] = {
+constexpr std::string_view kPathFamilies[][4] = {
+    // Opening a file: open and creat are openat with AT_FDCWD (creat with O_CREAT|O_WRONLY|
+    // O_TRUNC), openat2 is openat with its flags in a struct. A rule on any of them must hold
+    // for all four, or `deny openat` on a path would be stepped around with open or creat.
+    {"open", "openat", "openat2", "creat"},
     {"getxattr", "lgetxattr", "getxattrat"},
     {"listxattr", "llistxattr", "listxattrat"},
     {"removexattr", "lremovexattr", "removexattrat"},
