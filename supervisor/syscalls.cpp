@@ -49,22 +49,32 @@ const SupplementSyscall* supplement_by_name(std::string_view name) {
   return nullptr;
 }
 
+// Every form of one operation on a path is a family: the old call, its *at form (a dirfd),
+// its newer forms (flags, a struct, Linux 6.6 fchmodat2 which glibc 2.39 uses) and i386's
+// wide-uid and 64-bit stat names. A path rule (no args, whose positions differ) on one member
+// holds for all, each judged with its own flags and follow semantics: otherwise `deny openat`
+// on a file is stepped around with open(), creat() truncates it, `deny unlinkat` with unlink().
 // A family ends at its first empty name.
-constexpr std::string_view kPathFamilies[][4] = {
-    // Opening a file: open and creat are openat with AT_FDCWD (creat with O_CREAT|O_WRONLY|
-    // O_TRUNC), openat2 is openat with its flags in a struct. A rule on any of them must hold
-    // for all four, or `deny openat` on a path would be stepped around with open or creat.
+constexpr std::string_view kPathFamilies[][9] = {
     {"open", "openat", "openat2", "creat"},
+    {"stat", "lstat", "newfstatat", "statx", "stat64", "lstat64", "fstatat64", "oldstat",
+     "oldlstat"},
+    {"access", "faccessat", "faccessat2"},
+    {"chmod", "fchmodat", "fchmodat2"},
+    {"chown", "lchown", "fchownat", "chown32", "lchown32"},
+    {"unlink", "unlinkat", "rmdir"},  // rmdir is unlinkat(AT_REMOVEDIR)
+    {"mkdir", "mkdirat"},
+    {"mknod", "mknodat"},
+    {"rename", "renameat", "renameat2"},
+    {"link", "linkat"},
+    {"symlink", "symlinkat"},
+    {"readlink", "readlinkat"},
+    {"utime", "utimes", "futimesat", "utimensat"},
+    {"execve", "execveat"},
     {"getxattr", "lgetxattr", "getxattrat"},
     {"listxattr", "llistxattr", "listxattrat"},
     {"removexattr", "lremovexattr", "removexattrat"},
     {"setxattr", "lsetxattr", "setxattrat"},
-    // Running a file: a rule on the path given to execve must hold for execveat too.
-    {"execve", "execveat", ""},
-    // Newer forms of the same change (Linux 6.6 fchmodat2, which glibc 2.39 uses for flags;
-    // futimesat, utimes with a dirfd): a rule on the older one must hold for them.
-    {"fchmodat", "fchmodat2", ""},
-    {"utimes", "futimesat", ""},
 };
 
 std::vector<std::string> list_names(Abi abi) {

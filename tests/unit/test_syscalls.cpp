@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 
 #include "abi.hpp"
@@ -109,8 +110,26 @@ TEST_CASE("path families: the *xattr calls and their *at forms, path specs alike
   CHECK(std::find(fam.begin(), fam.end(), "setxattrat") != fam.end());
   CHECK(path_family("openat").size() == 4);  // open, openat, openat2, creat
   CHECK(path_family("getpid").empty());
-  CHECK(path_family("fchmodat2").size() == 2);  // fchmodat's newer form
-  CHECK(path_family("futimesat").size() == 2);  // utimes with a dirfd
+  CHECK(path_family("fchmodat2").size() == 3);  // chmod, fchmodat and its newer form
+  CHECK(path_family("futimesat").size() == 4);  // utime, utimes, utimes with a dirfd, utimensat
+  CHECK(path_family("rmdir").size() == 3);      // unlinkat(AT_REMOVEDIR)
+  CHECK(path_family("fstatat64").size() == 9);  // i386's newfstatat
+  // Each name is in one family at most, and every member is a call some ABI knows with a path.
+  std::set<std::string_view> seen;
+  for (const char* name : {"open", "stat", "access", "chmod", "chown", "unlink", "mkdir", "mknod",
+                           "rename", "link", "symlink", "readlink", "utime", "execve", "getxattr",
+                           "listxattr", "removexattr", "setxattr"}) {
+    INFO(name);
+    for (std::string_view member : path_family(name)) {
+      INFO(member);
+      CHECK(seen.insert(member).second);
+      CHECK(std::any_of(kAllAbis.begin(), kAllAbis.end(),
+                        [&](Abi abi) { return syscall_nr(abi, member).has_value(); }));
+      const SyscallSig* sig = syscall_sig(member);
+      REQUIRE(sig != nullptr);
+      CHECK(sig->npaths > 0);
+    }
+  }
   for (const char* head : {"getxattr", "listxattr", "removexattr", "setxattr"}) {
     INFO(head);
     const auto members = path_family(head);
