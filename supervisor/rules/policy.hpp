@@ -147,6 +147,10 @@ class Policy {
   std::shared_ptr<const Impl> impl_;
 };
 
+// What `xpledge check` prints: per ABI, what the policy allows, denies, kills and logs. Pure;
+// declared here with the value it reads so that rules/ does not depend on the loader (lang/).
+std::string describe_policy(const Policy& policy);
+
 // ---- The policy value (built by the loader, read by evaluate and describe_policy) ----------
 
 enum class ArgOp : std::uint8_t { eq, ne, lt, le, gt, ge, mask_all, mask_any, mask_none, in };
