@@ -8,22 +8,6 @@
 
 namespace xpledge {
 
-std::string glob_literal_prefix(std::string_view glob) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < glob.size()) {
-    while (i < glob.size() && glob[i] == '/') ++i;
-    if (i >= glob.size()) break;
-    const auto j = std::min(glob.find('/', i), glob.size());
-    const auto comp = glob.substr(i, j - i);
-    if (glob_has_wildcard(comp)) break;
-    out += '/';
-    out += comp;
-    i = j;
-  }
-  return out.empty() ? "/" : out;
-}
-
 void bind_rule_paths(Policy::Impl& impl) {
   for (Rule& r : impl.rules) {
     const bool stops = r.action == Action::deny || r.action == Action::kill;

@@ -5,13 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "path_match.hpp"  // glob_literal_prefix: pure, so it lives in rules/
 #include "policy.hpp"
 
 namespace xpledge {
-
-// The part of a glob before its first component with a wildcard ("/srv/secret" of
-// "/srv/secret/**", the whole of "/etc/shadow", "/" of "/*/x"). Pure.
-std::string glob_literal_prefix(std::string_view glob);
 
 // Fills Rule::bound_paths, Rule::file_ids and Impl::dir_anchors from the filesystem.
 void bind_rule_paths(Policy::Impl& impl);
