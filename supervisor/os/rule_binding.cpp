@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "file_id.hpp"
 #include "path_match.hpp"
 
 namespace xpledge {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "abi.hpp"
-#include "file_id.hpp"
+#include "file_identity.hpp"
 #include "arg_test.hpp"
 
 namespace xpledge {
