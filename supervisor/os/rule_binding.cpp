@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 
 #include "file_id.hpp"
@@ -33,6 +34,12 @@ void bind_rule_paths(Policy::Impl& impl) {
       }
     }
   }
+}
+
+Policy bound_to_filesystem(const Policy& policy) {
+  auto impl = std::make_shared<Policy::Impl>(policy.impl());
+  bind_rule_paths(*impl);
+  return Policy(std::move(impl));
 }
 
 bool anchor_moved(const DirAnchor& a) { return file_id_of(a.prefix) != a.id; }
