@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "exec_images.hpp"
-#include "rule_binding.hpp"
+#include "path_match.hpp"
 #include "policy_load.hpp"
 #include "syscalls.hpp"
 

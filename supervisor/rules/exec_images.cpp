@@ -10,7 +10,6 @@
 #include <algorithm>
 
 #include "path_match.hpp"
-#include "rule_binding.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {

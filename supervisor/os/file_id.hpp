@@ -1,17 +1,11 @@
 #pragma once
 // A file's identity: its device and inode. What a hard link, a rename or a symlink cannot hide.
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 
-namespace xpledge {
+#include "file_identity.hpp"
 
-struct FileId {
-  dev_t dev = 0;
-  ino_t ino = 0;
-  bool operator==(const FileId&) const = default;
-};
+namespace xpledge {
 
 // The device and inode of a path in the supervisor's view, following symlinks (and /proc's
 // magic links, to the object they name); nullopt if it cannot be stat'ed.

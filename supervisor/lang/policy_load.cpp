@@ -21,7 +21,6 @@
 #include <tuple>
 
 #include "path_match.hpp"
-#include "rule_binding.hpp"
 #include "promises.hpp"
 #include "suggest.hpp"
 #include "syscalls.hpp"
@@ -821,7 +820,6 @@ Policy Loader::load(std::string_view yaml, const std::string& file) {
     }
   }
   if (!diags_.empty()) throw PolicyError(sorted(std::move(diags_)));
-  bind_rule_paths(*impl);
   impl->index_rules();
   return Policy(std::move(impl));
 }

@@ -117,12 +117,6 @@ std::optional<std::uint64_t> PathScratch::pin_program(std::string_view program) 
   return fprog;
 }
 
-bool PathScratch::overlaps(std::uint64_t addr, std::uint64_t len) {
-  const std::uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
-  // A zero length still names the page at addr for calls that round up.
-  return addr < kEnd && (end > kAddr || (len == 0 && addr >= kAddr));
-}
-
 namespace {
 
 // One line of /proc/PID/maps: "start-end perms offset dev inode [path]".

@@ -36,7 +36,4 @@ Policy load_default_policy();
 // keeps the default's denies and argument limits (issue 20).
 inline constexpr std::string_view kBuiltinDefault = "builtin:default";
 
-// What `xpledge check` prints: per ABI, what the policy allows, denies, kills and logs.
-std::string describe_policy(const Policy& policy);
-
 }  // namespace xpledge

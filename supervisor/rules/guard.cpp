@@ -17,7 +17,7 @@
 #include <unordered_set>
 
 #include "arg_grants.hpp"
-#include "scratch.hpp"
+#include "scratch_layout.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -61,7 +61,7 @@ constexpr std::string_view kScratchMemory[] = {"mmap", "mmap2", "munmap", "mrema
 constexpr std::uint64_t kIpcShmat = 21, kIpcShmdt = 22, kIpcShmctl = 24;
 
 bool in_scratch(std::uint64_t addr) {
-  return addr >= PathScratch::kAddr && addr < PathScratch::kEnd;
+  return addr >= ScratchLayout::kAddr && addr < ScratchLayout::kEnd;
 }
 
 // shmctl commands that only read.
@@ -78,7 +78,7 @@ std::optional<GuardDecision> scratch_guard(const std::string& name, const Syscal
   if (!ours) return std::nullopt;  // no segment: nothing is pinned, nothing to protect
   if (name == "shmat") {
     if (static_cast<std::int32_t>(a[0]) == ctx.scratch_id && !(a[2] & SHM_RDONLY)) return deny;
-    if ((a[2] & SHM_REMAP) && a[1] != 0 && a[1] < PathScratch::kEnd)
+    if ((a[2] & SHM_REMAP) && a[1] != 0 && a[1] < ScratchLayout::kEnd)
       return deny;  // the segment's size is unknown here: any remap below the area's end
   } else if (name == "shmdt") {
     if (in_scratch(a[0])) return deny;
@@ -95,16 +95,16 @@ std::optional<GuardDecision> scratch_guard(const std::string& name, const Syscal
          !shmctl_reads(a[2])))
       return deny;
   } else if (name == "munmap" || name == "remap_file_pages") {
-    if (PathScratch::overlaps(a[0], a[1])) return deny;
+    if (ScratchLayout::overlaps(a[0], a[1])) return deny;
   } else if (name == "mmap" && c.abi == Abi::i386) {
     // i386's old mmap takes one pointer to its six arguments in memory, which another thread
     // can rewrite after we look: refused while there is an area to protect (libc uses mmap2).
     return deny;
   } else if (name == "mmap" || name == "mmap2") {
-    if ((a[3] & MAP_FIXED) && PathScratch::overlaps(a[0], a[1])) return deny;
+    if ((a[3] & MAP_FIXED) && ScratchLayout::overlaps(a[0], a[1])) return deny;
   } else if (name == "mremap") {
-    if (PathScratch::overlaps(a[0], a[1])) return deny;
-    if ((a[3] & MREMAP_FIXED) && PathScratch::overlaps(a[4], a[2])) return deny;
+    if (ScratchLayout::overlaps(a[0], a[1])) return deny;
+    if ((a[3] & MREMAP_FIXED) && ScratchLayout::overlaps(a[4], a[2])) return deny;
   }
   return std::nullopt;
 }

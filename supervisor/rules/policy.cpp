@@ -9,8 +9,6 @@
 
 #include "arg_grants.hpp"
 #include "path_match.hpp"
-#include "rule_binding.hpp"
-#include "policy_load.hpp"
 #include "promises.hpp"
 #include "syscalls.hpp"
 

@@ -12,7 +12,7 @@
 #include "landlock_plan.hpp"
 #include "guard.hpp"
 #include "promises.hpp"
-#include "scratch.hpp"
+#include "scratch_layout.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -26,7 +26,7 @@ using AllowFn = bool (*)(const void* ctx, Abi abi, std::int64_t nr);
 // Memory calls that could unmap, move or replace the path scratch area (guard.cpp) run unseen
 // when they cannot reach it: an address at or above its end, or, for mmap, no MAP_FIXED.
 bool add_scratch_memory_allows(scmp_filter_ctx ctx, const std::string& name, int nr) {
-  const scmp_datum_t end = PathScratch::kEnd;
+  const scmp_datum_t end = ScratchLayout::kEnd;
   int rc = 0;
   if (name == "mmap") {
     rc |= seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
@@ -79,7 +79,7 @@ bool add_grant_rules(scmp_filter_ctx ctx, int nr, const ArgAlternatives& alts,
 
 // The scratch-area limits of add_scratch_memory_allows, as alternatives.
 std::vector<std::vector<scmp_arg_cmp>> scratch_limits(const std::string& name) {
-  const scmp_datum_t end = PathScratch::kEnd;
+  const scmp_datum_t end = ScratchLayout::kEnd;
   if (name == "mmap")
     return {{SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, 0)}, {SCMP_A0(SCMP_CMP_GE, end)}};
   if (name == "mremap")

@@ -2,27 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 
+#include "file_id.hpp"
 #include "path_match.hpp"
 
 namespace xpledge {
-
-std::string glob_literal_prefix(std::string_view glob) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < glob.size()) {
-    while (i < glob.size() && glob[i] == '/') ++i;
-    if (i >= glob.size()) break;
-    const auto j = std::min(glob.find('/', i), glob.size());
-    const auto comp = glob.substr(i, j - i);
-    if (glob_has_wildcard(comp)) break;
-    out += '/';
-    out += comp;
-    i = j;
-  }
-  return out.empty() ? "/" : out;
-}
 
 void bind_rule_paths(Policy::Impl& impl) {
   for (Rule& r : impl.rules) {
@@ -48,6 +34,12 @@ void bind_rule_paths(Policy::Impl& impl) {
       }
     }
   }
+}
+
+Policy bound_to_filesystem(const Policy& policy) {
+  auto impl = std::make_shared<Policy::Impl>(policy.impl());
+  bind_rule_paths(*impl);
+  return Policy(std::move(impl));
 }
 
 bool anchor_moved(const DirAnchor& a) { return file_id_of(a.prefix) != a.id; }

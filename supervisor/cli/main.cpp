@@ -35,6 +35,7 @@
 #include "policy_load.hpp"
 #include "prefilter_key.hpp"
 #include "promises.hpp"
+#include "rule_binding.hpp"
 #include "stats.hpp"
 #include "suggest.hpp"
 #include "syscalls.hpp"
@@ -100,7 +101,8 @@ void print_policy_error(const xpledge::PolicyError& e, const std::string& name,
 std::optional<xpledge::Policy> load_policy(const std::string& path,
                                            xpledge::AuditLog* log = nullptr) {
   try {
-    return path.empty() ? xpledge::load_default_policy() : xpledge::load_policy_file(path);
+    return xpledge::bound_to_filesystem(path.empty() ? xpledge::load_default_policy()
+                                                     : xpledge::load_policy_file(path));
   } catch (const xpledge::PolicyError& e) {
     print_policy_error(e, path.empty() ? "<default>" : path, "not starting the command", log);
   } catch (const std::exception& e) {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "abi.hpp"
-#include "file_id.hpp"
+#include "file_identity.hpp"
 #include "arg_test.hpp"
 
 namespace xpledge {
@@ -146,6 +146,10 @@ class Policy {
  private:
   std::shared_ptr<const Impl> impl_;
 };
+
+// What `xpledge check` prints: per ABI, what the policy allows, denies, kills and logs. Pure;
+// declared here with the value it reads so that rules/ does not depend on the loader (lang/).
+std::string describe_policy(const Policy& policy);
 
 // ---- The policy value (built by the loader, read by evaluate and describe_policy) ----------
 

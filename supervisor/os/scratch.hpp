@@ -26,24 +26,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "scratch_layout.hpp"
+
 namespace xpledge {
 
-class PathScratch {
+// The area's address and sizes (kAddr, kEnd, overlaps, ...) are ScratchLayout's (core/).
+class PathScratch : public ScratchLayout {
  public:
-  // Below 2 GiB, away from where x86-64 programs map things (PIE and mmap live near 0x55.../
-  // 0x7f..., non-PIE binaries at 0x400000 with their heap right after), so that the pre-filter
-  // can let memory calls naming higher addresses run without a stop.
-  static constexpr std::uint64_t kAddr = 0x7d000000;
-  static constexpr std::size_t kPathBytes = 4096;               // PATH_MAX, NUL included
-  static constexpr std::size_t kSlotBytes = 2 * kPathBytes;     // rename & co. take two paths
-  static constexpr std::size_t kSlots = 4096;                   // threads with a pinned call
-  // After the slots: the pledge filters' BPF programs, each with its struct sock_fprog, written
-  // once per distinct program and never changed, so that the kernel's copy in an injected
-  // seccomp() reads what we wrote (issue 15: on the tracee's stack a sibling thread rewrote it).
-  static constexpr std::size_t kProgramBytes = 2 << 20;
-  static constexpr std::size_t kSize = kSlots * kSlotBytes + kProgramBytes;  // touched pages only
-  static constexpr std::uint64_t kEnd = kAddr + kSize;
-
   PathScratch() = default;
   PathScratch(const PathScratch&) = delete;
   PathScratch& operator=(const PathScratch&) = delete;
@@ -72,8 +61,6 @@ class PathScratch {
   // of its struct sock_fprog, the same in every tracee. Written the first time it is asked for;
   // nullopt when the region is full or it is not a whole number of instructions.
   std::optional<std::uint64_t> pin_program(std::string_view program);
-
-  static bool overlaps(std::uint64_t addr, std::uint64_t len);
 
   // What a tracee's address space holds at [kAddr, kEnd): this segment attached read-only over
   // the whole range, nothing, or anything else. The supervisor's belief that an image has the

@@ -24,6 +24,10 @@ inline bool glob_has_wildcard(std::string_view glob) {
   return glob.find_first_of("*?[") != std::string_view::npos;
 }
 
+// The part of a glob before its first component with a wildcard ("/srv/secret" of
+// "/srv/secret/**", the whole of "/etc/shadow", "/" of "/*/x"). Pure.
+std::string glob_literal_prefix(std::string_view glob);
+
 // Why `pattern` cannot be used in a policy (not absolute, `**` inside a component, `.`/`..`
 // components, an unterminated `[`), or nullopt if it is fine.
 std::optional<std::string> glob_error(std::string_view pattern);

@@ -1,20 +1,21 @@
 #pragma once
 // Binding a loaded policy's path rules to the filesystem as it is at load time, the way a
 // Landlock rule is bound to the inode its path names: the one place the policy value depends on
-// more than its text (issue 17). Done once, by the loader, before any tracee exists.
+// more than its text (issue 17). Done once, right after loading, before any tracee exists.
 #include <string>
 #include <string_view>
 
+#include "path_match.hpp"  // glob_literal_prefix: pure, so it lives in rules/
 #include "policy.hpp"
 
 namespace xpledge {
 
-// The part of a glob before its first component with a wildcard ("/srv/secret" of
-// "/srv/secret/**", the whole of "/etc/shadow", "/" of "/*/x"). Pure.
-std::string glob_literal_prefix(std::string_view glob);
-
 // Fills Rule::bound_paths, Rule::file_ids and Impl::dir_anchors from the filesystem.
 void bind_rule_paths(Policy::Impl& impl);
+
+// A loaded policy (lang/ reads only its text) with its path rules bound: what `xpledge run`,
+// `check` and `learn --base` use, bound once before any tracee exists.
+Policy bound_to_filesystem(const Policy& policy);
 
 // The anchor's directory is no longer at the path the policy found it at (renamed away).
 bool anchor_moved(const DirAnchor& a);

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace xpledge {
@@ -94,6 +95,22 @@ std::optional<std::string> glob_error(std::string_view pattern) {
       return "path pattern '" + std::string(pattern) + "': unterminated '['";
   }
   return std::nullopt;
+}
+
+std::string glob_literal_prefix(std::string_view glob) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < glob.size()) {
+    while (i < glob.size() && glob[i] == '/') ++i;
+    if (i >= glob.size()) break;
+    const auto j = std::min(glob.find('/', i), glob.size());
+    const auto comp = glob.substr(i, j - i);
+    if (glob_has_wildcard(comp)) break;
+    out += '/';
+    out += comp;
+    i = j;
+  }
+  return out.empty() ? "/" : out;
 }
 
 }  // namespace xpledge
