@@ -1,7 +1,8 @@
 // Conformance of the exported BPF programs with the pure evaluators (issue 18): each program the
 // supervisor installs -- the pre-filter exactly as `xpledge run` loads it (the build-time table
-// where the policy's key is in it, else build_prefilter), and the pledge filter the engine
-// injects for a promise set -- must be one the kernel accepts, and run in the interpreter
+// where the policy's key is in it, else build_prefilter; with a Landlock plan, the build with
+// its opens), and the pledge filter the engine injects for a promise set -- must be one the
+// kernel accepts, and run in the interpreter
 // (bpf_interp.hpp) on generated calls it must:
 //   - answer SECCOMP_RET_ALLOW (the call runs unseen) only where the supervisor would have
 //     allowed it silently, whatever the paths the call names;
@@ -34,6 +35,7 @@
 #include "bpf_interp.hpp"
 #include "builtin_prefilters.hpp"
 #include "guard.hpp"
+#include "landlock_plan.hpp"
 #include "policy_load.hpp"
 #include "prefilter.hpp"
 #include "prefilter_key.hpp"
@@ -342,6 +344,43 @@ Oracle promise_oracle(const PromiseCatalogue& cat, const PromiseSet& set) {
   return o;
 }
 
+// --landlock with a plan under which the kernel decides some opens alone (landlock_plan.hpp,
+// level (b)): such an open may also run unseen, but only when it is x86-64 open/openat that the
+// plan decides, with none of O_CREAT, O_TMPFILE, O_PATH in its flags (the int the kernel reads),
+// opening for writing or truncating only when the kernel holds the write group too (ABI 3+),
+// and the policy's only verdicts on it, for every path, allow or deny: what Landlock can do
+// (that its trees are the policy's is landlock_plan's claim, tested in unit_policy).
+Oracle landlock_oracle(const Policy& policy, const LandlockPlan& plan) {
+  Oracle o = policy_oracle(policy);
+  o.silent = [&policy, &plan, silent = o.silent](const Syscall& call) {
+    if (silent(call)) return true;
+    if (call.abi != Abi::x86_64) return false;
+    const std::string name = syscall_name(call.abi, call.nr);
+    const bool is_open = name == "open" && plan.opens[0].decided;
+    if (!is_open && !(name == "openat" && plan.opens[1].decided)) return false;
+    const auto flags = static_cast<std::uint32_t>(call.args[is_open ? 1 : 2]);
+    // The kernel's own O_TMPFILE bit (glibc's O_TMPFILE also holds O_DIRECTORY).
+    if (flags & (O_CREAT | 020000000 | O_PATH)) return false;
+    if ((flags & (O_ACCMODE | O_TRUNC)) && (!plan.handled[1] || plan.abi < 3)) return false;
+    const GuardContext gctx{1000, 900, 4242, 901, 1, 0, 5};
+    for (const auto& paths : path_choices(call, true)) {
+      const Verdict v = policy.evaluate(CallContext{call, paths});
+      if ((v.action != Action::allow && v.action != Action::deny) || guard_check(call, gctx, v))
+        return false;
+    }
+    return true;
+  };
+  return o;
+}
+
+// A filesystem where every rule's path exists, as itself; a directory unless its last name
+// has a dot.
+PathFact plain_fact(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const bool dotted = path.find('.', slash == std::string::npos ? 0 : slash) != std::string::npos;
+  return PathFact{true, !dotted, path};
+}
+
 }  // namespace
 
 TEST_CASE("bpf conformance: the pre-filter `xpledge run` installs for every shipped policy") {
@@ -422,4 +461,44 @@ TEST_CASE("bpf conformance: the check catches a wrong allow, a wrong errno and a
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
   });
   CHECK_FALSE(run_calls(refuse_getpid, o).bad.empty());
+}
+
+TEST_CASE("bpf conformance: the pre-filter under --landlock, where the kernel decides opens") {
+  std::vector<std::pair<std::string, Policy>> policies;
+  policies.emplace_back("<read list>",
+                        load_policy_string("version: 1\nerrno: EUCLEAN\ndefault: deny\nallow:\n"
+                                           "  - { syscall: openat, path: [/srv/**], access: read }\n"
+                                           "  - { syscall: open, path: [/srv/**], access: read }\n"
+                                           "  - read\n",
+                                           "r.yaml"));
+  policies.emplace_back("<write list>",
+                        load_policy_string("version: 1\nerrno: EUCLEAN\ndefault: deny\nallow:\n"
+                                           "  - { syscall: openat, path: [/srv/**], access: read }\n"
+                                           "  - { syscall: openat, path: [/srv/**], access: write }\n"
+                                           "  - write\n",
+                                           "w.yaml"));
+  for (const auto& f : policy_files()) {
+    try {
+      policies.emplace_back(f, load_policy_file(f));
+    } catch (const std::exception&) {
+      // written not to load; the first case counts these
+    }
+  }
+  std::size_t decided = 0, wrote = 0;
+  for (const auto& [name, policy] : policies) {
+    for (int abi : {2, 6}) {
+      const LandlockPlan plan = plan_landlock(policy, abi, plain_fact, true);
+      if (!plan.any_open_decided()) continue;
+      ++decided;
+      wrote += (plan.open_stop_flags & O_ACCMODE) == 0;
+      std::string error;
+      const auto bytes = build_prefilter(policy, error, nullptr, &plan);
+      REQUIRE_MESSAGE(error.empty(), name << ": " << error);
+      check_program(bytes, landlock_oracle(policy, plan),
+                    name + " (Landlock ABI " + std::to_string(abi) + ")");
+    }
+  }
+  // The inline lists at least, with each ABI; with ABI 6 opens for writing run unseen too.
+  CHECK(decided >= 4);
+  CHECK(wrote >= 1);
 }
