@@ -89,21 +89,7 @@ bool stderr_is_journal() {
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        // Tracee bytes are not UTF-8 by contract: every byte >= 0x80 becomes \u00XX, so the
-        // line is always valid JSON and the original bytes can be recovered.
-        if (c < 0x20 || c >= 0x7f) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
-    }
-  }
+  append_escaped(out, s, EscapeStyle::json);
   return out;
 }
 

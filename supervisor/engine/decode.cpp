@@ -229,22 +229,46 @@ std::string msghdr_arg(const Syscall& call, std::uint64_t addr, const BytesReade
                      control_text(*m, bytes));
 }
 
+// The address and port of an IP sockaddr (`Sa`: sockaddr_in or sockaddr_in6); false if the
+// bytes are too short for one.
+template <typename Sa, typename Addr>
+bool inet_address(std::string_view b, int family, Addr Sa::*addr, in_port_t Sa::*port,
+                  SockAddr& out) {
+  Sa sa{};
+  if (b.size() < sizeof sa) return false;
+  std::memcpy(&sa, b.data(), sizeof sa);
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family, &(sa.*addr), text, sizeof text);
+  out.address = text;
+  out.port = ntohs(sa.*port);
+  out.has_port = true;
+  return true;
+}
+
 }  // namespace
 
-std::string quote_string(std::string_view s, std::size_t max) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
+void append_escaped(std::string& out, std::string_view s, EscapeStyle style) {
+  const bool json = style == EscapeStyle::json;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
-        else out += static_cast<char>(c);
+        if (c == '\r' && json) out += "\\r";
+        // Tracee bytes are not UTF-8 by contract: in JSON every byte >= 0x80 becomes \u00XX, so
+        // the line is always valid JSON and the original bytes can be recovered.
+        else if (c >= 0x20 && c < 0x7f) out += ch;
+        else out += json ? fmt::format("\\u{:04x}", c) : fmt::format("\\x{:02x}", c);
     }
   }
+}
+
+std::string quote_string(std::string_view s, std::size_t max) {
+  std::string out = "\"";
+  append_escaped(out, s.substr(0, max), EscapeStyle::c);
   out += '"';
   if (s.size() > max) out += "...";
   return out;
@@ -270,23 +294,12 @@ std::optional<SockAddr> decode_sockaddr(std::string_view b) {
   std::memcpy(&family, b.data(), sizeof family);
   SockAddr out;
   out.family = af_name(family);
-  char text[INET6_ADDRSTRLEN] = {};
   if (family == AF_INET) {
-    sockaddr_in in{};
-    if (b.size() < sizeof in) return std::nullopt;
-    std::memcpy(&in, b.data(), sizeof in);
-    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
-    out.address = text;
-    out.port = ntohs(in.sin_port);
-    out.has_port = true;
+    if (!inet_address(b, AF_INET, &sockaddr_in::sin_addr, &sockaddr_in::sin_port, out))
+      return std::nullopt;
   } else if (family == AF_INET6) {
-    sockaddr_in6 in6{};
-    if (b.size() < sizeof in6) return std::nullopt;
-    std::memcpy(&in6, b.data(), sizeof in6);
-    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
-    out.address = text;
-    out.port = ntohs(in6.sin6_port);
-    out.has_port = true;
+    if (!inet_address(b, AF_INET6, &sockaddr_in6::sin6_addr, &sockaddr_in6::sin6_port, out))
+      return std::nullopt;
   } else if (family == AF_UNIX) {
     // sun_path up to the length given: a NUL first means an abstract name (shown as @name).
     std::string_view path = b.substr(offsetof(sockaddr_un, sun_path));

@@ -37,6 +37,10 @@ std::optional<SockAddr> decode_sockaddr(std::string_view bytes);
 std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& bytes);
 // "{AF_INET, 127.0.0.1:8080}", "{AF_UNIX, \"/run/x.sock\"}".
 std::string sockaddr_text(const SockAddr& a);
+// Appends `s` with '"', '\\', newline, tab and every byte outside printable ASCII escaped: as
+// \xNN for our C-like call text, as \u00NN (and \r) for JSON.
+enum class EscapeStyle { c, json };
+void append_escaped(std::string& out, std::string_view s, EscapeStyle style);
 std::string quote_string(std::string_view s, std::size_t max = 256);
 std::string errno_name(int err);  // "EPERM", or the number
 std::string signal_name(int sig);  // "SIGTERM"

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <linux/audit.h>
 #include <linux/filter.h>
 
 #include <cstring>
@@ -59,16 +60,16 @@ TEST_CASE("pre-filter: calls only the supplement names are filtered by number on
 // item 3); without, and without PROT_EXEC, they run unseen as before.
 TEST_CASE("pre-filter: PROT_EXEC mappings stop only under exec path rules") {
   std::string error;
-  const auto with = test::bpf_program(build_prefilter(
+  const auto with = bpf::Filter::from_bytes(build_prefilter(
       load_policy_string("version: 1\ndefault: allow\ndeny:\n"
                          "  - { syscall: execve, path: [/srv/bin/**] }\n",
                          "p.yaml"),
       error));
   REQUIRE(error.empty());
-  const auto without = test::bpf_program(
+  const auto without = bpf::Filter::from_bytes(
       build_prefilter(load_policy_string("version: 1\ndefault: allow\n", "q.yaml"), error));
   REQUIRE(error.empty());
-  const auto run = [](const std::vector<sock_filter>& prog, const char* name, std::uint64_t prot) {
+  const auto run = [](const bpf::Filter& prog, const char* name, std::uint64_t prot) {
     seccomp_data d{};
     d.nr = static_cast<int>(*syscall_nr(Abi::x86_64, name));
     d.arch = AUDIT_ARCH_X86_64;
@@ -77,9 +78,9 @@ TEST_CASE("pre-filter: PROT_EXEC mappings stop only under exec path rules") {
     d.args[2] = prot;
     d.args[3] = MAP_PRIVATE;
     d.args[4] = 3;
-    const auto r = test::bpf_run(prog, d);
+    const auto r = prog.run(d);
     REQUIRE(r);
-    return *r & SECCOMP_RET_ACTION_FULL;
+    return r->ret & SECCOMP_RET_ACTION_FULL;
   };
   for (const char* name : {"mmap", "mprotect", "pkey_mprotect"}) {
     CAPTURE(name);

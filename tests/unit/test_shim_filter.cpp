@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,12 +39,20 @@ namespace {
 
 constexpr std::int32_t kSelf = 4242;
 
-std::vector<sock_filter> build(std::uint64_t set, bool kill) {
+// The program libxpledge would load for `set`; the kernel must take it.
+bpf::Filter build(std::uint64_t set, bool kill) {
   std::vector<sock_filter> prog(4096);
   const long n = xp_build_filter(set, kill ? 1 : 0, kSelf, prog.data(), prog.size());
   REQUIRE(n > 0);
   prog.resize(static_cast<std::size_t>(n));
-  return prog;
+  bpf::Filter f(std::move(prog));
+  REQUIRE_MESSAGE(f.rejected().empty(), f.rejected());
+  return f;
+}
+
+std::optional<std::uint32_t> bpf_run(const bpf::Filter& f, const seccomp_data& d) {
+  const auto r = f.run(d);
+  return r ? std::optional<std::uint32_t>(r->ret) : std::nullopt;
 }
 
 std::vector<std::uint64_t> pool() {
@@ -101,7 +110,7 @@ std::vector<std::string> mismatches(std::uint64_t bits, const PromiseSet& set, b
       d.nr = static_cast<int>(nr);
       d.arch = AUDIT_ARCH_X86_64;
       for (std::size_t i = 0; i < 6; ++i) d.args[i] = args[i];
-      const auto ret = xpledge::test::bpf_run(prog, d);
+      const auto ret = bpf_run(prog, d);
       REQUIRE(ret.has_value());
       const Syscall call{Abi::x86_64, nr, args};
       const CallContext ctx{call, {}, kSelf};
@@ -168,10 +177,10 @@ TEST_CASE("shim filter: i386 and x32 calls are violations") {
   seccomp_data d{};
   d.nr = 20;  // i386 getpid
   d.arch = AUDIT_ARCH_I386;
-  CHECK(xpledge::test::bpf_run(prog, d) == (SECCOMP_RET_ERRNO | EPERM));
+  CHECK(bpf_run(prog, d) == (SECCOMP_RET_ERRNO | EPERM));
   d.arch = AUDIT_ARCH_X86_64;
   d.nr = 0x40000000 | 39;  // x32 getpid
-  CHECK(xpledge::test::bpf_run(prog, d) == (SECCOMP_RET_ERRNO | EPERM));
+  CHECK(bpf_run(prog, d) == (SECCOMP_RET_ERRNO | EPERM));
   d.nr = 39;
-  CHECK(xpledge::test::bpf_run(prog, d) == SECCOMP_RET_ALLOW);
+  CHECK(bpf_run(prog, d) == SECCOMP_RET_ALLOW);
 }
