@@ -8,6 +8,7 @@
 #include <string>
 
 #include "abi.hpp"
+#include "errno_names.hpp"  // errno_name, which the log and tests take from here
 #include "tracee_mem.hpp"
 
 namespace xpledge {
@@ -38,7 +39,6 @@ std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& by
 // "{AF_INET, 127.0.0.1:8080}", "{AF_UNIX, \"/run/x.sock\"}".
 std::string sockaddr_text(const SockAddr& a);
 std::string quote_string(std::string_view s, std::size_t max = 256);
-std::string errno_name(int err);  // "EPERM", or the number
 std::string signal_name(int sig);  // "SIGTERM"
 std::string open_flags_name(std::uint64_t flags);
 

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "abi_index.hpp"
 #include "arg_grants.hpp"
+#include "errno_names.hpp"
 #include "path_match.hpp"
 #include "rule_binding.hpp"
 #include "policy_load.hpp"
@@ -17,8 +19,6 @@
 namespace xpledge {
 
 namespace {
-
-constexpr std::size_t abi_index(Abi abi) { return static_cast<std::size_t>(abi); }
 
 constexpr std::uint64_t kLow32 = 0xffffffffULL;
 
@@ -357,11 +357,6 @@ Action Policy::pledge_violation() const { return impl_->pledge_violation; }
 
 namespace {
 
-std::string errno_label(int e) {
-  const char* n = strerrorname_np(e);
-  return n ? n : std::to_string(e);
-}
-
 std::string number_label(std::uint64_t v) {
   if (v < 4096) return std::to_string(v);
   char buf[24];
@@ -390,7 +385,7 @@ std::string describe_rule(const Rule& r) {
   for (const ArgCond& c : r.args) conds.push_back(describe_cond(c));
   std::string out = r.syscall;
   for (std::size_t i = 0; i < conds.size(); ++i) out += (i ? " and " : " if ") + conds[i];
-  if (r.err) out += ", errno " + errno_label(*r.err);
+  if (r.err) out += ", errno " + errno_name(*r.err);
   return out;
 }
 
@@ -399,7 +394,7 @@ std::string describe_abi(const Policy::Impl& p, Abi abi) {
   for (Action a : {Action::kill, Action::deny, Action::log, Action::allow}) {
     std::vector<const Rule*> rules;
     for (const Rule& r : p.rules)
-      if (r.action == a && r.nr[static_cast<std::size_t>(abi)]) rules.push_back(&r);
+      if (r.action == a && r.nr[abi_index(abi)]) rules.push_back(&r);
     if (rules.empty()) continue;
     std::stable_sort(rules.begin(), rules.end(),
                      [](const Rule* x, const Rule* y) { return x->syscall < y->syscall; });
@@ -415,8 +410,8 @@ std::string describe_policy(const Policy& policy) {
   const Policy::Impl& p = policy.impl();
   std::string out = "policy: " + p.source + "\n";
   out += "default: " + std::string(action_name(p.default_action));
-  if (p.default_action == Action::deny) out += " (errno " + errno_label(p.err) + ")";
-  out += "\nerrno: " + errno_label(p.err) + "\n";
+  if (p.default_action == Action::deny) out += " (errno " + errno_name(p.err) + ")";
+  out += "\nerrno: " + errno_name(p.err) + "\n";
   out += "abis:";
   for (Abi abi : kAllAbis)
     if (policy.abi_allowed(abi)) out += " " + std::string(abi_name(abi));
@@ -434,7 +429,7 @@ std::string describe_policy(const Policy& policy) {
       out += describe_abi(p, abi);
     else
       out += std::string(abi_name(abi)) + ": not allowed (every call denied, errno " +
-             errno_label(p.err) + ")\n";
+             errno_name(p.err) + ")\n";
   }
   return out;
 }

@@ -1,25 +1,19 @@
 #include "promises.hpp"
 
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "abi_index.hpp"
+#include "constants.hpp"
+#include "numbers.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -29,54 +23,6 @@ extern const std::string_view promises_yaml;
 }
 
 namespace {
-
-// Constant names a catalogue may use, from the system headers (x86-64 values; i386 and x32
-// share them for everything listed here).
-struct NamedConstant {
-  std::string_view name;
-  std::uint64_t value;
-};
-#define XPLEDGE_CONSTANT(c) NamedConstant{#c, static_cast<std::uint64_t>(c)}
-constexpr NamedConstant kConstants[] = {
-    XPLEDGE_CONSTANT(AF_INET), XPLEDGE_CONSTANT(AF_INET6), XPLEDGE_CONSTANT(AF_UNIX),
-    XPLEDGE_CONSTANT(AT_EMPTY_PATH),
-    XPLEDGE_CONSTANT(CLONE_FILES), XPLEDGE_CONSTANT(CLONE_FS), XPLEDGE_CONSTANT(CLONE_NEWCGROUP),
-    XPLEDGE_CONSTANT(CLONE_NEWIPC), XPLEDGE_CONSTANT(CLONE_NEWNET), XPLEDGE_CONSTANT(CLONE_NEWNS),
-    XPLEDGE_CONSTANT(CLONE_NEWPID), XPLEDGE_CONSTANT(CLONE_NEWTIME), XPLEDGE_CONSTANT(CLONE_NEWUSER),
-    XPLEDGE_CONSTANT(CLONE_NEWUTS), XPLEDGE_CONSTANT(CLONE_PTRACE),
-    XPLEDGE_CONSTANT(CLONE_SIGHAND), XPLEDGE_CONSTANT(CLONE_THREAD),
-    XPLEDGE_CONSTANT(CLONE_UNTRACED), XPLEDGE_CONSTANT(CLONE_VM),
-    XPLEDGE_CONSTANT(F_DUPFD), XPLEDGE_CONSTANT(F_DUPFD_CLOEXEC), XPLEDGE_CONSTANT(F_GETFD),
-    XPLEDGE_CONSTANT(F_GETFL), XPLEDGE_CONSTANT(F_GETLK), XPLEDGE_CONSTANT(F_GETOWN),
-    XPLEDGE_CONSTANT(F_OFD_GETLK), XPLEDGE_CONSTANT(F_OFD_SETLK), XPLEDGE_CONSTANT(F_OFD_SETLKW),
-    XPLEDGE_CONSTANT(F_SETFD), XPLEDGE_CONSTANT(F_SETFL), XPLEDGE_CONSTANT(F_SETLK),
-    XPLEDGE_CONSTANT(F_SETLKW), XPLEDGE_CONSTANT(F_SETOWN), XPLEDGE_CONSTANT(F_SETOWN_EX),
-    XPLEDGE_CONSTANT(F_SETSIG),
-    XPLEDGE_CONSTANT(FIOCLEX), XPLEDGE_CONSTANT(FIONBIO), XPLEDGE_CONSTANT(FIONCLEX),
-    XPLEDGE_CONSTANT(FIONREAD),
-    XPLEDGE_CONSTANT(INT_MAX),
-    XPLEDGE_CONSTANT(IPPROTO_ICMP), XPLEDGE_CONSTANT(IPPROTO_IP), XPLEDGE_CONSTANT(IPPROTO_IPV6),
-    XPLEDGE_CONSTANT(IPPROTO_TCP), XPLEDGE_CONSTANT(IPPROTO_UDP),
-    XPLEDGE_CONSTANT(O_CREAT), XPLEDGE_CONSTANT(O_EXCL),
-    XPLEDGE_CONSTANT(PR_CAPBSET_READ), XPLEDGE_CONSTANT(PR_GET_DUMPABLE),
-    XPLEDGE_CONSTANT(PR_GET_NAME), XPLEDGE_CONSTANT(PR_GET_NO_NEW_PRIVS),
-    XPLEDGE_CONSTANT(PR_GET_SECCOMP), XPLEDGE_CONSTANT(PR_SET_NAME),
-    XPLEDGE_CONSTANT(PR_SET_NO_NEW_PRIVS), XPLEDGE_CONSTANT(PR_SET_SECCOMP),
-    XPLEDGE_CONSTANT(PROT_EXEC), XPLEDGE_CONSTANT(PROT_READ), XPLEDGE_CONSTANT(PROT_WRITE),
-    XPLEDGE_CONSTANT(S_ISGID), XPLEDGE_CONSTANT(S_ISUID), XPLEDGE_CONSTANT(S_ISVTX),
-    XPLEDGE_CONSTANT(SIOCATMARK),
-    XPLEDGE_CONSTANT(SO_ERROR), XPLEDGE_CONSTANT(SO_RCVBUF), XPLEDGE_CONSTANT(SO_SNDBUF),
-    XPLEDGE_CONSTANT(SO_TYPE),
-    XPLEDGE_CONSTANT(SOCK_CLOEXEC), XPLEDGE_CONSTANT(SOCK_DGRAM), XPLEDGE_CONSTANT(SOCK_NONBLOCK),
-    XPLEDGE_CONSTANT(SOCK_SEQPACKET), XPLEDGE_CONSTANT(SOCK_STREAM),
-    XPLEDGE_CONSTANT(SOL_SOCKET),
-    XPLEDGE_CONSTANT(TCFLSH), XPLEDGE_CONSTANT(TCGETS), XPLEDGE_CONSTANT(TCP_NODELAY),
-    XPLEDGE_CONSTANT(TCSBRK), XPLEDGE_CONSTANT(TCSETS), XPLEDGE_CONSTANT(TCSETSF),
-    XPLEDGE_CONSTANT(TCSETSW), XPLEDGE_CONSTANT(TCXONC), XPLEDGE_CONSTANT(TIOCCBRK),
-    XPLEDGE_CONSTANT(TIOCGPGRP), XPLEDGE_CONSTANT(TIOCGWINSZ), XPLEDGE_CONSTANT(TIOCSBRK),
-    XPLEDGE_CONSTANT(TIOCSPGRP), XPLEDGE_CONSTANT(TIOCSWINSZ),
-};
-#undef XPLEDGE_CONSTANT
 
 enum class CondKind : std::uint8_t { all, none, only, in, max };
 
@@ -103,8 +49,6 @@ struct CallRules {
   bool enosys = false;
   std::vector<std::uint32_t> rules;  // indices into Impl::rules, in catalogue order
 };
-
-std::size_t abi_index(Abi abi) { return static_cast<std::size_t>(abi); }
 
 }  // namespace
 
@@ -141,31 +85,10 @@ std::string scalar(const YAML::Node& n, const std::string& what) {
   return n.Scalar();
 }
 
-std::optional<std::uint64_t> number(std::string_view s) {
-  bool neg = false;
-  if (!s.empty() && s.front() == '-') {
-    neg = true;
-    s.remove_prefix(1);
-  }
-  int base = 10;  // C conventions: 0x.. hexadecimal, 0.. octal (modes: 0644)
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  } else if (s.size() > 1 && s[0] == '0') {
-    base = 8;
-    s.remove_prefix(1);
-  }
-  std::uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return neg ? ~v + 1 : v;  // two's complement, as the kernel sees a sign-extended int
-}
-
 std::uint64_t constant(const YAML::Node& n) {
   const std::string s = scalar(n, "a number or a constant name");
-  for (const auto& c : kConstants)
-    if (c.name == s) return c.value;
-  if (const auto v = number(s)) return *v;
+  if (const auto v = constant_value(s)) return *v;
+  if (const auto v = parse_number(s)) return *v;
   fail(n, "unknown constant '" + s + "'");
 }
 
