@@ -118,7 +118,8 @@ ArgAlternatives permitted_by(const ArgCond& c) {
   switch (c.op) {
     case ArgOp::in: {
       ArgAlternatives out;
-      for (std::uint64_t x : c.values) out.push_back({masked(a, kAll, x)});
+      for (std::uint64_t x : c.values)
+        if (!(x & c.ignore)) out.push_back({masked(a, ~c.ignore, x)});  // else it never holds
       return out;
     }
     case ArgOp::eq: return {{masked(a, kAll, v)}};

@@ -147,13 +147,7 @@ struct Anchor {
 };
 
 Anchor anchor_of(std::string_view glob) {
-  std::vector<std::string_view> comps;
-  std::size_t i = 0;
-  while (i < glob.size()) {
-    const std::size_t j = std::min(glob.find('/', i), glob.size());
-    if (j > i) comps.push_back(glob.substr(i, j - i));
-    i = j + 1;
-  }
+  const std::vector<std::string_view> comps = path_components(glob);
   Anchor a;
   std::size_t k = 0;
   for (; k < comps.size() && !glob_has_wildcard(comps[k]); ++k) a.path += "/" + std::string(comps[k]);
