@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 
+#include "abi_index.hpp"
 #include "path_match.hpp"
 #include "promises.hpp"
 #include "syscalls.hpp"
@@ -91,7 +92,7 @@ void note(std::string& slot, const std::string& why) {
 }
 
 void add_route(Region& out, const Policy::Impl& p, Abi abi, const Route& route) {
-  const auto ai = static_cast<std::size_t>(abi);
+  const auto ai = abi_index(abi);
   if (!p.abis[ai]) return;
   const auto nr = syscall_nr(abi, route.call);
   if (!nr) return;
@@ -146,13 +147,7 @@ struct Anchor {
 };
 
 Anchor anchor_of(std::string_view glob) {
-  std::vector<std::string_view> comps;
-  std::size_t i = 0;
-  while (i < glob.size()) {
-    const std::size_t j = std::min(glob.find('/', i), glob.size());
-    if (j > i) comps.push_back(glob.substr(i, j - i));
-    i = j + 1;
-  }
+  const std::vector<std::string_view> comps = path_components(glob);
   Anchor a;
   std::size_t k = 0;
   for (; k < comps.size() && !glob_has_wildcard(comps[k]); ++k) a.path += "/" + std::string(comps[k]);
@@ -221,12 +216,8 @@ std::string landlock_rights_names(std::uint64_t rights) {
 }
 
 std::string_view fs_group_name(FsGroup g) {
-  switch (g) {
-    case FsGroup::read: return "read";
-    case FsGroup::write: return "write";
-    case FsGroup::create: return "create";
-  }
-  return "?";
+  static constexpr std::string_view kNames[] = {"read", "write", "create"};  // kFsGroups order
+  return group_index(g) < std::size(kNames) ? kNames[group_index(g)] : "?";
 }
 
 std::uint64_t fs_group_rights(FsGroup g, int abi) {
@@ -238,67 +229,76 @@ std::uint64_t fs_group_rights(FsGroup g, int abi) {
   return 0;
 }
 
-LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts, bool enabled,
-                           const std::vector<std::string>& first_exec) {
-  const Policy::Impl& p = policy.impl();
-  LandlockPlan plan;
-  plan.abi = abi;
-  std::vector<Abi> abis;
-  for (Abi a : kAllAbis)
-    if (policy.abi_allowed(a)) abis.push_back(a);
+namespace {
 
-  std::string off;
-  if (!enabled) off = "Landlock for path rules is off (--landlock=off or --permissive)";
-  else if (abi < 2) off = abi == 0 ? "this kernel has no Landlock"
-                                   : "Landlock ABI 1 (Linux 5.13-5.18) has no REFER: renames "
-                                     "across directories would fail";
-  std::array<Region, 3> regions;
+// Why no group goes to the kernel, or "".
+std::string why_off(int abi, bool enabled) {
+  if (!enabled) return "Landlock for path rules is off (--landlock=off or --permissive)";
+  if (abi == 0) return "this kernel has no Landlock";
+  if (abi < 2)
+    return "Landlock ABI 1 (Linux 5.13-5.18) has no REFER: renames across directories would fail";
+  return {};
+}
+
+// Which groups the kernel takes: those where the policy lets no route through anywhere.
+void plan_groups(LandlockPlan& plan, const Policy::Impl& p, std::span<const Abi> abis,
+                 const std::string& off) {
   for (FsGroup g : kFsGroups) {
     const auto gi = group_index(g);
-    regions[gi] = region_of(p, routes(g), abis);
+    const Region region = region_of(p, routes(g), abis);
     if (!off.empty()) plan.why_not[gi] = off;
-    else if (!regions[gi].any.empty()) plan.why_not[gi] = regions[gi].any;
+    else if (!region.any.empty()) plan.why_not[gi] = region.any;
     else plan.handled[gi] = true;
-    if (plan.handled[gi]) plan.handled_fs |= fs_group_rights(g, abi);
+    if (plan.handled[gi]) plan.handled_fs |= fs_group_rights(g, plan.abi);
   }
+}
 
-  // The rules: each glob of a handled group's routes, as the rights its class needs there.
-  std::map<std::string, FsRule> rules;
-  auto grant = [&](const std::string& path, std::uint64_t rights, const RuleRef* ref) {
-    if (rights == 0) return;
-    FsRule& r = rules[path];
-    r.path = path;
-    r.rights |= rights;
-    if (std::find(r.from.begin(), r.from.end(), ref) == r.from.end()) r.from.push_back(ref);
-  };
+using RuleMap = std::map<std::string, FsRule>;
+
+void grant(RuleMap& rules, const std::string& path, std::uint64_t rights, const RuleRef* ref) {
+  if (rights == 0) return;
+  FsRule& r = rules[path];
+  r.path = path;
+  r.rights |= rights;
+  if (std::find(r.from.begin(), r.from.end(), ref) == r.from.end()) r.from.push_back(ref);
+}
+
+// Each glob of a route as the rights its class needs there.
+void grant_route(RuleMap& rules, const Policy::Impl& p, Abi a, const Route& route,
+                 std::uint64_t rights, const PathFacts& facts) {
+  Region one;
+  add_route(one, p, a, route);
+  for (const Glob& gl : one.globs) {
+    // A tree made after start gets no rule: its nearest existing ancestor does (wider).
+    std::string path = anchor_of(gl.glob).path;
+    PathFact f = facts(path);
+    while (!f.exists && path != "/") f = facts(path = parent_of(path));
+    if (!f.exists) continue;
+    if (f.is_dir) {
+      grant(rules, path, rights, gl.ref);
+    } else {
+      // Names are made and removed in the directory that holds them.
+      grant(rules, path, rights & fs::kFileRights, gl.ref);
+      grant(rules, parent_of(path), rights & (kMake | kRemove), gl.ref);
+    }
+  }
+}
+
+// The rules: each glob of a handled group's routes, REFER on "/" first.
+void plan_rules(LandlockPlan& plan, const Policy::Impl& p, std::span<const Abi> abis,
+                const PathFacts& facts, const std::vector<std::string>& first_exec) {
+  RuleMap rules;
   for (FsGroup g : kFsGroups) {
     if (!plan.handled[group_index(g)]) continue;
-    for (Abi a : abis) {
-      for (const Route& route : routes(g)) {
-        Region one;
-        add_route(one, p, a, route);
-        const std::uint64_t rights = class_rights(route.cls) & fs_group_rights(g, abi);
-        for (const Glob& gl : one.globs) {
-          // A tree made after start gets no rule: its nearest existing ancestor does (wider).
-          std::string path = anchor_of(gl.glob).path;
-          PathFact f = facts(path);
-          while (!f.exists && path != "/") f = facts(path = parent_of(path));
-          if (!f.exists) continue;
-          if (f.is_dir) {
-            grant(path, rights, gl.ref);
-          } else {
-            // Names are made and removed in the directory that holds them.
-            grant(path, rights & fs::kFileRights, gl.ref);
-            grant(parent_of(path), rights & (kMake | kRemove), gl.ref);
-          }
-        }
-      }
-    }
+    for (Abi a : abis)
+      for (const Route& route : routes(g))
+        grant_route(rules, p, a, route, class_rights(route.cls) & fs_group_rights(g, plan.abi),
+                    facts);
   }
   if (plan.handled[group_index(FsGroup::read)]) {
     for (const std::string& file : first_exec) {
       const PathFact f = facts(file);
-      if (f.exists && !f.is_dir) grant(file, fs::kReadFile, &kFirstExecRef);
+      if (f.exists && !f.is_dir) grant(rules, file, fs::kReadFile, &kFirstExecRef);
     }
   }
   if (plan.handled_fs != 0) {
@@ -313,53 +313,75 @@ LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts
     }
     plan.rules.push_back(r);
   }
+}
 
-  // Level (b): the x86-64 opens, each on its own (a policy may allow-list openat only).
-  std::string common;
-  if (!off.empty()) common = off;
-  else if (!plan.handled[group_index(FsGroup::read)]) common = "reading stays in the supervisor";
-  else if (!policy.abi_allowed(Abi::x86_64)) common = "x86_64 is not allowed";
-  else if (p.default_action != Action::deny)
-    common = "default: " + std::string(action_name(p.default_action)) +
-             " (Landlock can only refuse, with EACCES)";
-  bool write_exact = plan.handled[group_index(FsGroup::write)] && abi >= 3;
+// Does the policy's region for `call` (x86-64, class `cls`) cover every tree the plan grants
+// `rights` on? Why not, or "".
+std::string uncovered(const LandlockPlan& plan, const Policy::Impl& p, std::string_view call,
+                      Access cls, std::uint64_t rights, const PathFacts& facts) {
+  const Route route{call, cls};
   const Abi x = Abi::x86_64;
+  const Region region = region_of(p, std::span<const Route>(&route, 1), std::span<const Abi>(&x, 1));
+  if (!region.inexact.empty()) return region.inexact;
+  if (auto s = region_shape_problem(region, facts); !s.empty()) return s;
+  for (const FsRule& r : plan.rules) {
+    if (!(r.rights & rights)) continue;
+    const PathFact f = facts(r.path);
+    if (!region_covers(region, f.real, f.is_dir))
+      return "the kernel would let it " + std::string(cls == Access::read ? "read " : "write ") +
+             f.real + ", which no " + std::string(access_name(cls)) + " rule for " +
+             std::string(call) + " allows";
+  }
+  return {};
+}
+
+// Why no open can be left to the kernel, or "".
+std::string why_no_opens(const LandlockPlan& plan, const Policy& policy, const std::string& off) {
+  const Action dflt = policy.impl().default_action;
+  if (!off.empty()) return off;
+  if (!plan.handled[group_index(FsGroup::read)]) return "reading stays in the supervisor";
+  if (!policy.abi_allowed(Abi::x86_64)) return "x86_64 is not allowed";
+  if (dflt != Action::deny)
+    return "default: " + std::string(action_name(dflt)) + " (Landlock can only refuse, with EACCES)";
+  return {};
+}
+
+// Level (b): the x86-64 opens, each on its own (a policy may allow-list openat only).
+void plan_opens(LandlockPlan& plan, const Policy& policy, const PathFacts& facts,
+                const std::string& off) {
+  const Policy::Impl& p = policy.impl();
+  const std::string common = why_no_opens(plan, policy, off);
+  bool write_exact = plan.handled[group_index(FsGroup::write)] && plan.abi >= 3;
   for (LandlockPlan::OpenCall& oc : plan.opens) {
-    auto fail_b = [&](const std::string& why) {
-      if (oc.why_not.empty()) oc.why_not = why;
-    };
-    if (!common.empty()) {
-      fail_b(common);
-      continue;
-    }
-    const Route rr{oc.name, R};
-    const Region read = region_of(p, std::span<const Route>(&rr, 1), std::span<const Abi>(&x, 1));
-    if (!read.inexact.empty()) fail_b(read.inexact);
-    if (const auto s = region_shape_problem(read, facts); !s.empty()) fail_b(s);
-    for (const FsRule& r : plan.rules) {
-      if (!(r.rights & (fs::kReadFile | fs::kReadDir))) continue;
-      const PathFact f = facts(r.path);
-      if (!region_covers(read, f.real, f.is_dir))
-        fail_b("the kernel would let it read " + f.real + ", which no read rule for " +
-               std::string(oc.name) + " allows");
-    }
+    oc.why_not = !common.empty() ? common
+                                 : uncovered(plan, p, oc.name, Access::read,
+                                             fs::kReadFile | fs::kReadDir, facts);
     oc.decided = oc.why_not.empty();
-    if (!oc.decided) continue;
-    const Route wr{oc.name, W};
-    const Region write = region_of(p, std::span<const Route>(&wr, 1), std::span<const Abi>(&x, 1));
-    if (!write.inexact.empty() || !region_shape_problem(write, facts).empty()) write_exact = false;
-    for (const FsRule& r : plan.rules) {
-      if (!(r.rights & (fs::kWriteFile | fs::kTruncate))) continue;
-      const PathFact f = facts(r.path);
-      if (!region_covers(write, f.real, f.is_dir)) write_exact = false;
-    }
+    if (oc.decided &&
+        !uncovered(plan, p, oc.name, Access::write, fs::kWriteFile | fs::kTruncate, facts).empty())
+      write_exact = false;
   }
   if (plan.any_open_decided()) {
     plan.open_stop_flags = O_PATH | O_CREAT | kKernelTmpfileBit;
     // Opens for writing are exact only if they are for every decided call.
     if (!write_exact) plan.open_stop_flags |= O_ACCMODE | O_TRUNC;
   }
+}
 
+}  // namespace
+
+LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts, bool enabled,
+                           const std::vector<std::string>& first_exec) {
+  const Policy::Impl& p = policy.impl();
+  LandlockPlan plan;
+  plan.abi = abi;
+  std::vector<Abi> abis;
+  for (Abi a : kAllAbis)
+    if (policy.abi_allowed(a)) abis.push_back(a);
+  const std::string off = why_off(abi, enabled);
+  plan_groups(plan, p, abis, off);
+  plan_rules(plan, p, abis, facts, first_exec);
+  plan_opens(plan, policy, facts, off);
   // What stays in the supervisor although it names paths.
   for (const Rule& r : p.rules) {
     if (!r.has_path_conditions()) continue;

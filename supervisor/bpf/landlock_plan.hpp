@@ -43,22 +43,16 @@ namespace xpledge {
 // Landlock's filesystem rights (include/uapi/linux/landlock.h; older headers lack the later
 // ones, so all are spelt out).
 namespace landlock_fs {
-inline constexpr std::uint64_t kExecute = 1ULL << 0;
-inline constexpr std::uint64_t kWriteFile = 1ULL << 1;
-inline constexpr std::uint64_t kReadFile = 1ULL << 2;
-inline constexpr std::uint64_t kReadDir = 1ULL << 3;
-inline constexpr std::uint64_t kRemoveDir = 1ULL << 4;
-inline constexpr std::uint64_t kRemoveFile = 1ULL << 5;
-inline constexpr std::uint64_t kMakeChar = 1ULL << 6;
-inline constexpr std::uint64_t kMakeDir = 1ULL << 7;
-inline constexpr std::uint64_t kMakeReg = 1ULL << 8;
-inline constexpr std::uint64_t kMakeSock = 1ULL << 9;
-inline constexpr std::uint64_t kMakeFifo = 1ULL << 10;
-inline constexpr std::uint64_t kMakeBlock = 1ULL << 11;
-inline constexpr std::uint64_t kMakeSym = 1ULL << 12;
-inline constexpr std::uint64_t kRefer = 1ULL << 13;     // ABI 2
-inline constexpr std::uint64_t kTruncate = 1ULL << 14;  // ABI 3
-inline constexpr std::uint64_t kIoctlDev = 1ULL << 15;  // ABI 5
+// Bit n is right n of Landlock's list, in the kernel's order.
+inline constexpr std::uint64_t kExecute = 1ULL << 0, kWriteFile = 1ULL << 1,
+                               kReadFile = 1ULL << 2, kReadDir = 1ULL << 3,
+                               kRemoveDir = 1ULL << 4, kRemoveFile = 1ULL << 5,
+                               kMakeChar = 1ULL << 6, kMakeDir = 1ULL << 7, kMakeReg = 1ULL << 8,
+                               kMakeSock = 1ULL << 9, kMakeFifo = 1ULL << 10,
+                               kMakeBlock = 1ULL << 11, kMakeSym = 1ULL << 12,
+                               kRefer = 1ULL << 13,      // ABI 2
+                               kTruncate = 1ULL << 14,   // ABI 3
+                               kIoctlDev = 1ULL << 15;   // ABI 5
 // What a path_beneath rule on something other than a directory may grant.
 inline constexpr std::uint64_t kFileRights = kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev;
 }  // namespace landlock_fs

@@ -274,11 +274,6 @@ std::string quote_string(std::string_view s, std::size_t max) {
   return out;
 }
 
-std::string errno_name(int err) {
-  if (const char* n = strerrorname_np(err)) return n;
-  return std::to_string(err);
-}
-
 std::string signal_name(int sig) {
   if (const char* n = sigabbrev_np(sig)) return std::string("SIG") + n;
   return std::to_string(sig);

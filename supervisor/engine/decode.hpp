@@ -8,6 +8,7 @@
 #include <string>
 
 #include "abi.hpp"
+#include "errno_names.hpp"  // errno_name, which the log and tests take from here
 #include "tracee_mem.hpp"
 
 namespace xpledge {
@@ -42,7 +43,6 @@ std::string sockaddr_text(const SockAddr& a);
 enum class EscapeStyle { c, json };
 void append_escaped(std::string& out, std::string_view s, EscapeStyle style);
 std::string quote_string(std::string_view s, std::size_t max = 256);
-std::string errno_name(int err);  // "EPERM", or the number
 std::string signal_name(int sig);  // "SIGTERM"
 std::string open_flags_name(std::uint64_t flags);
 

@@ -205,94 +205,106 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
   return resolve_path_args(tid, call, syscall_sig(syscall_name(call.abi, call.nr)), anchors);
 }
 
+namespace {
+
+// The directory a relative path starts from: the tracee's cwd or its dirfd's directory. An
+// error when it has no such descriptor, or we may not read its view (the kernel's link is there).
+bool start_dir(const std::string& proc, int dirfd, std::string& base, PathArg& arg) {
+  const std::string link = dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(dirfd);
+  if (read_link(link, base)) return true;
+  arg.err = EBADF;
+  if (access(link.c_str(), F_OK) != 0 && errno == EACCES) {
+    arg.err = EACCES;
+    arg.no_view = true;
+  }
+  return false;
+}
+
+// What the walk found, into `arg`.
+void take_walk(PathArg& arg, WalkResult w, bool in_root,
+               const std::vector<const DirAnchor*>& moved) {
+  if (w.err == ESRCH) {
+    // Its root could not be opened through /proc: judged as the string it is, a symlink in it
+    // would lead anywhere unseen.
+    arg.err = EACCES;
+    arg.no_view = true;
+    arg.path = arg.literal;
+    return;
+  }
+  if (!w.path.empty() && w.path.front() != '/' && w.err == 0 && w.exists) {
+    arg.path = std::move(w.path);  // an object with no path: "pipe:[5]", "anon_inode:..."
+  } else if (!w.path.empty() && w.path.front() == '/') {
+    arg.path = std::move(w.path);
+  } else {
+    arg.path = arg.literal;  // could not be resolved: the kernel will fail it too
+  }
+  if (w.err == ENOENT || w.err == ENOTDIR || w.err == ELOOP) arg.walk_err = w.err;
+  if (w.exists) arg.id = w.id;
+  arg.plain = w.plain && w.err == 0 && !in_root && open_how_resolve(arg.open_how) == 0;
+  if (!moved.empty()) arg.alt_paths = paths_under_moved_anchors(arg.path, moved);
+}
+
+// Path argument `i` of the call (spec `spec`), read and resolved as the kernel would.
+PathArg resolve_one(pid_t tid, const Syscall& call, const SyscallSig& sig, std::size_t i,
+                    const std::vector<const DirAnchor*>& moved) {
+  const PathArgSpec& spec = sig.path_args()[i];
+  PathArg arg;
+  bool how_unreadable = false;
+  std::uint64_t flags = 0;
+  arg.access = access_of(spec, tid, call, sig, arg.open_how, how_unreadable, flags);
+  if (how_unreadable) {
+    arg.err = EFAULT;
+    return arg;
+  }
+  const auto dirfd = spec.dirfd_arg < 0
+                         ? AT_FDCWD
+                         : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
+  const std::uint64_t ptr = call.args[static_cast<std::size_t>(spec.path_arg)];
+  // utimensat(fd, NULL, ...) sets the times of fd's own file (futimens), as futimesat does:
+  // no string to read.
+  arg.on_dirfd = ptr == 0 && (sig.name == "utimensat" || sig.name == "futimesat") &&
+                 dirfd != AT_FDCWD;
+  const StringRead s = arg.on_dirfd ? StringRead{} : read_string(tid, ptr, PATH_MAX - 1);
+  if (s.err) {
+    arg.err = s.err;
+    return arg;
+  }
+  std::string base = "/";
+  // openat2 with RESOLVE_IN_ROOT: the dirfd is the root, also for absolute paths, and ".."
+  // stops there: the path is resolved under "/" and then put below the dirfd's directory.
+  const bool in_root = open_how_resolve(arg.open_how) & RESOLVE_IN_ROOT;
+  if ((in_root || s.value.empty() || s.value[0] != '/') &&
+      !start_dir("/proc/" + std::to_string(tid), dirfd, base, arg))
+    return arg;
+  if (in_root) {
+    const std::string under = normalise_path("/", s.value);
+    arg.literal = base == "/" ? under : normalise_path(base, under.substr(1));
+  } else {
+    arg.literal = normalise_path(base, s.value);
+  }
+  arg.raw = s.value;
+  arg.follows_last = follows_last(sig, i, call,
+                                  spec.use == PathUse::open && spec.flags_arg >= 0
+                                      ? std::optional<std::uint64_t>(flags)
+                                      : std::nullopt);
+  const auto at_flags = at_flags_arg(sig);
+  const bool empty_path = arg.on_dirfd || (at_flags && (call.args[*at_flags] & AT_EMPTY_PATH));
+  take_walk(arg, walk_path(tid, dirfd, s.value, arg.follows_last, empty_path, in_root), in_root,
+            moved);
+  return arg;
+}
+
+}  // namespace
+
 std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call, const SyscallSig* sig,
                                        std::span<const DirAnchor> anchors) {
   std::vector<PathArg> out;
   if (!sig) return out;
-  const std::string proc = "/proc/" + std::to_string(tid);
-  const auto specs = sig->path_args();
   std::vector<const DirAnchor*> moved;  // looked at once per call, not per path
   for (const DirAnchor& a : anchors)
     if (anchor_moved(a)) moved.push_back(&a);
-  const auto at_flags = at_flags_arg(*sig);
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    const PathArgSpec& spec = specs[i];
-    PathArg arg;
-    bool how_unreadable = false;
-    std::uint64_t flags = 0;
-    arg.access = access_of(spec, tid, call, *sig, arg.open_how, how_unreadable, flags);
-    if (how_unreadable) {
-      arg.err = EFAULT;
-      out.push_back(std::move(arg));
-      continue;
-    }
-    const auto dirfd = spec.dirfd_arg < 0
-                           ? AT_FDCWD
-                           : static_cast<int>(call.args[static_cast<std::size_t>(spec.dirfd_arg)]);
-    const std::uint64_t ptr = call.args[static_cast<std::size_t>(spec.path_arg)];
-    // utimensat(fd, NULL, ...) sets the times of fd's own file (futimens), as futimesat does:
-    // no string to read.
-    arg.on_dirfd = ptr == 0 && (sig->name == "utimensat" || sig->name == "futimesat") &&
-                   dirfd != AT_FDCWD;
-    const StringRead s = arg.on_dirfd ? StringRead{} : read_string(tid, ptr, PATH_MAX - 1);
-    if (s.err) {
-      arg.err = s.err;
-      out.push_back(std::move(arg));
-      continue;
-    }
-    std::string base = "/";
-    // openat2 with RESOLVE_IN_ROOT: the dirfd is the root, also for absolute paths, and ".."
-    // stops there: the path is resolved under "/" and then put below the dirfd's directory.
-    const bool in_root = open_how_resolve(arg.open_how) & RESOLVE_IN_ROOT;
-    if (in_root || s.value.empty() || s.value[0] != '/') {
-      const std::string link = dirfd == AT_FDCWD ? proc + "/cwd"
-                                                 : proc + "/fd/" + std::to_string(dirfd);
-      if (!read_link(link, base)) {
-        arg.err = EBADF;
-        // A descriptor it does not have, or a view we may not read (the kernel's link is there).
-        if (access(link.c_str(), F_OK) != 0 && errno == EACCES) {
-          arg.err = EACCES;
-          arg.no_view = true;
-        }
-        out.push_back(std::move(arg));
-        continue;
-      }
-    }
-    if (in_root) {
-      const std::string under = normalise_path("/", s.value);
-      arg.literal = base == "/" ? under : normalise_path(base, under.substr(1));
-    } else {
-      arg.literal = normalise_path(base, s.value);
-    }
-    arg.raw = s.value;
-    arg.follows_last = follows_last(*sig, i, call,
-                                    spec.use == PathUse::open && spec.flags_arg >= 0
-                                        ? std::optional<std::uint64_t>(flags)
-                                        : std::nullopt);
-    const bool empty_path = arg.on_dirfd || (at_flags && (call.args[*at_flags] & AT_EMPTY_PATH));
-    WalkResult w = walk_path(tid, dirfd, s.value, arg.follows_last, empty_path, in_root);
-    if (w.err == ESRCH) {
-      // Its root could not be opened through /proc: judged as the string it is, a symlink in it
-      // would lead anywhere unseen.
-      arg.err = EACCES;
-      arg.no_view = true;
-      arg.path = arg.literal;
-      out.push_back(std::move(arg));
-      continue;
-    }
-    if (!w.path.empty() && w.path.front() != '/' && w.err == 0 && w.exists) {
-      arg.path = std::move(w.path);  // an object with no path: "pipe:[5]", "anon_inode:..."
-    } else if (!w.path.empty() && w.path.front() == '/') {
-      arg.path = std::move(w.path);
-    } else {
-      arg.path = arg.literal;  // could not be resolved: the kernel will fail it too
-    }
-    if (w.err == ENOENT || w.err == ENOTDIR || w.err == ELOOP) arg.walk_err = w.err;
-    if (w.exists) arg.id = w.id;
-    arg.plain = w.plain && w.err == 0 && !in_root && open_how_resolve(arg.open_how) == 0;
-    if (!moved.empty()) arg.alt_paths = paths_under_moved_anchors(arg.path, moved);
-    out.push_back(std::move(arg));
-  }
+  for (std::size_t i = 0; i < sig->path_args().size(); ++i)
+    out.push_back(resolve_one(tid, call, *sig, i, moved));
   return out;
 }
 

@@ -86,18 +86,6 @@ std::string governing_name(Abi abi, const std::string& name) {
 
 // ---- strings ------------------------------------------------------------------------------
 
-std::vector<std::string_view> components(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const std::size_t j = s.find('/', i);
-    const std::size_t end = j == std::string_view::npos ? s.size() : j;
-    if (end > i) out.push_back(s.substr(i, end - i));
-    i = end + 1;
-  }
-  return out;
-}
-
 bool valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -325,7 +313,7 @@ std::string generalise_temp_component(std::string_view c, const std::set<std::st
 
 GeneralisedPath generalise_path(std::string_view path, Access access,
                                 const std::set<std::string>& pids, const LearnOptions& options) {
-  const std::vector<std::string_view> comps = components(path);
+  const std::vector<std::string_view> comps = path_components(path);
   // /proc/<traced pid>/... : the next run has other pids, and a rule matches the path string.
   if (comps.size() >= 2 && comps[0] == "proc" && pids.contains(std::string(comps[1]))) {
     std::string out = "/proc/[0-9]*";
@@ -340,7 +328,7 @@ GeneralisedPath generalise_path(std::string_view path, Access access,
     const std::string dir = normalise_path("/", t);
     if (dir == "/" || !under(path, dir)) continue;
     std::string out = glob_escape(dir);
-    const std::size_t skip = components(dir).size();
+    const std::size_t skip = path_components(dir).size();
     for (std::size_t i = skip; i < comps.size(); ++i)
       out += "/" + generalise_temp_component(comps[i], pids);
     const std::string literal = glob_escape(path);
@@ -349,7 +337,7 @@ GeneralisedPath generalise_path(std::string_view path, Access access,
   // Not for exec: running anything below ~/.local is more than reading anything there.
   if (access != Access::exec && !options.home.empty() && options.home.front() == '/') {
     const std::string home = normalise_path("/", options.home);
-    const std::size_t depth = components(home).size();
+    const std::size_t depth = path_components(home).size();
     if (home != "/" && under(path, home) && comps.size() >= depth + 2)
       return {join_escaped(comps, 0, depth + 1) + "/**", "$HOME"};
   }

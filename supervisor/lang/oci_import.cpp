@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "abi.hpp"
+#include "errno_names.hpp"
 #include "json_strict.hpp"
 #include "suggest.hpp"
 #include "syscalls.hpp"
@@ -98,11 +99,6 @@ std::optional<OciAction> action_from(std::string_view s) {
   if (s == "SCMP_ACT_LOG") return OciAction::log;
   if (s == "SCMP_ACT_NOTIFY") return OciAction::notify;
   return std::nullopt;
-}
-
-std::string errno_text(int e) {
-  const char* n = strerrorname_np(e);
-  return n ? n : std::to_string(e);
 }
 
 std::string number_text(std::uint64_t v) {
@@ -714,7 +710,7 @@ std::string rule_text(const OutRule& r) {
     }
     out += "]";
   }
-  if (r.err) out += ", errno: " + errno_text(*r.err);
+  if (r.err) out += ", errno: " + errno_name(*r.err);
   return out + " }";
 }
 
@@ -741,7 +737,7 @@ std::string Importer::write() const {
   }
   out += "version: 1\n";
   out += "default: " + default_action_ + "\n";
-  out += "errno: " + errno_text(errno_) + "\n";
+  out += "errno: " + errno_name(errno_) + "\n";
   std::string abis;
   for (Abi a : kAllAbis)
     if (abis_.contains(a)) abis += (abis.empty() ? "" : ", ") + std::string(abi_name(a));

@@ -20,6 +20,10 @@
 #include <map>
 #include <tuple>
 
+#include "abi_index.hpp"
+#include "constants.hpp"
+#include "errno_names.hpp"
+#include "numbers.hpp"
 #include "path_match.hpp"
 #include "promises.hpp"
 #include "suggest.hpp"
@@ -39,65 +43,7 @@ constexpr std::size_t kMaxDiagnostics = 20;
 // what a hostile policy can make the loader parse (docs/SECURITY.md, F4).
 constexpr std::size_t kMaxPolicyBytes = std::size_t{1} << 20;
 constexpr std::string_view kMaxPolicySize = "1 MiB";
-constexpr int kMaxErrno = 4095;  // the kernel's MAX_ERRNO
 constexpr int kMaxArgIndex = 5;
-
-// ---- named constants for argument values ---------------------------------------------------
-
-struct NamedConstant {
-  std::string_view name;
-  std::uint64_t value;
-};
-
-constexpr std::uint64_t u(long long v) { return static_cast<std::uint64_t>(v); }
-
-// Values from the C library's headers (x86-64; the same on i386 and x32 for all of these).
-// Signed ones (AT_FDCWD) are stored sign-extended, as a 64-bit register holds them.
-#define XP_C(name) NamedConstant{#name, u(name)}
-constexpr NamedConstant kConstants[] = {
-    XP_C(AF_UNSPEC), XP_C(AF_UNIX), XP_C(AF_LOCAL), XP_C(AF_INET), XP_C(AF_INET6),
-    XP_C(AF_NETLINK), XP_C(AF_PACKET), XP_C(AF_BLUETOOTH), XP_C(AF_VSOCK), XP_C(AF_ALG),
-    XP_C(SOCK_STREAM), XP_C(SOCK_DGRAM), XP_C(SOCK_RAW), XP_C(SOCK_SEQPACKET),
-    XP_C(SOCK_NONBLOCK), XP_C(SOCK_CLOEXEC),
-    XP_C(O_RDONLY), XP_C(O_WRONLY), XP_C(O_RDWR), XP_C(O_ACCMODE), XP_C(O_CREAT), XP_C(O_EXCL),
-    XP_C(O_NOCTTY), XP_C(O_TRUNC), XP_C(O_APPEND), XP_C(O_NONBLOCK), XP_C(O_DIRECTORY),
-    XP_C(O_NOFOLLOW), XP_C(O_CLOEXEC), XP_C(O_TMPFILE), XP_C(O_PATH), XP_C(O_SYNC),
-    XP_C(O_DSYNC),
-    XP_C(CLONE_VM), XP_C(CLONE_FS), XP_C(CLONE_FILES), XP_C(CLONE_SIGHAND), XP_C(CLONE_PIDFD),
-    XP_C(CLONE_PTRACE), XP_C(CLONE_VFORK), XP_C(CLONE_PARENT), XP_C(CLONE_THREAD),
-    XP_C(CLONE_NEWNS), XP_C(CLONE_SYSVSEM), XP_C(CLONE_SETTLS), XP_C(CLONE_PARENT_SETTID),
-    XP_C(CLONE_CHILD_CLEARTID), XP_C(CLONE_DETACHED), XP_C(CLONE_UNTRACED),
-    XP_C(CLONE_CHILD_SETTID), XP_C(CLONE_NEWCGROUP), XP_C(CLONE_NEWUTS), XP_C(CLONE_NEWIPC),
-    XP_C(CLONE_NEWUSER), XP_C(CLONE_NEWPID), XP_C(CLONE_NEWNET), XP_C(CLONE_IO),
-    XP_C(CLONE_NEWTIME),
-    XP_C(PROT_NONE), XP_C(PROT_READ), XP_C(PROT_WRITE), XP_C(PROT_EXEC),
-    XP_C(MAP_SHARED), XP_C(MAP_PRIVATE), XP_C(MAP_FIXED), XP_C(MAP_ANONYMOUS),
-    XP_C(MAP_NORESERVE), XP_C(MAP_GROWSDOWN), XP_C(MAP_FIXED_NOREPLACE), XP_C(MAP_32BIT),
-    XP_C(MAP_POPULATE), XP_C(MAP_STACK), XP_C(MAP_HUGETLB),
-    XP_C(AT_FDCWD), XP_C(AT_EMPTY_PATH), XP_C(AT_SYMLINK_NOFOLLOW), XP_C(AT_SYMLINK_FOLLOW),
-    XP_C(AT_REMOVEDIR),
-    XP_C(SIGHUP), XP_C(SIGINT), XP_C(SIGQUIT), XP_C(SIGILL), XP_C(SIGTRAP), XP_C(SIGABRT),
-    XP_C(SIGBUS), XP_C(SIGFPE), XP_C(SIGKILL), XP_C(SIGUSR1), XP_C(SIGSEGV), XP_C(SIGUSR2),
-    XP_C(SIGPIPE), XP_C(SIGALRM), XP_C(SIGTERM), XP_C(SIGCHLD), XP_C(SIGCONT), XP_C(SIGSTOP),
-    XP_C(SIGTSTP), XP_C(SIGTTIN), XP_C(SIGTTOU), XP_C(SIGURG), XP_C(SIGXCPU), XP_C(SIGXFSZ),
-    XP_C(SIGVTALRM), XP_C(SIGPROF), XP_C(SIGWINCH), XP_C(SIGIO), XP_C(SIGPWR), XP_C(SIGSYS),
-    XP_C(PER_LINUX), XP_C(PER_LINUX32), XP_C(UNAME26), XP_C(ADDR_NO_RANDOMIZE),
-    XP_C(READ_IMPLIES_EXEC), XP_C(ADDR_LIMIT_32BIT),
-    XP_C(TIOCSTI), XP_C(TIOCLINUX),
-};
-#undef XP_C
-
-std::optional<std::uint64_t> constant_value(std::string_view name) {
-  for (const auto& c : kConstants)
-    if (c.name == name) return c.value;
-  return std::nullopt;
-}
-
-std::vector<std::string_view> constant_names() {
-  std::vector<std::string_view> out;
-  for (const auto& c : kConstants) out.push_back(c.name);
-  return out;
-}
 
 // ---- small helpers -------------------------------------------------------------------------
 
@@ -131,32 +77,6 @@ const std::vector<std::string_view>& all_syscall_names() {
   return names;
 }
 
-std::vector<std::string> errno_names() {
-  std::vector<std::string> out;
-  for (int e = 1; e <= kMaxErrno; ++e)
-    if (const char* n = strerrorname_np(e)) out.emplace_back(n);
-  return out;
-}
-
-std::optional<int> errno_from_name(std::string_view name) {
-  for (int e = 1; e <= kMaxErrno; ++e)
-    if (const char* n = strerrorname_np(e); n && name == n) return e;
-  return std::nullopt;
-}
-
-// Decimal, 0x hex or 0 octal (strtol conventions); negative numbers are sign-extended.
-std::optional<std::uint64_t> parse_number(std::string_view text) {
-  const std::string s(text);
-  if (s.empty()) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  const std::uint64_t v = s.front() == '-' ? u(std::strtoll(s.c_str(), &end, 0))
-                                           : std::strtoull(s.c_str(), &end, 0);
-  if (errno != 0 || *end != '\0' || s.front() == '+' || s.front() == ' ') return std::nullopt;
-  return v;
-}
-
-constexpr std::size_t abi_index(Abi abi) { return static_cast<std::size_t>(abi); }
 
 constexpr std::array kOps{ArgOp::eq, ArgOp::ne, ArgOp::lt, ArgOp::le, ArgOp::gt,
                           ArgOp::ge, ArgOp::mask_all, ArgOp::mask_any, ArgOp::mask_none, ArgOp::in};

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 
+#include "errno_names.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
@@ -72,8 +73,7 @@ std::string run_in_child(Abi abi, std::int64_t nr, bool& enosys) {
       return "ENOSYS";
     }
     if (code == 0) return "returned a result";
-    const char* name = strerrorname_np(code);
-    return "errno " + (name ? std::string(name) : std::to_string(code));
+    return "errno " + errno_name(code);
   }
   if (WIFSIGNALED(*status)) {
     if (WTERMSIG(*status) == SIGALRM) return "hung";

@@ -130,6 +130,40 @@ WalkResult from_fd(const Fd& f) {
   return r;
 }
 
+// The tracee's own entry for /proc's "self" or "thread-self", not the supervisor's: "self" is
+// read by whoever resolves it. False when the tracee's ids could not be read.
+bool push_proc_self(std::deque<std::string>& todo, const std::string& comp,
+                    const std::pair<std::string, std::string>& ids) {
+  if (ids.first.empty()) return false;
+  if (comp == "self") {
+    todo.push_front(ids.first);
+  } else {
+    todo.push_front(ids.second);
+    todo.push_front("task");
+    todo.push_front(ids.first);
+  }
+  return true;
+}
+
+// `comp` could not be opened in `cur` (errno `e`), with `todo` still to walk.
+WalkResult not_found(int e, const Fd& cur, const std::string& comp,
+                     const std::deque<std::string>& todo, bool magic) {
+  WalkResult r;
+  r.path = join(fd_path(cur), comp);
+  // A missing last name, or one followed only by the "." of a trailing slash ("newdir/" for
+  // mkdir): the kernel decides what that means (mkdir makes it, an O_CREAT open says EISDIR),
+  // not a missing middle component.
+  const bool only_dots =
+      std::all_of(todo.begin(), todo.end(), [](const std::string& c) { return c == "."; });
+  if (e == ENOENT && only_dots) {
+    r.plain = !magic && !in_procfs(cur) && !r.path.empty() && r.path.front() == '/';
+    return r;
+  }
+  r.err = e;
+  for (const auto& rest : todo) r.path = join(r.path, rest);
+  return r;
+}
+
 // The kernel's walk, one component at a time, from `cur` (the start) under `root`.
 WalkResult slow_walk(pid_t tid, Fd root, Fd cur, std::string_view path, bool follow_last) {
   const auto root_id = id_of(root);
@@ -147,7 +181,6 @@ WalkResult slow_walk(pid_t tid, Fd root, Fd cur, std::string_view path, bool fol
     }
     const std::string comp = std::move(todo.front());
     todo.pop_front();
-    const bool last = todo.empty();
     if (comp == ".") continue;
     if (comp == "..") {
       if (id_of(cur) == root_id) continue;  // ".." stops at the root, as for the kernel
@@ -156,44 +189,19 @@ WalkResult slow_walk(pid_t tid, Fd root, Fd cur, std::string_view path, bool fol
     }
     const bool at_proc_root = in_procfs(cur) && id_of(cur).value_or(FileId{}).ino == kProcRootIno;
     if (at_proc_root && (comp == "self" || comp == "thread-self")) {
-      // The tracee's own entry, not the supervisor's: "self" is read by whoever resolves it.
       if (++links > kMaxLinks) return WalkResult{ELOOP, {}, false, {}, false, false};
       if (!ids) ids = tracee_ids(tid);
-      if (ids->first.empty()) return WalkResult{ESRCH, {}, false, {}, false, false};
-      if (comp == "self") {
-        todo.push_front(ids->first);
-      } else {
-        todo.push_front(ids->second);
-        todo.push_front("task");
-        todo.push_front(ids->first);
-      }
+      if (!push_proc_self(todo, comp, *ids)) return WalkResult{ESRCH, {}, false, {}, false, false};
       continue;
     }
     Fd next = open_path(cur.get(), comp.c_str(), O_NOFOLLOW);
-    if (!next.ok()) {
-      const int e = errno;
-      const std::string dir = fd_path(cur);
-      // A missing last name, or one followed only by the "." of a trailing slash ("newdir/"
-      // for mkdir): the kernel decides what that means (mkdir makes it, an O_CREAT open says
-      // EISDIR), not a missing middle component.
-      const bool only_dots =
-          std::all_of(todo.begin(), todo.end(), [](const std::string& c) { return c == "."; });
-      if (e == ENOENT && (last || only_dots)) {
-        r.path = join(dir, comp);
-        r.plain = !magic && !in_procfs(cur) && !r.path.empty() && r.path.front() == '/';
-        return r;
-      }
-      r.err = e;
-      r.path = join(dir, comp);
-      for (const auto& rest : todo) r.path = join(r.path, rest);
-      return r;
-    }
+    if (!next.ok()) return not_found(errno, cur, comp, todo, magic);
     bool is_link = false;
     if (!id_of(next, nullptr, &is_link)) {
       r.err = errno;
       return r;
     }
-    if (!is_link || (last && !follow_last)) {
+    if (!is_link || (todo.empty() && !follow_last)) {
       cur = std::move(next);
       continue;
     }

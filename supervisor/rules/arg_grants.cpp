@@ -64,6 +64,16 @@ std::optional<ArgTest> merge(const ArgTest& a, const ArgTest& b) {
   return masked(a.arg, a.mask | b.mask, a.value | b.value);
 }
 
+// A condition's argument, its (first) value and that value's low half.
+struct Operand {
+  unsigned arg;
+  std::uint64_t value;
+  std::uint64_t low;
+};
+Operand operand(const ArgCond& c) {
+  return {c.index, c.values.front(), c.values.front() & kLow32};
+}
+
 }  // namespace
 
 std::vector<ArgTest> low_range(unsigned arg, std::uint64_t lo, std::uint64_t hi) {
@@ -82,10 +92,8 @@ std::vector<ArgTest> low_range(unsigned arg, std::uint64_t lo, std::uint64_t hi)
 // A stopping rule matches when its condition holds on the full register or on its low half
 // (cond_matches); so it does not match when it holds on neither.
 ArgAlternatives not_stopped_by(const ArgCond& c) {
-  const unsigned a = c.index;
   if (c.values.empty()) return {};
-  const std::uint64_t v = c.values.front();
-  const std::uint64_t vl = v & kLow32;
+  const auto [a, v, vl] = operand(c);
   switch (c.op) {
     case ArgOp::eq:
     case ArgOp::in: return low_not_in(a, c.values);
@@ -105,14 +113,13 @@ ArgAlternatives not_stopped_by(const ArgCond& c) {
 
 // A permitting rule matches when its condition holds on the full register and on its low half.
 ArgAlternatives permitted_by(const ArgCond& c) {
-  const unsigned a = c.index;
   if (c.values.empty()) return {};
-  const std::uint64_t v = c.values.front();
-  const std::uint64_t vl = v & kLow32;
+  const auto [a, v, vl] = operand(c);
   switch (c.op) {
     case ArgOp::in: {
       ArgAlternatives out;
-      for (std::uint64_t x : c.values) out.push_back({masked(a, kAll, x)});
+      for (std::uint64_t x : c.values)
+        if (!(x & c.ignore)) out.push_back({masked(a, ~c.ignore, x)});  // else it never holds
       return out;
     }
     case ArgOp::eq: return {{masked(a, kAll, v)}};

@@ -7,10 +7,7 @@
 
 namespace xpledge {
 
-namespace {
-
-// Non-empty components of a '/'-separated string.
-std::vector<std::string_view> split_components(std::string_view s) {
+std::vector<std::string_view> path_components(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -21,6 +18,8 @@ std::vector<std::string_view> split_components(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 bool component_match(std::string_view pattern, std::string_view name) {
   // fnmatch needs NUL-terminated strings; components are short.
@@ -57,7 +56,7 @@ bool components_match(const std::vector<std::string_view>& pat,
 std::string normalise_path(std::string_view base, std::string_view path) {
   std::vector<std::string_view> parts;
   auto push_all = [&parts](std::string_view s) {
-    for (std::string_view c : split_components(s)) {
+    for (std::string_view c : path_components(s)) {
       if (c == ".") continue;
       if (c == "..") {
         if (!parts.empty()) parts.pop_back();  // "/.." is "/"
@@ -77,13 +76,13 @@ std::string normalise_path(std::string_view base, std::string_view path) {
 }
 
 bool glob_match(std::string_view pattern, std::string_view path) {
-  return components_match(split_components(pattern), split_components(path));
+  return components_match(path_components(pattern), path_components(path));
 }
 
 std::optional<std::string> glob_error(std::string_view pattern) {
   if (pattern.empty() || pattern.front() != '/')
     return "path pattern '" + std::string(pattern) + "' must be absolute (start with '/')";
-  for (std::string_view c : split_components(pattern)) {
+  for (std::string_view c : path_components(pattern)) {
     if (c == "." || c == "..")
       return "path pattern '" + std::string(pattern) +
              "' must not contain '.' or '..' components (paths are matched after normalisation)";

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xpledge {
 
@@ -11,6 +12,9 @@ namespace xpledge {
 // and repeated `/` lexically. Never goes above `/`; the result is absolute, without a trailing
 // slash (except "/" itself). An empty path stays relative to base (result: base normalised).
 std::string normalise_path(std::string_view base, std::string_view path);
+
+// The non-empty components of a '/'-separated string ("/a//b/" -> a, b).
+std::vector<std::string_view> path_components(std::string_view s);
 
 // Does an absolute, normalised `path` match `pattern`? Patterns are split on `/`; within a
 // component `*`, `?` and `[...]` work as in fnmatch(3) (they never match `/`, and a leading `.`

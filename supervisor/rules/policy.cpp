@@ -7,105 +7,17 @@
 #include <cstdio>
 #include <cstring>
 
+#include "abi_index.hpp"
 #include "arg_grants.hpp"
+#include "errno_names.hpp"
 #include "path_match.hpp"
+#include "rule_eval.hpp"
 #include "promises.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
 
 namespace {
-
-constexpr std::size_t abi_index(Abi abi) { return static_cast<std::size_t>(abi); }
-
-constexpr std::uint64_t kLow32 = 0xffffffffULL;
-
-// Rules whose match lets the call run (allow, log) must hold for every reading of the call;
-// rules that stop it (deny, kill) must hold for some reading. That is what keeps an unreadable
-// path, or garbage in the upper half of a 32-bit argument, from opening a hole.
-bool permits(Action a) { return a == Action::allow || a == Action::log; }
-
-bool op_holds(ArgOp op, std::uint64_t arg, std::uint64_t value) {
-  switch (op) {
-    case ArgOp::eq: return arg == value;
-    case ArgOp::ne: return arg != value;
-    case ArgOp::lt: return arg < value;
-    case ArgOp::le: return arg <= value;
-    case ArgOp::gt: return arg > value;
-    case ArgOp::ge: return arg >= value;
-    case ArgOp::mask_all: return (arg & value) == value;
-    case ArgOp::mask_any: return (arg & value) != 0;
-    case ArgOp::mask_none: return (arg & value) == 0;
-    case ArgOp::in: return arg == value;
-  }
-  return false;
-}
-
-// The condition with both the argument and the values reduced by `width`.
-bool cond_holds(const ArgCond& c, std::uint64_t arg, std::uint64_t width) {
-  return std::any_of(c.values.begin(), c.values.end(), [&](std::uint64_t v) {
-    return op_holds(c.op, arg & width, v & width);
-  });
-}
-
-// i386 arguments are 32-bit. On x86-64 and x32 the kernel reads many arguments as a 32-bit int
-// and ignores the upper half, which the caller controls: a stopping rule also matches on the
-// low halves, a permitting one must match on both the full value and the low halves.
-bool cond_matches(const ArgCond& c, const Syscall& call, Action action) {
-  const std::uint64_t arg = call.args[c.index];
-  if (call.abi == Abi::i386) return cond_holds(c, arg, kLow32);
-  const bool full = cond_holds(c, arg, ~std::uint64_t{0});
-  const bool low = cond_holds(c, arg, kLow32);
-  return permits(action) ? full && low : full || low;
-}
-
-bool any_glob_matches(const Rule& r, std::string_view path) {
-  const auto hit = [&](const std::string& g) { return glob_match(g, path); };
-  return std::any_of(r.paths.begin(), r.paths.end(), hit) ||
-         std::any_of(r.bound_paths.begin(), r.bound_paths.end(), hit);
-}
-
-// Permitting rules hold against the object the call reaches; stopping rules against any name
-// the call or the object has: the string as given, the object's path, its path under a renamed
-// anchor, and for a file a rule names without globs, the file itself (a hard link).
-// The name part of that, whatever the access: does a path with no error lie where `r` says?
-bool names_match(const Rule& r, const PathArg& p) {
-  if (r.paths.empty()) return true;
-  if (any_glob_matches(r, p.path)) return true;
-  if (permits(r.action)) return false;
-  if (!p.literal.empty() && any_glob_matches(r, p.literal)) return true;
-  if (std::any_of(p.alt_paths.begin(), p.alt_paths.end(),
-                  [&](const std::string& a) { return any_glob_matches(r, a); }))
-    return true;
-  return p.id && std::find(r.file_ids.begin(), r.file_ids.end(), *p.id) != r.file_ids.end();
-}
-
-bool path_arg_matches(const Rule& r, const PathArg& p) {
-  if (p.err != 0) return false;
-  if (r.access && !access_covers(*r.access, p.access)) return false;
-  return names_match(r, p);
-}
-
-// Permitting rules: every path argument must match (rename's source and target both), and with
-// no path information nothing matches. Stopping rules: any path argument, and an unreadable or
-// missing path counts as matching.
-bool paths_match(const Rule& r, std::span<const PathArg> paths) {
-  if (!r.has_path_conditions()) return true;
-  if (permits(r.action))
-    return !paths.empty() && std::all_of(paths.begin(), paths.end(), [&](const PathArg& p) {
-      return path_arg_matches(r, p);
-    });
-  if (paths.empty()) return true;
-  return std::any_of(paths.begin(), paths.end(), [&](const PathArg& p) {
-    return p.err != 0 || path_arg_matches(r, p);
-  });
-}
-
-bool rule_matches(const Rule& r, const CallContext& ctx) {
-  return std::all_of(r.args.begin(), r.args.end(),
-                     [&](const ArgCond& c) { return cond_matches(c, ctx.call, r.action); }) &&
-         paths_match(r, ctx.paths);
-}
 
 // What the policy's `promises:` say about a call no explicit rule matched: allow, a fixed errno
 // (clone3/openat2 -> ENOSYS so libc falls back to a call whose arguments can be checked; only
@@ -151,26 +63,6 @@ std::string RuleRef::describe() const {
   return out;
 }
 
-std::string_view access_name(Access a) {
-  switch (a) {
-    case Access::read: return "read";
-    case Access::write: return "write";
-    case Access::create: return "create";
-    case Access::exec: return "exec";
-  }
-  return "?";
-}
-
-std::optional<Access> access_from_name(std::string_view name) {
-  for (Access a : {Access::read, Access::write, Access::create, Access::exec})
-    if (access_name(a) == name) return a;
-  return std::nullopt;
-}
-
-bool access_covers(Access rule, Access call) {
-  return rule == call || (rule == Access::write && call == Access::create);
-}
-
 std::string_view arg_op_name(ArgOp op) {
   switch (op) {
     case ArgOp::eq: return "eq";
@@ -210,18 +102,21 @@ void Policy::Impl::index_rules() {
 
 Policy::Policy(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
+// The policy's own rules for (abi, nr), in evaluation order.
+RuleRange Policy::Impl::rules_for(Abi abi, std::int64_t nr) const {
+  static const std::vector<std::size_t> kNone;
+  const auto& index = by_nr[abi_index(abi)];
+  const auto it = index.find(nr);
+  return RuleRange{rules, it == index.end() ? kNone : it->second};
+}
+
 Verdict Policy::evaluate(const CallContext& ctx) const {
   const Impl& p = *impl_;
   if (!abi_allowed(ctx.call.abi)) return {Action::deny, p.err, &p.abi_ref};
   if (!p.allow_unknown && !syscall_known(ctx.call.abi, ctx.call.nr))
     return {Action::deny, ENOSYS, &p.unknown_ref};
-  const auto& index = p.by_nr[abi_index(ctx.call.abi)];
-  if (const auto it = index.find(ctx.call.nr); it != index.end()) {
-    for (std::size_t i : it->second) {
-      const Rule& r = p.rules[i];
-      if (rule_matches(r, ctx)) return {r.action, verdict_errno(r.action, r.err.value_or(p.err)), &r.ref};
-    }
-  }
+  if (const Rule* r = first_match(p.rules_for(ctx.call.abi, ctx.call.nr), ctx))
+    return {r->action, verdict_errno(r->action, r->err.value_or(p.err)), &r->ref};
   if (const auto v = promises_verdict(p, ctx)) return *v;
   return {p.default_action, verdict_errno(p.default_action, p.err), &p.default_ref};
 }
@@ -272,10 +167,7 @@ bool Policy::needs_paths(Abi abi, std::int64_t nr) const {
   const Impl& p = *impl_;
   if (!abi_allowed(abi)) return false;
   if (p.move_guard && is_move_call(abi, nr)) return true;
-  const auto& index = p.by_nr[abi_index(abi)];
-  if (const auto it = index.find(nr); it != index.end())
-    for (std::size_t i : it->second)
-      if (p.rules[i].has_path_conditions()) return true;
+  if (xpledge::needs_paths(p.rules_for(abi, nr))) return true;
   return p.promises && PromiseCatalogue::builtin().needs_paths(*p.promises, abi, nr);
 }
 
@@ -284,24 +176,16 @@ bool Policy::allows_unconditionally(Abi abi, std::int64_t nr) const {
   if (!abi_allowed(abi)) return false;
   if (p.move_guard && is_move_call(abi, nr)) return false;
   if (!p.allow_unknown && !syscall_known(abi, nr)) return false;
-  const auto& index = p.by_nr[abi_index(abi)];
-  if (const auto it = index.find(nr); it != index.end()) {
-    for (std::size_t i : it->second) {
-      const Rule& r = p.rules[i];
-      // kill, deny and log rules come first in `rules`: any of them means a stop.
-      if (r.action != Action::allow) return false;
-      if (!r.conditional()) return true;
-    }
-    // Only conditional allows: a call they do not match falls through to promises/default.
+  switch (unconditional(p.rules_for(abi, nr))) {
+    case Unconditional::stops: return false;
+    case Unconditional::allows: return true;
+    case Unconditional::undecided: break;
   }
   if (p.default_action == Action::allow) return true;
   return promises_allow_unconditionally(p, abi, nr);
 }
 
-// Walks the rules for (abi, nr) in evaluation order, keeping `open`, the calls no stopping rule
-// so far matches: an allow rule grants open AND its conditions; a deny, kill or log rule narrows
-// open to the calls it does not match; what reaches the end gets promises/default. Leaving an
-// allow rule's calls in `open` is sound: they are allowed whatever a later rule says.
+// The policy's rules narrow what reaches its promises and default (rule_eval.hpp, narrow).
 ArgAlternatives Policy::register_grants(Abi abi, std::int64_t nr) const {
   const Impl& p = *impl_;
   if (abi != Abi::x86_64 || !abi_allowed(abi)) return {};
@@ -309,32 +193,18 @@ ArgAlternatives Policy::register_grants(Abi abi, std::int64_t nr) const {
   if (p.move_guard && is_move_call(abi, nr)) return {};
   ArgAlternatives granted;
   ArgAlternatives open{{}};
-  auto grant = [&](const ArgAlternatives& alts) {
-    append_alternatives(granted, conjoin(open, alts));
-  };
-  const auto& index = p.by_nr[abi_index(abi)];
-  if (const auto it = index.find(nr); it != index.end()) {
-    for (std::size_t i : it->second) {
-      const Rule& r = p.rules[i];
-      if (r.has_path_conditions()) return {};  // only the tracer can read paths
-      if (r.action == Action::allow) {
-        ArgAlternatives match{{}};
-        for (const ArgCond& c : r.args) match = conjoin(match, permitted_by(c));
-        grant(match);
-        continue;
-      }
-      // A stopping rule fails to match when any one of its conditions fails.
-      ArgAlternatives miss;
-      for (const ArgCond& c : r.args) append_alternatives(miss, not_stopped_by(c));
-      open = conjoin(open, miss);
-      if (open.empty()) return granted;
-    }
+  switch (narrow(p.rules_for(abi, nr), open, granted)) {
+    case Narrowed::gave_up: return {};
+    case Narrowed::closed: return granted;
+    case Narrowed::open: break;
   }
+  ArgAlternatives rest;
   if (p.default_action == Action::allow || promises_allow_unconditionally(p, abi, nr)) {
-    grant({{}});
+    rest = {{}};
   } else if (p.promises) {
-    grant(PromiseCatalogue::builtin().register_grants(*p.promises, abi, nr));
+    rest = PromiseCatalogue::builtin().register_grants(*p.promises, abi, nr);
   }
+  append_alternatives(granted, conjoin(open, rest));
   return granted;
 }
 
@@ -354,11 +224,6 @@ Action Policy::pledge_violation() const { return impl_->pledge_violation; }
 // ---- describe_policy (xpledge check) ----------------------------------------------------
 
 namespace {
-
-std::string errno_label(int e) {
-  const char* n = strerrorname_np(e);
-  return n ? n : std::to_string(e);
-}
 
 std::string number_label(std::uint64_t v) {
   if (v < 4096) return std::to_string(v);
@@ -388,7 +253,7 @@ std::string describe_rule(const Rule& r) {
   for (const ArgCond& c : r.args) conds.push_back(describe_cond(c));
   std::string out = r.syscall;
   for (std::size_t i = 0; i < conds.size(); ++i) out += (i ? " and " : " if ") + conds[i];
-  if (r.err) out += ", errno " + errno_label(*r.err);
+  if (r.err) out += ", errno " + errno_name(*r.err);
   return out;
 }
 
@@ -397,7 +262,7 @@ std::string describe_abi(const Policy::Impl& p, Abi abi) {
   for (Action a : {Action::kill, Action::deny, Action::log, Action::allow}) {
     std::vector<const Rule*> rules;
     for (const Rule& r : p.rules)
-      if (r.action == a && r.nr[static_cast<std::size_t>(abi)]) rules.push_back(&r);
+      if (r.action == a && r.nr[abi_index(abi)]) rules.push_back(&r);
     if (rules.empty()) continue;
     std::stable_sort(rules.begin(), rules.end(),
                      [](const Rule* x, const Rule* y) { return x->syscall < y->syscall; });
@@ -413,8 +278,8 @@ std::string describe_policy(const Policy& policy) {
   const Policy::Impl& p = policy.impl();
   std::string out = "policy: " + p.source + "\n";
   out += "default: " + std::string(action_name(p.default_action));
-  if (p.default_action == Action::deny) out += " (errno " + errno_label(p.err) + ")";
-  out += "\nerrno: " + errno_label(p.err) + "\n";
+  if (p.default_action == Action::deny) out += " (errno " + errno_name(p.err) + ")";
+  out += "\nerrno: " + errno_name(p.err) + "\n";
   out += "abis:";
   for (Abi abi : kAllAbis)
     if (policy.abi_allowed(abi)) out += " " + std::string(abi_name(abi));
@@ -432,7 +297,7 @@ std::string describe_policy(const Policy& policy) {
       out += describe_abi(p, abi);
     else
       out += std::string(abi_name(abi)) + ": not allowed (every call denied, errno " +
-             errno_label(p.err) + ")\n";
+             errno_name(p.err) + ")\n";
   }
   return out;
 }

@@ -19,6 +19,7 @@
 namespace xpledge {
 
 class PromiseSet;  // promises.hpp (which includes this header)
+struct RuleRange;  // rule_eval.hpp (which includes this header)
 
 // Severity order matters: kill > deny > log > allow.
 enum class Action : std::uint8_t { allow, log, deny, kill };
@@ -162,6 +163,10 @@ struct ArgCond {
   std::uint8_t index = 0;
   ArgOp op = ArgOp::eq;
   std::vector<std::uint64_t> values;  // one, or several for `in`
+  // Promise limits only (the policy language has neither): `in` compares the argument without
+  // these bits, and `self` also accepts the caller's process id (CallContext::tgid).
+  std::uint64_t ignore = 0;
+  bool self = false;
 };
 
 // One entry of allow/deny/kill/log. No conditions = matches every call of that syscall.
@@ -180,9 +185,15 @@ struct Rule {
                                          // (/lib/** on merged /usr: /usr/lib/**)
   std::vector<FileId> file_ids;          // deny/kill: the files named without globs (any
                                          // other name of them, a hard link, matches too)
+  // A promise's entry compiled into a rule (promises.hpp): which promise, and its `open:`
+  // limit, one bit (1 << Access) per open class allowed, read from the flags in argument
+  // open_flags_arg (0: no such limit).
+  std::size_t promise = 0;
+  std::uint8_t open_classes = 0;
+  std::int8_t open_flags_arg = -1;
 
   bool has_path_conditions() const { return !paths.empty() || access.has_value(); }
-  bool conditional() const { return has_path_conditions() || !args.empty(); }
+  bool conditional() const { return has_path_conditions() || !args.empty() || open_classes; }
 };
 
 struct Policy::Impl {
@@ -212,6 +223,7 @@ struct Policy::Impl {
   bool move_guard = false;  // some deny or kill rule has paths: renames and links are checked
 
   void index_rules();
+  RuleRange rules_for(Abi abi, std::int64_t nr) const;  // by_nr's, for rule_eval.hpp
 };
 
 }  // namespace xpledge

@@ -120,6 +120,21 @@ TEST_CASE("evaluate: kill > deny > allow > default, with the rule that decided")
   CHECK(p.source() == "t.yaml");
 }
 
+TEST_CASE("values: one constant table for policies and the promise catalogue") {
+  // FIONREAD and SOL_SOCKET came from the catalogue's table; policies name them too now.
+  const Policy p = load_policy_string(
+      "version: 1\n"
+      "default: deny\n"
+      "errno: EUCLEAN\n"
+      "allow:\n"
+      "  - { syscall: ioctl, args: [{ index: 1, value: FIONREAD }] }\n"
+      "  - { syscall: getsockopt, args: [{ index: 1, value: SOL_SOCKET }] }\n",
+      "t.yaml");
+  CHECK(eval(p, Abi::x86_64, "ioctl", {0, FIONREAD}).action == Action::allow);
+  CHECK(eval(p, Abi::x86_64, "ioctl", {0, TIOCSTI}).err == EUCLEAN);
+  CHECK(eval(p, Abi::x86_64, "getsockopt", {3, SOL_SOCKET}).action == Action::allow);
+}
+
 TEST_CASE("RuleRef::describe") {
   CHECK(RuleRef{"deny", 2, {"web.yaml", 12, 5}}.describe() == "deny[2]@web.yaml:12:5");
   CHECK(RuleRef{"default", 0, {"web.yaml", 3, 10}}.describe() == "default@web.yaml:3:10");

@@ -209,6 +209,38 @@ TEST_CASE("loader: malformed catalogues are refused with a position and a reason
   refuses("aliases: {mips: {x: y}}\npromises: []\n", "unknown ABI 'mips'");
   refuses("version: 1\npromises: []\n", "unknown key 'version'");
   refuses("promises: [\n", "promises.yaml:");
+  // Limits are 32-bit (rule_eval.hpp reads them the same on every ABI); paths are trees or
+  // files, as the Landlock plan takes them.
+  refuses("promises:\n  - {name: a, help: x, syscalls: [{syscall: statx, arg0: {max: 0x100000000}}]}\n",
+          "expected a 32-bit value, got '0x100000000'");
+  refuses("promises:\n  - {name: a, help: x, syscalls: [{syscall: fchmod, arg1: {in: [0x1ffffffff]}}]}\n",
+          "expected a 32-bit value");
+  refuses("promises:\n  - {name: a, help: x, syscalls: [{syscall: openat, path: [/tmp/*]}]}\n",
+          "expected a literal path or DIR/**, got '/tmp/*'");
+  refuses("promises:\n  - {name: a, help: x, syscalls: [{syscall: openat, path: [/a/**/b]}]}\n",
+          "expected a literal path or DIR/**");
+}
+
+TEST_CASE("one rule engine: a promise limit reads arguments as a policy condition does") {
+  const auto c = PromiseCatalogue::from_yaml(
+      "promises:\n"
+      "  - {name: n, help: x, syscalls: [{syscall: fchmod, arg1: {in: [-1, 0644]}},\n"
+      "                                  {syscall: statx, arg0: {max: INT_MAX}},\n"
+      "                                  {syscall: ioctl, arg1: {in: [1], ignore: [0x10]}}]}\n");
+  PromiseSet n;
+  n.add(0);
+  auto allowed = [&](const Syscall& s) { return c.check(n, CallContext{s, {}}, 7).allowed; };
+  // x86-64: the full register (and so its low half) must hold the value.
+  CHECK(allowed(call("fchmod", {3, ~0ull})));
+  CHECK_FALSE(allowed(call("fchmod", {3, 0xffffffffull})));
+  CHECK_FALSE(allowed(call("fchmod", {3, (1ull << 32) | 0644})));
+  CHECK(allowed(call("statx", {u(INT_MAX)})));
+  CHECK_FALSE(allowed(call("statx", {1ull << 32})));
+  CHECK(allowed(call("ioctl", {0, 0x11})));
+  CHECK_FALSE(allowed(call("ioctl", {0, 0x3})));
+  // i386: arguments are 32-bit; -1 is 0xffffffff there, as in the policy language.
+  CHECK(allowed(call("fchmod", {3, 0xffffffffull}, Abi::i386)));
+  CHECK_FALSE(allowed(call("fchmod", {3, 0644 + 1}, Abi::i386)));
 }
 
 TEST_CASE("loader: a small catalogue works end to end") {
