@@ -13,7 +13,7 @@ namespace xpledge {
 // Fills Rule::bound_paths, Rule::file_ids and Impl::dir_anchors from the filesystem.
 void bind_rule_paths(Policy::Impl& impl);
 
-// A loaded policy (lang/ reads only its text) with its path rules bound: what `xpledge run`,
+// A loaded policy (lang/ reads only its text) with its path rules bound: what `run`, `attach`,
 // `check` and `learn --base` use, bound once before any tracee exists.
 Policy bound_to_filesystem(const Policy& policy);
 
