@@ -6,9 +6,6 @@
 
 namespace xpledge {
 
-namespace {
-
-// Non-empty components of a '/'-separated string.
 std::vector<std::string_view> split_components(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
@@ -20,6 +17,8 @@ std::vector<std::string_view> split_components(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 bool component_match(std::string_view pattern, std::string_view name) {
   // fnmatch needs NUL-terminated strings; components are short.

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xpledge {
 
@@ -18,6 +19,9 @@ std::string normalise_path(std::string_view base, std::string_view path);
 // whole components. So "/tmp/**" matches "/tmp" and everything under it, "/dev/tty*" matches
 // "/dev/tty1" but not "/dev/tty1/x".
 bool glob_match(std::string_view pattern, std::string_view path);
+
+// Non-empty components of a '/'-separated string ("/a//b/" -> a, b).
+std::vector<std::string_view> split_components(std::string_view s);
 
 // Does a glob (or one component of it) have a wildcard: `*`, `?` or `[`?
 inline bool glob_has_wildcard(std::string_view glob) {
