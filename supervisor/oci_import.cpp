@@ -15,7 +15,6 @@
 #include "abi.hpp"
 #include "json_strict.hpp"
 #include "name_hints.hpp"
-#include "numbers.hpp"
 #include "oci_importer.hpp"
 #include "oci_tables.hpp"
 #include "suggest.hpp"
@@ -23,6 +22,11 @@
 #include "yaml_emit.hpp"
 
 namespace xpledge::oci {
+
+std::string errno_text(int e) {
+  const char* n = strerrorname_np(e);
+  return n ? n : std::to_string(e);
+}
 
 std::string where(const std::string& name, const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
@@ -274,7 +278,7 @@ std::string Importer::write() const {
       for (auto& l : wrap_comment("#   -", "#    ", comment_words(n))) doc.header.push_back(l);
   }
   doc.default_action = default_action_;
-  doc.errno_name = errno_label(errno_);
+  doc.errno_name = errno_text(errno_);
   for (Abi a : kAllAbis)
     if (abis_.contains(a)) doc.abis.emplace_back(abi_name(a));
   for (const char* list : {"allow", "deny", "kill", "log"}) {
@@ -285,7 +289,7 @@ std::string Importer::write() const {
       out.entries.push_back({{"# " + e.label}, std::nullopt});
       for (const OutRule& r : e.rules)
         out.entries.push_back(
-            {{}, DocItem{r.syscall, {}, {}, r.conds, r.err ? errno_label(*r.err) : "", {}}});
+            {{}, DocItem{r.syscall, {}, {}, r.conds, r.err ? errno_text(*r.err) : "", {}}});
     }
   }
   return emit_yaml(doc);

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <string>
 
 namespace xpledge {
 
@@ -24,24 +24,6 @@ std::string number_label(std::uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
   return buf;
-}
-
-std::string errno_label(int e) {
-  const char* n = strerrorname_np(e);
-  return n ? n : std::to_string(e);
-}
-
-std::optional<int> errno_from_name(std::string_view name) {
-  for (int e = 1; e <= kMaxErrno; ++e)
-    if (const char* n = strerrorname_np(e); n && name == n) return e;
-  return std::nullopt;
-}
-
-std::vector<std::string> errno_names() {
-  std::vector<std::string> out;
-  for (int e = 1; e <= kMaxErrno; ++e)
-    if (const char* n = strerrorname_np(e)) out.emplace_back(n);
-  return out;
 }
 
 }  // namespace xpledge

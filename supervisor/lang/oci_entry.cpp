@@ -4,7 +4,6 @@
 #include <cerrno>
 
 #include "name_hints.hpp"
-#include "numbers.hpp"
 #include "oci_importer.hpp"
 #include "syscalls.hpp"
 

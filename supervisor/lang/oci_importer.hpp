@@ -20,6 +20,10 @@
 namespace xpledge::oci {
 
 inline constexpr std::uint64_t kMaxArgIndex = 5;
+inline constexpr int kMaxErrno = 4095;  // the kernel's MAX_ERRNO
+
+// "EPERM", or the number.
+std::string errno_text(int e);
 
 // "p.json:3:7" (or "p.json" without a position).
 std::string where(const std::string& name, const YAML::Node& n);
