@@ -68,7 +68,8 @@ std::string position_text(const std::string& name, int line, int col) {
 }
 
 std::string position_text(const std::string& name, const YAML::Mark& m) {
-  return position_text(name, m.line + 1, m.column + 1);
+  // Always with a position, as yaml-cpp's exceptions have been reported (":0:0" for none).
+  return name + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
 }
 
 

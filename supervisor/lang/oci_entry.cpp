@@ -182,19 +182,19 @@ std::optional<Target> Importer::entry_target(OciAction action, const YAML::Node&
   return t;
 }
 
-void Importer::add_rules(const std::vector<YAML::Node>& names, const Entry& proto, bool refuses,
+void Importer::add_rules(const std::vector<YAML::Node>& names, const std::string& label,
+                         Entry out, bool refuses,
                          const std::vector<std::vector<Cond>>& alternatives,
                          const Target& target) {
-  Entry out = proto;
   for (const auto& node : names) {
     const std::string& n = node.Scalar();
     if (!name_known(n)) {
       // Another architecture's call (or one newer than these tables) left out of an allow rule
       // only refuses more; out of a deny rule it could let through a call the profile meant to
       // stop, so that fails the import too (issue 23).
-      if (misspelt(node, out.label)) continue;
+      if (misspelt(node, label)) continue;
       if (refuses)
-        error(node, out.label + ": '" + n + "' is not a system call on x86_64, i386 or x32 that "
+        error(node, label + ": '" + n + "' is not a system call on x86_64, i386 or x32 that "
                         "this build knows (libseccomp " + libseccomp_version() + " + the Linux " +
                         std::string(syscall_tables_release()) + " supplement); importing the "
                         "rule without it could let it run");
@@ -237,7 +237,8 @@ void Importer::read_entry(const YAML::Node& e, std::size_t i) {
   Entry proto{label, {}};
   if (const YAML::Node c = e["comment"]; c && c.IsScalar() && !c.Scalar().empty())
     proto.label += ": " + one_line(c.Scalar());
-  add_rules(names, proto, target->list != "allow" && target->list != "log", alternatives, *target);
+  add_rules(names, label, std::move(proto), target->list != "allow" && target->list != "log",
+            alternatives, *target);
 }
 
 }  // namespace xpledge::oci

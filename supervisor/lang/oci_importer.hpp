@@ -27,7 +27,9 @@ std::string errno_text(int e);
 
 // "p.json:3:7" (or "p.json" without a position).
 std::string where(const std::string& name, const YAML::Node& n);
+// "p.json:3:7", or "p.json" for line 0 (no position).
 std::string position_text(const std::string& name, int line, int col);
+// "p.json:3:7" from a yaml-cpp exception's mark.
 std::string position_text(const std::string& name, const YAML::Mark& m);
 // One line, safe inside a YAML comment.
 std::string one_line(std::string_view s);
@@ -96,7 +98,8 @@ class Importer {
   bool misspelt(const YAML::Node& name, const std::string& label);
   std::optional<Target> entry_target(OciAction action, const YAML::Node& e,
                                      const std::string& label);
-  void add_rules(const std::vector<YAML::Node>& names, const Entry& proto, bool refuses,
+  void add_rules(const std::vector<YAML::Node>& names, const std::string& label, Entry out,
+                 bool refuses,
                  const std::vector<std::vector<Cond>>& alternatives, const Target& target);
   std::optional<std::string> excluded_by(const YAML::Node& e, const std::string& label);
   bool read_args(const YAML::Node& args, const std::string& label,
