@@ -2,7 +2,7 @@
 // `xpledge learn`: record what a program does (every ABI, syscall, resolved path and access, of
 // every process) through the tracer's CallObserver hook, and write the policy that lets it do
 // exactly that again: deterministic, sorted, commented YAML that load_policy_string accepts.
-// Pure: no I/O, no kernel; main.cpp runs the program and writes the file.
+// Pure: no I/O, no kernel; cli/learn_command.cpp runs the program and writes the file.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -24,7 +24,7 @@ struct LearnOptions {
   std::string version;  // xpledge's version, for the header
   // Paths below $HOME are generalised to HOME/<first component>/**. Empty or "/": not at all.
   std::string home;
-  // Temporary directories: random and pid parts of names below them become `*`. main.cpp adds
+  // Temporary directories: random and pid parts of names below them become `*`. The CLI adds
   // $TMPDIR.
   std::vector<std::string> temp_dirs{"/tmp", "/var/tmp", "/dev/shm"};
   // Named in the header only: the --base policy's file (recording already skipped what it
