@@ -1,6 +1,7 @@
 #include "numbers.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -16,6 +17,13 @@ std::optional<std::uint64_t> parse_number(std::string_view text) {
                               : std::strtoull(s.c_str(), &end, 0);
   if (errno != 0 || *end != '\0' || s.front() == '+' || s.front() == ' ') return std::nullopt;
   return v;
+}
+
+std::string number_label(std::uint64_t v) {
+  if (v < 4096) return std::to_string(v);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
 }
 
 }  // namespace xpledge

@@ -1,7 +1,9 @@
 #pragma once
-// The number syntax of policy files and the promise catalogue. Pure.
+// The number syntax of policy files and the promise catalogue, and how xpledge prints a
+// number. Pure.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace xpledge {
@@ -10,5 +12,9 @@ namespace xpledge {
 // as a 64-bit register holds a negative int. nullopt for anything else (a sign '+', spaces,
 // trailing text, out of range).
 std::optional<std::uint64_t> parse_number(std::string_view text);
+
+// A number as xpledge prints it (`check`, `import oci`): decimal below 4096 (flags and small
+// counts read better so), else 0x hex.
+std::string number_label(std::uint64_t v);
 
 }  // namespace xpledge

@@ -88,70 +88,61 @@ class Checker {
     return true;
   }
 
-  void object(int depth) {
-    ++i_;  // '{'
-    std::map<std::string, std::size_t> keys;  // key -> offset of its first occurrence
+  // The members of an object or the items of an array, comma-separated: `item` reads one.
+  template <typename Item>
+  void sequence(char close, std::string_view what, Item item) {
+    ++i_;  // '{' or '['
     skip_space();
-    if (peek() == '}') {
+    if (peek() == close) {
       ++i_;
       return;
     }
     std::size_t comma_at = 0;
     for (;;) {
       skip_space();
-      if (peek() == '}') fail_at(comma_at, "trailing comma before '}'");
-      if (peek() != '"')
-        fail(peek() == '\'' ? "strings need double quotes in JSON"
-                            : "expected a key in double quotes, got " + shown(peek()));
-      const std::size_t key_at = i_;
-      const std::string key = string();
-      if (const auto it = keys.find(key); it != keys.end()) {
-        const auto [line, col] = position(it->second);
-        fail_at(key_at, "duplicate key '" + key + "' (first at " + std::to_string(line) + ":" +
-                            std::to_string(col) + ")");
-      }
-      keys.emplace(key, key_at);
-      skip_space();
-      if (peek() != ':') fail("expected ':' after a key, got " + shown(peek()));
-      ++i_;
-      skip_space();
-      value(depth);
+      if (peek() == close) fail_at(comma_at, std::string("trailing comma before '") + close + "'");
+      item();
       skip_space();
       if (peek() == ',') {
         comma_at = i_++;
         continue;
       }
-      if (peek() == '}') {
+      if (peek() == close) {
         ++i_;
         return;
       }
-      fail("expected ',' or '}' in an object, got " + shown(peek()));
+      fail(std::string("expected ',' or '") + close + "' in " + std::string(what) + ", got " +
+           shown(peek()));
     }
   }
 
-  void array(int depth) {
-    ++i_;  // '['
+  void object(int depth) {
+    std::map<std::string, std::size_t> keys;  // key -> offset of its first occurrence
+    sequence('}', "an object", [&] { member(keys, depth); });
+  }
+
+  // "key": value, the key not seen before in this object.
+  void member(std::map<std::string, std::size_t>& keys, int depth) {
+    if (peek() != '"')
+      fail(peek() == '\'' ? "strings need double quotes in JSON"
+                          : "expected a key in double quotes, got " + shown(peek()));
+    const std::size_t key_at = i_;
+    const std::string key = string();
+    if (const auto it = keys.find(key); it != keys.end()) {
+      const auto [line, col] = position(it->second);
+      fail_at(key_at, "duplicate key '" + key + "' (first at " + std::to_string(line) + ":" +
+                          std::to_string(col) + ")");
+    }
+    keys.emplace(key, key_at);
     skip_space();
-    if (peek() == ']') {
-      ++i_;
-      return;
-    }
-    std::size_t comma_at = 0;
-    for (;;) {
-      skip_space();
-      if (peek() == ']') fail_at(comma_at, "trailing comma before ']'");
-      value(depth);
-      skip_space();
-      if (peek() == ',') {
-        comma_at = i_++;
-        continue;
-      }
-      if (peek() == ']') {
-        ++i_;
-        return;
-      }
-      fail("expected ',' or ']' in an array, got " + shown(peek()));
-    }
+    if (peek() != ':') fail("expected ':' after a key, got " + shown(peek()));
+    ++i_;
+    skip_space();
+    value(depth);
+  }
+
+  void array(int depth) {
+    sequence(']', "an array", [&] { value(depth); });
   }
 
   static int hex_digit(char c) {
@@ -159,6 +150,41 @@ class Checker {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
+  }
+
+  // The escape at i_ (after its backslash), decoded onto `out`; i_ left on its last character.
+  void escape(std::string& out) {
+    static constexpr std::string_view kNames = "\"\\/bfnrt";
+    static constexpr std::string_view kChars = "\"\\/\b\f\n\r\t";
+    const char e = peek();
+    if (e == 'u') return unicode_escape(out);
+    const std::size_t k = kNames.find(e);
+    if (k == std::string_view::npos)
+      fail("unknown escape \\" + std::string(1, e) + " in a string");
+    out += kChars[k];
+  }
+
+  void unicode_escape(std::string& out) {
+    unsigned cp = 0;
+    for (int k = 1; k <= 4; ++k) {
+      const int d = i_ + static_cast<std::size_t>(k) < s_.size()
+                        ? hex_digit(s_[i_ + static_cast<std::size_t>(k)])
+                        : -1;
+      if (d < 0) fail("\\u needs four hex digits");
+      cp = cp * 16 + static_cast<unsigned>(d);
+    }
+    i_ += 4;
+    // Enough to compare keys: code points as UTF-8 (surrogates kept as their own units).
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xc0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+      out += static_cast<char>(0xe0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    }
   }
 
   // The decoded key or value (\u escapes as UTF-8), for duplicate detection.
@@ -179,41 +205,7 @@ class Checker {
         continue;
       }
       ++i_;
-      const char e = peek();
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          unsigned cp = 0;
-          for (int k = 1; k <= 4; ++k) {
-            const int d = i_ + static_cast<std::size_t>(k) < s_.size()
-                              ? hex_digit(s_[i_ + static_cast<std::size_t>(k)])
-                              : -1;
-            if (d < 0) fail("\\u needs four hex digits");
-            cp = cp * 16 + static_cast<unsigned>(d);
-          }
-          i_ += 4;
-          // Enough to compare keys: code points as UTF-8 (surrogates kept as their own units).
-          if (cp < 0x80) {
-            out += static_cast<char>(cp);
-          } else if (cp < 0x800) {
-            out += static_cast<char>(0xc0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-          } else {
-            out += static_cast<char>(0xe0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-          }
-          break;
-        }
-        default: fail("unknown escape \\" + std::string(1, e) + " in a string");
-      }
+      escape(out);
       ++i_;
     }
   }

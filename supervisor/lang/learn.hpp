@@ -2,7 +2,7 @@
 // `xpledge learn`: record what a program does (every ABI, syscall, resolved path and access, of
 // every process) through the tracer's CallObserver hook, and write the policy that lets it do
 // exactly that again: deterministic, sorted, commented YAML that load_policy_string accepts.
-// Pure: no I/O, no kernel; main.cpp runs the program and writes the file.
+// Pure: no I/O, no kernel; cli/learn_command.cpp runs the program and writes the file.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -24,7 +24,7 @@ struct LearnOptions {
   std::string version;  // xpledge's version, for the header
   // Paths below $HOME are generalised to HOME/<first component>/**. Empty or "/": not at all.
   std::string home;
-  // Temporary directories: random and pid parts of names below them become `*`. main.cpp adds
+  // Temporary directories: random and pid parts of names below them become `*`. The CLI adds
   // $TMPDIR.
   std::vector<std::string> temp_dirs{"/tmp", "/var/tmp", "/dev/shm"};
   // Named in the header only: the --base policy's file (recording already skipped what it
@@ -79,24 +79,32 @@ class Learner final : public CallObserver {
     auto operator<=>(const Shape&) const = default;
   };
 
+  using PathRules = std::map<std::pair<std::string, std::string>, std::set<std::string>>;
+  // What --merge read, added to this run's needs when writing.
+  struct Merged {
+    std::vector<std::string> runs;  // "# run:" lines, in order
+    std::set<std::string> promises;
+    std::map<std::string, std::set<std::string>> covers;  // promise -> call names
+    std::set<std::string> names;
+    PathRules path_rules;  // (syscall, access or "") -> patterns
+    std::set<Abi> abis;
+    std::string default_action;
+    std::string errno_name;
+  };
+
  private:
   const Policy* base_;
   std::uint64_t calls_ = 0;
   std::uint64_t skipped_by_base_ = 0;
   std::set<Shape> shapes_;
   std::set<pid_t> pids_;  // every traced tgid and tid: /proc/<pid> and temp-name generalisation
-
-  // From --merge.
-  std::vector<std::string> merged_runs_;
-  std::set<std::string> merged_promises_;
-  std::map<std::string, std::set<std::string>> merged_covers_;  // promise -> call names
-  std::set<std::string> merged_names_;
-  // (syscall, access or "") -> patterns
-  std::map<std::pair<std::string, std::string>, std::set<std::string>> merged_path_rules_;
-  std::set<Abi> merged_abis_;
-  std::string merged_default_;
-  std::string merged_errno_;
+  Merged merged_;
 };
+
+// The comments learn writes and --merge reads back: "# run: CMD" in the header, and
+// "  # NAME covers: CALLS" above each promise.
+inline constexpr std::string_view kLearnRunComment = "# run: ";
+inline constexpr std::string_view kLearnCoversComment = " covers:";
 
 // ---- Pieces of the generalisation, exposed for the unit tests ------------------------------
 

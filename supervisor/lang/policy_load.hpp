@@ -1,7 +1,7 @@
 #pragma once
 // The one loader shared by run, check and learn: YAML -> Policy, or every error positioned as
 // "file:line:col: error: ..." (with a "did you mean" hint for misspelt names). The only place,
-// with main.cpp's CLI parsing, that throws.
+// with the CLI's parsing (cli/), that throws.
 #include <stdexcept>
 #include <string>
 #include <string_view>

@@ -10,6 +10,7 @@
 #include "abi_index.hpp"
 #include "arg_grants.hpp"
 #include "errno_names.hpp"
+#include "numbers.hpp"
 #include "path_match.hpp"
 #include "rule_eval.hpp"
 #include "promises.hpp"
@@ -224,13 +225,6 @@ Action Policy::pledge_violation() const { return impl_->pledge_violation; }
 // ---- describe_policy (xpledge check) ----------------------------------------------------
 
 namespace {
-
-std::string number_label(std::uint64_t v) {
-  if (v < 4096) return std::to_string(v);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string describe_cond(const ArgCond& c) {
   std::string out = "arg" + std::to_string(c.index) + " " + std::string(arg_op_name(c.op)) + " ";
