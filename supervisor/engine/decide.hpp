@@ -1,0 +1,68 @@
+#pragma once
+// The decision on a program's own call, PURE: from the facts read at its stop (the call, its
+// resolved paths, the guard's inputs) and the process's pledge and unveil state to a verdict
+// and the effects it asks for. No ptrace, no /proc, no logging: unit-tested with fake facts
+// (tests/unit/test_decide.cpp).
+#include <span>
+#include <string>
+
+#include "guard.hpp"
+#include "pledge.hpp"
+#include "policy.hpp"
+#include "promises.hpp"
+#include "unveil.hpp"
+
+namespace xpledge::engine {
+
+// What the stop read, once: nothing is read again while deciding.
+struct CallFacts {
+  Syscall call;                    // as the program made it
+  std::span<const PathArg> paths;  // resolved when a rule, a promise or an observer needs them
+  GuardContext guard;              // Tracer::guard_context
+};
+
+// The run's policy and the calling process's state.
+struct Judge {
+  const Policy& policy;
+  const PromiseCatalogue& catalogue;
+  const PledgeState& pledge;
+  const UnveilState& unveil;
+  bool explain = false;  // -v: a refusal says what would allow it (Decision::hint)
+};
+
+struct Decision {
+  Verdict verdict;
+  bool guarded = false;  // a guard decided it: --permissive does not lift that
+  bool quiet = false;    // the guard's refusal is not logged unless -v (GuardDecision::quiet)
+  // The guard lets the call run with CLONE_UNTRACED cleared: the effect to apply, logged with
+  // this rule. Null: nothing to clear.
+  const RuleRef* strip_untraced = nullptr;
+  std::string hint;      // why it was refused, for the record
+};
+
+// The policy, the guard, the denied-tree move check, pledge and unveil, in that order.
+Decision decide_call(const Judge& judge, const CallFacts& facts);
+
+// The guard's answer on top of the policy's verdict (decide_call's second step; clone3 too).
+Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdict& policy_verdict);
+
+// Pledge on top of a verdict: a refusal of the policy stands; else the promises decide. `hint`
+// is set when pledge refuses.
+Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const Verdict& v,
+                       std::string& hint);
+// Unveil (pure-ptrace mode): every path, as named and as reached, must be unveiled.
+Verdict unveil_verdict(const UnveilState& unveil, std::span<const PathArg> paths,
+                       const Verdict& v);
+// What would allow a refused call: a promise, and a path rule for each path.
+std::string explain(const PromiseCatalogue& catalogue, const CallContext& ctx);
+
+// --permissive: a refusal is recorded and the call runs, unless a guard refused it (guards
+// protect the supervisor itself).
+inline bool permissive_lets_run(const Decision& d, bool permissive) {
+  return permissive && !d.guarded &&
+         (d.verdict.action == Action::deny || d.verdict.action == Action::kill);
+}
+
+inline bool runs(const Verdict& v) { return v.action == Action::allow || v.action == Action::log; }
+
+}  // namespace xpledge::engine
