@@ -6,7 +6,12 @@
 #include <span>
 #include <string>
 
+#include <cstdint>
+#include <optional>
+
 #include "guard.hpp"
+#include "phase.hpp"
+#include "syscalls.hpp"
 #include "pledge.hpp"
 #include "policy.hpp"
 #include "promises.hpp"
@@ -62,6 +67,50 @@ inline bool permissive_lets_run(const Decision& d, bool permissive) {
   return permissive && !d.guarded &&
          (d.verdict.action == Action::deny || d.verdict.action == Action::kill);
 }
+
+// SYS_xpledge once its strings are read: what the call does next.
+struct XpledgeFacts {
+  const PledgeState& now;  // the process's promises
+  PromiseArg promises, execpromises;
+  bool nest_failed = false;       // the thread's last nesting chain did not nest it
+  bool landlock_nesting = false;  // narrowings nest a Landlock domain (Landlock is there)
+  int thread_nest_level = 0, process_nest_level = 0;
+  bool multithreaded = false;
+  const std::optional<PromiseSet>& kernel_allows;  // the pledge filters stacked so far
+  bool seccomp_stop = false;  // seccomp mode: calls outside the kernel's filters do not stop
+};
+struct XpledgePlan {
+  enum class Step : std::uint8_t {
+    refuse,        // fails with `err` (`hint` says why); nothing changes
+    nest_first,    // a narrowing: the thread nests its Landlock domain, then the call restarts
+    commit,        // `next` (and `commit_level`) take effect now; the call returns 0
+    stack_filter,  // a filter for `in_filter` is stacked; `next` commits once it is installed
+  };
+  Step step = Step::refuse;
+  int err = 0;
+  std::string hint;
+  bool clears_nest_failed = false;  // the failed chain is answered by this refusal
+  PledgeState next;
+  PromiseSet in_filter;
+  int commit_level = 0;
+};
+XpledgePlan plan_xpledge(const PromiseCatalogue& catalogue, const XpledgeFacts& facts);
+
+// How an allowed open is changed before the kernel runs it (Tracer::pin_paths).
+struct OpenPlan {
+  std::optional<std::string> how;  // made an openat2 with this struct open_how (no symlinks)
+  bool truncate_at_exit = false;   // its O_TRUNC taken off, done at the exit stop
+  bool nofollow_at_exit = false;   // O_NOFOLLOW added, the object checked at the exit stop
+};
+// `own_filters`: the process may have seccomp filters of its own (an openat2 could meet them).
+OpenPlan plan_open(bool own_filters, const Syscall& call, const SyscallSig& sig,
+                   const PathArg& path);
+// Which allowed path calls are checked again at their exit stop: an open the kernel resolves
+// by itself (not `resolved_open`), whose descriptor must be the object judged; and, with the
+// policy's move guard, a rename or link, whose new name must now be the object judged.
+std::optional<phase::ExitCheck> exit_check_for(const Syscall& call, const SyscallSig& sig,
+                                               std::span<const PathArg> paths, bool resolved_open,
+                                               bool truncate_at_exit, bool move_guard);
 
 inline bool runs(const Verdict& v) { return v.action == Action::allow || v.action == Action::log; }
 

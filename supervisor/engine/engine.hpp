@@ -124,13 +124,6 @@ class Tracer {
   std::optional<Restart> pin_paths(ThreadState& t, const SyscallStopInfo& info,
                                    const SyscallSig* sig, const std::vector<PathArg>& paths,
                                    bool seccomp_stop);
-  struct OpenPlan {
-    std::optional<std::string> how;  // made an openat2 with this struct open_how
-    bool truncate_at_exit = false;   // its O_TRUNC taken off, done at the exit stop
-    bool nofollow_at_exit = false;   // O_NOFOLLOW added, the object checked at the exit stop
-  };
-  OpenPlan plan_open(const ThreadState& t, const SyscallStopInfo& info, const SyscallSig& sig,
-                     const PathArg& path) const;
   bool rewrite_open(ThreadState& t, const SyscallStopInfo& info, const SyscallSig& sig,
                     ThreadState::PinnedCall& pinned, bool to_openat2, std::size_t how_size,
                     std::uint64_t clear_flags, std::uint64_t set_flags);

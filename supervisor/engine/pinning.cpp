@@ -122,31 +122,6 @@ void Tracer::restore_restarted_paths(ThreadState& t, const Syscall& call) {
   }
 }
 
-// How an open is changed before the kernel runs it (pin_paths).
-Tracer::OpenPlan Tracer::plan_open(const ThreadState& t, const SyscallStopInfo& info,
-                                   const SyscallSig& sig, const PathArg& path) const {
-  OpenPlan plan;
-  if (!is_open_call(sig.name)) return plan;
-  // An open of a plain path becomes openat2(AT_FDCWD, resolved path, RESOLVE_NO_SYMLINKS |
-  // RESOLVE_NO_MAGICLINKS): a symlink put in its way after the check fails it (ELOOP) instead
-  // of leading elsewhere.
-  if (t.proc && !t.proc->own_filters && pin_resolved(path, sig.name))
-    plan.how = no_symlinks_open_how(sig.name, info.call, path.open_how);
-  if (plan.how) return plan;
-  // An open the kernel resolves by itself is checked at its exit stop, after the kernel ran it:
-  // its O_TRUNC would empty whatever a symlink swapped in after the check leads to (a denied
-  // file) before the check sees the race. It is taken off and done at exit, on the file judged.
-  plan.truncate_at_exit = open_truncates(sig.name, info.call, path.open_how);
-  // Such an open is pointed at the path it resolved to, whose last component was no symlink
-  // at the check: O_NOFOLLOW makes one swapped in there after the check fail it (ELOOP)
-  // instead of leading it, and an O_CREAT, into a denied tree (finding F5). A symlink swapped
-  // into a middle component is not covered (docs/SECURITY.md).
-  plan.nofollow_at_exit =
-      pin_resolved(path, sig.name) &&
-      (sig.name == "creat" ||
-       !(open_call_flags(sig.name, info.call, path.open_how).value_or(0) & O_NOFOLLOW));
-  return plan;
-}
 
 // Points an allowed path call at its paths as judged, in the thread's read-only scratch slot
 // (nullopt: done, enforce the verdict). Otherwise how the stop ends: the scratch area is being
@@ -174,7 +149,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& 
     case Area::unavailable: return refuse(EAGAIN, why);
   }
   const auto specs = sig->path_args();
-  const OpenPlan op = plan_open(t, info, *sig, paths[0]);
+  const OpenPlan op = plan_open(t.proc && t.proc->own_filters, info.call, *sig, paths[0]);
   const std::optional<std::string>& how = op.how;
   if (op.truncate_at_exit &&
       (open_call_flags(sig->name, info.call, paths[0].open_how).value_or(0) & O_ACCMODE) ==
@@ -290,12 +265,9 @@ bool Tracer::rewrite_open(ThreadState& t, const SyscallStopInfo& info, const Sys
 void Tracer::plan_exit_check(ThreadState& t, const Syscall& call, const SyscallSig& sig,
                              const std::vector<PathArg>& paths, bool resolved_open,
                              bool truncate_at_exit) {
-  if (is_open_call(sig.name) && !resolved_open && !paths.empty()) {
-    t.exit_phase = phase::ExitCheck{call, paths[0], {}, true, truncate_at_exit};
-  } else if (is_move_name(sig.name) && paths.size() == 2 && paths[0].id &&
-             opts_.policy->impl().move_guard) {
-    t.exit_phase = phase::ExitCheck{call, paths[0], paths[1].path, false};
-  }
+  if (auto check = exit_check_for(call, sig, paths, resolved_open, truncate_at_exit,
+                                  opts_.policy->impl().move_guard))
+    t.exit_phase = std::move(*check);
 }
 
 void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,

@@ -111,56 +111,41 @@ PromiseArg Tracer::read_promise_arg(pid_t tid, std::uint64_t addr) {
 
 Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
   const pid_t tid = t.tid;
-  PledgeState next = t.proc->pledge;
-  const PledgeOutcome out =
-      apply_pledge(next, read_promise_arg(tid, info.call.args[0]),
-                   read_promise_arg(tid, info.call.args[1]), catalogue());
+  const XpledgePlan plan = plan_xpledge(
+      catalogue(),
+      XpledgeFacts{t.proc->pledge, read_promise_arg(tid, info.call.args[0]),
+                   read_promise_arg(tid, info.call.args[1]), t.nest_failed, landlock_nesting(),
+                   t.nest_level, t.proc->nest_level, multithreaded(t.proc),
+                   t.proc->kernel_allows, seccomp_stop});
   static const RuleRef kXpledge{"xpledge", 0, {}};
-  if (out.err) {
-    t.hint = out.detail;
-    return enforce(t, info, Verdict{Action::deny, out.err, &kXpledge}, seccomp_stop, {});
+  const PledgeState& next = plan.next;
+  switch (plan.step) {
+    case XpledgePlan::Step::refuse:
+      if (plan.clears_nest_failed) t.nest_failed = false;
+      t.hint = plan.hint;
+      return enforce(t, info, Verdict{Action::deny, plan.err, &kXpledge}, seccomp_stop, {});
+    case XpledgePlan::Step::nest_first: return start_nest(t, info, true);
+    case XpledgePlan::Step::commit:
+    case XpledgePlan::Step::stack_filter: break;
   }
-  // A narrowing puts every thread of the process into a nested Landlock domain first, so that it
-  // cannot reach into the processes it leaves outside (its unpledged parent...): this thread
-  // now (the call restarts when it is in), the others before their next call.
-  const bool narrows = next.promises && next.promises != t.proc->pledge.promises;
-  if (t.nest_failed) {
-    t.nest_failed = false;
-    t.hint = "cannot nest its Landlock domain";
-    return enforce(t, info, Verdict{Action::deny, EPERM, &kXpledge}, seccomp_stop, {});
-  }
-  if (narrows && landlock_nesting() && t.nest_level <= t.proc->nest_level)
-    return start_nest(t, info, true);
   opts_.log->info(fmt::format("pid {} pledged promises={} execpromises={}", t.proc->tgid,
                               next.promises ? fmt::format("\"{}\"", catalogue().format(*next.promises)) : "unchanged",
                               next.execpromises ? fmt::format("\"{}\"", catalogue().format(*next.execpromises)) : "unset"));
-  // A filter is stacked unless the kernel already traces every call outside the new promises.
-  // Other threads must stop at their next call to nest: until then the kernel may let nothing
-  // run unseen in the process (an empty promise set; filters cannot be removed, so it stays).
-  const bool stop_all = narrows && landlock_nesting() && multithreaded(t.proc);
-  const PromiseSet in_filter = stop_all || !next.promises ? PromiseSet{} : *next.promises;
-  const auto& in_kernel = t.proc->kernel_allows;
-  const bool narrowed =
-      next.promises && !(in_kernel && in_kernel->subset_of(in_filter));
-  // Threads behind this level nest at their next call, once the pledge is committed (not before:
-  // the filter being stacked would change their count while they check it).
-  const int commit_level = narrows && landlock_nesting() ? t.nest_level : t.proc->nest_level;
-  if (!seccomp_stop || !narrowed) {
-    // Every call stops anyway (pure-ptrace mode), or nothing to narrow in the kernel.
+  if (plan.step == XpledgePlan::Step::commit) {
     t.proc->pledge = next;
-    t.proc->nest_level = commit_level;
+    t.proc->nest_level = plan.commit_level;
     skip_syscall(tid);
     if (seccomp_stop) set_return_value(tid, 0);
     else t.exit_phase = phase::AwaitingReturn{0, kSysXpledge};
     return kResume;
   }
   std::string why;
-  const Area area = stack_pledge_filter(t, in_filter, why);
+  const Area area = stack_pledge_filter(t, plan.in_filter, why);
   if (area == Area::attaching) return kResume;  // the call restarts and comes back
   if (area == Area::ready) {
     auto& filter = std::get<phase::AwaitingFilter>(t.exit_phase);
     filter.pledge = next;
-    filter.nest_level = commit_level;
+    filter.nest_level = plan.commit_level;
     return kResume;  // to the exit stop of the injected seccomp()
   }
   // Could not narrow in the kernel: refuse rather than pretend; state unchanged.

@@ -160,3 +160,107 @@ TEST_CASE("decide: -v explains a refusal of the policy with what would allow it"
   v.verbose = false;
   CHECK(v.decide(call("socket", {2, 1, 0})).hint.empty());
 }
+
+namespace {
+
+PromiseSet set_of(const char* promises) {
+  const auto s = PromiseCatalogue::builtin().parse(promises, nullptr);
+  REQUIRE(s);
+  return *s;
+}
+
+struct Xpledge {
+  PledgeState now;
+  std::optional<PromiseSet> kernel;
+  XpledgeFacts facts(const char* promises, bool seccomp_stop) const {
+    return XpledgeFacts{now, text(promises), PromiseArg{}, false, false, 0, 0, false, kernel,
+                        seccomp_stop};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("decide: SYS_xpledge commits, stacks a filter, or refuses") {
+  const auto& cat = PromiseCatalogue::builtin();
+  Xpledge x;
+  // Pure ptrace: every call stops, the pledge commits at once.
+  XpledgePlan p = plan_xpledge(cat, x.facts("stdio rpath", false));
+  CHECK(p.step == XpledgePlan::Step::commit);
+  REQUIRE(p.next.promises);
+  CHECK(*p.next.promises == set_of("stdio rpath"));
+  // Seccomp mode: calls outside the promises would run unseen, so a filter narrows the kernel.
+  p = plan_xpledge(cat, x.facts("stdio rpath", true));
+  CHECK(p.step == XpledgePlan::Step::stack_filter);
+  CHECK(p.in_filter == set_of("stdio rpath"));
+  // ... unless the filters already stacked allow no more than the new promises.
+  x.now.promises = set_of("stdio rpath");
+  x.kernel = set_of("stdio");
+  CHECK(plan_xpledge(cat, x.facts("stdio", true)).step == XpledgePlan::Step::commit);
+  // Widening is refused, nothing changes.
+  p = plan_xpledge(cat, x.facts("stdio rpath inet", true));
+  CHECK(p.step == XpledgePlan::Step::refuse);
+  CHECK(p.err == EPERM);
+}
+
+TEST_CASE("decide: SYS_xpledge narrowing with Landlock nests first, and fails if nesting failed") {
+  const auto& cat = PromiseCatalogue::builtin();
+  Xpledge x;
+  XpledgeFacts f = x.facts("stdio", true);
+  f.landlock_nesting = true;
+  CHECK(plan_xpledge(cat, f).step == XpledgePlan::Step::nest_first);
+  // Nested one level ahead of its process: the narrowing goes on, and commits that level.
+  f.thread_nest_level = 1;
+  XpledgePlan p = plan_xpledge(cat, f);
+  CHECK(p.step == XpledgePlan::Step::stack_filter);
+  CHECK(p.commit_level == 1);
+  CHECK(p.in_filter == set_of("stdio"));
+  // Other threads must still nest: until they have, the kernel lets nothing run unseen.
+  f.multithreaded = true;
+  CHECK(plan_xpledge(cat, f).in_filter == PromiseSet{});
+  // The chain did not nest it: xpledge fails with EPERM, once.
+  f.nest_failed = true;
+  p = plan_xpledge(cat, f);
+  CHECK(p.step == XpledgePlan::Step::refuse);
+  CHECK(p.err == EPERM);
+  CHECK(p.clears_nest_failed);
+}
+
+TEST_CASE("decide: path pinning, how an allowed open is changed and what its exit checks") {
+  const SyscallSig* openat = syscall_sig("openat");
+  const SyscallSig* renameat = syscall_sig("renameat");
+  REQUIRE(openat);
+  REQUIRE(renameat);
+  PathArg p = PathArg::of("/tmp/x", Access::write);
+  p.plain = true;
+  const Syscall trunc = call("openat", {static_cast<std::uint64_t>(AT_FDCWD), 0,
+                                        O_WRONLY | O_TRUNC});
+  // A plain path, no filters of the program's own: an openat2 without symlinks, not checked at
+  // exit (the kernel cannot be led elsewhere).
+  OpenPlan o = plan_open(false, trunc, *openat, p);
+  CHECK(o.how);
+  CHECK_FALSE(o.truncate_at_exit);
+  CHECK_FALSE(exit_check_for(trunc, *openat, std::span(&p, 1), true, false, false));
+  // Filters of its own: the open stays an open; O_TRUNC waits for the exit check, and
+  // O_NOFOLLOW keeps a symlink swapped into the last component from leading it elsewhere.
+  o = plan_open(true, trunc, *openat, p);
+  CHECK_FALSE(o.how);
+  CHECK(o.truncate_at_exit);
+  CHECK(o.nofollow_at_exit);
+  const auto c = exit_check_for(trunc, *openat, std::span(&p, 1), false, true, false);
+  REQUIRE(c);
+  CHECK(c->open);
+  CHECK(c->truncate);
+  // Not a plain path (through /proc, say): no O_NOFOLLOW, still checked at exit.
+  p.plain = false;
+  CHECK_FALSE(plan_open(true, trunc, *openat, p).nofollow_at_exit);
+  // A rename is checked at exit only under the move guard, for an object that exists.
+  std::vector<PathArg> move{PathArg::of("/a", Access::write), PathArg::of("/b", Access::write)};
+  const Syscall rn = call("renameat");
+  CHECK_FALSE(exit_check_for(rn, *renameat, move, false, false, true));
+  move[0].id = FileId{1, 2};
+  CHECK_FALSE(exit_check_for(rn, *renameat, move, false, false, false));
+  const auto m = exit_check_for(rn, *renameat, move, false, false, true);
+  REQUIRE(m);
+  CHECK(m->dest == "/b");
+  CHECK_FALSE(m->open);
+}
