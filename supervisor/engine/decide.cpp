@@ -43,7 +43,8 @@ Decision decide_call(const Judge& judge, const CallFacts& facts) {
   d.guarded = v.rule != by_policy.rule;
   v = pledge_verdict(judge, ctx, v, d.hint);
   v = unveil_verdict(judge.unveil, facts.paths, v);
-  if (judge.explain && d.hint.empty() && !runs(v) && !d.guarded) d.hint = explain(judge.catalogue, ctx);
+  if (judge.explain && d.hint.empty() && !runs(v) && !d.guarded)
+    d.hint = explain(judge.catalogue, ctx);
   return d;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The engine: one Tracer per `run` or `attach`. Its members are defined by job across the
 // files of this folder (launch, loop, syscall_stop, effects, threads, exec_events, pinning,
-// scratch_attach, pledge_calls, nest, report, attach; decide.hpp is pure); tracer.hpp is its public face.
+// scratch_attach, pledge_calls, nest, report, attach; decide.hpp is pure); tracer.hpp is its
+// public face.
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@ class Tracer {
   // launch.cpp
   pid_t spawn(const std::vector<std::string>& argv, const std::vector<unsigned char>* filter,
               std::string& error);
-  [[noreturn]] void spawned_child(const std::vector<std::string>& argv, const std::vector<unsigned char>* filter,
+  [[noreturn]] void spawned_child(const std::vector<std::string>& argv,
+                                  const std::vector<unsigned char>* filter,
                      int sync_fd, pid_t supervisor, const ConfinePlan& confine,
                      std::vector<PathRule>& path_rules);
   std::vector<PathRule> open_landlock_rules(ConfinePlan& confine);

@@ -112,7 +112,8 @@ Restart Tracer::on_exec(ThreadState& t) {
     ThreadState& e = threads_[tid];
     e.nest.reset();
     e.nest_failed = false;
-    if (in_phase<phase::AwaitingScratch>(e.exit_phase) || in_phase<phase::ExecMapWatch>(e.exit_phase))
+    if (in_phase<phase::AwaitingScratch>(e.exit_phase) ||
+        in_phase<phase::ExecMapWatch>(e.exit_phase))
       e.exit_phase = phase::Running{};
     e.last_pinned.reset();
     e.restartable.clear();

@@ -243,14 +243,13 @@ void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info,
 Restart Tracer::on_exec_filter(ThreadState& t, const SyscallStopInfo& info) {
   static const RuleRef kExecFilter{"pledge:exec-filter", 0, {}};
   if (info.abi != Abi::x86_64) {
-    return enforce(t, info, Verdict{Action::deny, EAGAIN, &kExecFilter}, info.op == SyscallOp::seccomp, {});
+    return enforce(t, info, Verdict{Action::deny, EAGAIN, &kExecFilter},
+                   info.op == SyscallOp::seccomp, {});
   }
   std::string why;
   const Area area = stack_pledge_filter(t, *t.exec_filter, why);
-  if (area == Area::attaching) return kResume;  // the call restarts and comes back
-  if (area == Area::ready) {
-    return kResume;
-  }
+  // attaching: the call restarts and comes back; ready: resumed to the filter's exit stop.
+  if (area != Area::unavailable) return kResume;
   opts_.log->error(fmt::format("pid {}: cannot install the execpromises filter ({}): killed",
                                t.tid, why));
   t.exec_filter.reset();

@@ -132,8 +132,8 @@ Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool secc
 
 // Whether the scratch area is attached in t's address space, and if not, attaches it: the
 // current call becomes shmat(id, kAddr, SHM_RDONLY) and runs again from the start once it is
-// done (on_scratch_attached), to be decided anew (`attaching`: the stop ends with kResume). Stopped, the
-// thread cannot change its uid before the attach runs. `unavailable`: refuse the call with
+// done (on_scratch_attached), to be decided anew (`attaching`: the stop ends with kResume).
+// Stopped, the thread cannot change its uid before the attach runs. `unavailable`: refuse the call with
 // EAGAIN (`why` says why, empty if it was said already).
 Tracer::Area Tracer::attach_scratch(ThreadState& t, std::string& why) {
   using Scratch = AddressSpace::Scratch;

@@ -28,7 +28,8 @@ Restart Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
   if ((info.op != SyscallOp::entry && info.op != SyscallOp::seccomp) || !t.proc ||
       t.proc->trusted_pre_exec)
     return kResume;
-  if (in_phase<phase::AwaitingFilter>(t.exit_phase) || in_phase<phase::AwaitingScratch>(t.exit_phase)) {
+  if (in_phase<phase::AwaitingFilter>(t.exit_phase) ||
+      in_phase<phase::AwaitingScratch>(t.exit_phase)) {
     // Our own injected call stopping again (the tracee's own filter said SECCOMP_RET_TRACE):
     // let it run; its exit stop tells what it did. (These are injected at the stop itself and
     // end at their exit stop: the thread runs no code of its own in between.)
@@ -64,7 +65,7 @@ Restart Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
 }
 
 // A stop of a thread inside a nesting chain: the chain's own step runs; a call of the thread's
-// own is judged (nullopt: like any other call) or refused. 
+// own is judged (nullopt: like any other call) or refused.
 std::optional<Restart> Tracer::on_call_in_nest(ThreadState& t, const SyscallStopInfo& info,
                                                bool seccomp_stop) {
   if (nest_stop_is_ours(*t.nest, info)) return kResume;
@@ -159,7 +160,8 @@ Tracer::Judged Tracer::judge_call(ThreadState& t, const SyscallStopInfo& info) {
   if (exec_rules_ && (execve.is(info.call) || execveat.is(info.call)))
     // Each exec call says anew what its exec event walks: a failed one leaves nothing.
     // The file it names as the kernel reaches it (path_walk.hpp), where its `#!` chain starts.
-    t.exec_target = call_runs && !j.paths.empty() && !j.paths[0].err ? j.paths[0].path : std::string{};
+    t.exec_target =
+        call_runs && !j.paths.empty() && !j.paths[0].err ? j.paths[0].path : std::string{};
   if (exec_rules_ && call_runs) {
     if (auto refusal = judge_exec_mapping(t, info.call)) {
       v = refusal->verdict;

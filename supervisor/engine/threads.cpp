@@ -78,7 +78,8 @@ pid_t reported_child(pid_t parent) {
 
 // An exec event of `tid`: every other thread of its process is gone, with no exit event to
 // come. Returns them.
-std::vector<pid_t> Tracer::sweep_exec_siblings(pid_t tid, const std::shared_ptr<ProcessState>& proc) {
+std::vector<pid_t> Tracer::sweep_exec_siblings(pid_t tid,
+                                               const std::shared_ptr<ProcessState>& proc) {
   std::vector<pid_t> swept;
   for (auto it = threads_.begin(); it != threads_.end();) {
     if (it->first != tid && proc && it->second.proc == proc) {
