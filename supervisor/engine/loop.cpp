@@ -1,0 +1,106 @@
+// The loop: wait for a stop, classify it, dispatch it to its handler, restart the tracee. The
+// handlers say how the stop ends (restart.hpp); restart() here is the only place that restarts
+// a tracee.
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "engine.hpp"
+
+namespace xpledge::engine {
+
+void Tracer::loop() {
+  for (;;) {
+    int status = 0;
+    const pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      if (errno != ECHILD) opts_.log->error(fmt::format("waitpid: {}", std::strerror(errno)));
+      return;
+    }
+    handle(tid, status);
+  }
+}
+
+void Tracer::handle(pid_t tid, int status) {
+  restart(tid, dispatch(tid, status));
+  wake_released();
+}
+
+Restart Tracer::dispatch(pid_t tid, int status) {
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) {
+    if (!WIFSTOPPED(status)) {
+      if (tid == main_pid_) on_gone(tid, classify_stop(status, false));
+      return kGone;  // a thread that died unnoticed (e.g. swept away by another thread's execve)
+    }
+    it = threads_.find(adopt(tid).tid);
+  }
+  ThreadState& t = it->second;
+  const Stop stop = classify_stop(status, t.awaiting_initial_stop);
+  switch (stop.kind) {
+    case StopKind::exited:
+    case StopKind::killed: on_gone(tid, stop); return kGone;
+    case StopKind::syscall: return on_syscall(t, false);
+    case StopKind::seccomp: return on_syscall(t, true);
+    case StopKind::fork:
+    case StopKind::vfork:
+    case StopKind::clone: return on_new_child(t);
+    case StopKind::exec: return on_exec(t);
+    case StopKind::other_event:
+    case StopKind::interrupt_stop: return kResume;
+    case StopKind::initial_stop:
+      t.awaiting_initial_stop = false;
+      if (t.embryo) {
+        // Held until the parent's event says whose child it is. Its parent may have been
+        // killed, and reaped, before this first stop of the child came: then nothing else
+        // would ever look at it again.
+        reap_orphan_embryos();
+        return kHold;
+      }
+      return kResume;
+    case StopKind::group_stop:
+      // Stay stopped (job control works) but let the kernel wake it on SIGCONT.
+      return kListen;
+    case StopKind::signal_delivery:
+      note_interrupted_call(t);
+      return resume_with(stop.signal);
+  }
+  return kResume;
+}
+
+void Tracer::restart(pid_t tid, Restart r) {
+  switch (r.kind) {
+    case Restart::Kind::hold:
+    case Restart::Kind::gone: return;
+    case Restart::Kind::listen: ptrace(PTRACE_LISTEN, tid, nullptr, nullptr); return;
+    case Restart::Kind::resume: break;
+  }
+  // With the pre-filter only seccomp stops are needed, so PTRACE_CONT; a deny at a
+  // syscall-entry stop (pure-ptrace mode) needs the exit stop to write the result.
+  const auto it = threads_.find(tid);
+  const bool need_exit =
+      it != threads_.end() &&
+      (!in_phase<phase::Running>(it->second.exit_phase) || it->second.exec_filter ||
+       it->second.nest);
+  const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
+  ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(r.signal)));
+}
+
+// Threads held at an earlier stop that this one released: a parked call, decided now that its
+// process's filter traffic is over; an embryo whose parent's event came.
+void Tracer::wake_released() {
+  while (!released_.empty()) {
+    const Released w = released_.front();
+    released_.erase(released_.begin());
+    auto it = threads_.find(w.tid);
+    if (it == threads_.end() || it->second.proc != w.proc) continue;  // gone meanwhile
+    restart(w.tid, w.parked ? on_syscall(it->second, it->second.parked_at_seccomp_stop)
+                            : kResume);
+  }
+}
+
+}  // namespace xpledge::engine

@@ -1,0 +1,83 @@
+#pragma once
+// What the exit stop of a thread's current call must do: one phase, set at the entry stop (or
+// the stop that injected a call in its place) and consumed at the exit stop. Exactly one holds;
+// Running: the exit stop has nothing to do for it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "abi.hpp"
+#include "exec_images.hpp"
+#include "pledge.hpp"
+#include "policy.hpp"
+#include "promises.hpp"
+#include "regs.hpp"
+
+namespace xpledge::engine {
+
+namespace phase {
+
+struct Running {};
+
+// A call skipped at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
+struct AwaitingReturn {
+  std::int64_t value = 0;
+  std::int64_t skipped_nr = -1;
+};
+
+// A pledge filter injected as seccomp(SET_MODE_FILTER, TSYNC) in place of the call (xpledge(),
+// or the first call after an exec with execpromises): the caller's registers; the Seccomp_filters
+// count before; the promises it narrows the kernel to; for xpledge(), the state to commit once
+// the kernel really installed it (none: the exec filter) and the process's nesting level then.
+struct AwaitingFilter {
+  SavedRegs regs;
+  long filters_before = -1;
+  PromiseSet set;
+  std::optional<PledgeState> pledge;
+  std::optional<int> nest_level;
+};
+
+// shmat of the path scratch segment injected in place of a path-checked call: the caller's
+// registers, to restart its call at the exit stop; the segment's owner generation then.
+struct AwaitingScratch {
+  SavedRegs regs;
+  std::uint64_t generation = 0;
+};
+
+// The thread's own seccomp() runs (ProcessState::seccomp_running counts it until its exit).
+struct SeccompRunning {};
+
+// An allowed path call whose object is checked again at its exit stop (plan_exit_check says
+// which): what the check saw.
+struct ExitCheck {
+  Syscall call;
+  PathArg arg;            // the (first) path as judged
+  std::string dest;       // a move: the new name, which must now be `arg.id`
+  bool open = false;      // an open: the descriptor returned must be `arg.id`
+  bool truncate = false;  // its O_TRUNC was taken off: done at exit, on the file judged
+};
+
+// A file mapping made executable that was judged at entry (exec_images.hpp): what the kernel
+// mapped is judged again at the exit stop (another thread may have dup2'ed the fd, or mapped
+// another file at the address, in between).
+struct ExecMapWatch {
+  ExecMapCall kind = ExecMapCall::none;
+  Abi abi = Abi::x86_64;
+  std::uint64_t addr = 0, len = 0;
+  std::vector<ExecImage> judged;
+};
+
+}  // namespace phase
+
+using ExitPhase = std::variant<phase::Running, phase::AwaitingReturn, phase::AwaitingFilter,
+                               phase::AwaitingScratch, phase::SeccompRunning, phase::ExitCheck,
+                               phase::ExecMapWatch>;
+
+template <typename P>
+bool in_phase(const ExitPhase& p) {
+  return std::holds_alternative<P>(p);
+}
+
+}  // namespace xpledge::engine

@@ -1,0 +1,284 @@
+// SYS_xpledge and SYS_xunveil, and the pledge filters stacked in the kernel for them.
+
+#include <dirent.h>
+#include <linux/kcmp.h>
+#include <linux/landlock.h>
+#include <linux/openat2.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "decode.hpp"
+#include "guard.hpp"
+#include "pledge.hpp"
+#include "promises.hpp"
+#include "path_match.hpp"
+#include "path_resolve.hpp"
+#include "path_walk.hpp"
+#include "confine.hpp"
+#include "landlock_plan.hpp"
+#include "prefilter.hpp"
+#include "scratch.hpp"
+#include "regs.hpp"
+#include "stop.hpp"
+#include "exec_images.hpp"
+#include "rule_binding.hpp"
+#include "syscalls.hpp"
+#include "unveil.hpp"
+#include "tracee_mem.hpp"
+
+#include "engine.hpp"
+#include "proc_facts.hpp"
+#include "call_kinds.hpp"
+
+namespace xpledge::engine {
+
+Restart Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  static const RuleRef kXunveil{"xunveil", 0, {}};
+  const pid_t tid = t.tid;
+  if (opts_.use_seccomp) {
+    // Path calls the pre-filter allows never stop here, so the supervisor cannot hide paths
+    // from them: answer as a kernel without the call would, and libxpledge uses Landlock.
+    t.quiet = true;
+    return enforce(t, info, Verdict{Action::deny, ENOSYS, &kXunveil}, seccomp_stop, {});
+  }
+  // OpenBSD: unveil needs the `unveil` promise once pledged, and a pledge without it locks.
+  const auto& pledged = t.proc->pledge.promises;
+  const auto unveil_promise = catalogue().find("unveil");
+  if (pledged && (!unveil_promise || !pledged->has(*unveil_promise))) {
+    t.proc->unveil.locked = true;
+    t.hint = "pledged without unveil";
+    return enforce(t, info, Verdict{Action::deny, EPERM, &kXunveil}, seccomp_stop, {});
+  }
+  std::optional<std::string> path, permissions;
+  int err = 0;
+  if (info.call.args[0] != 0) {
+    // The path as policy path rules see it: through chdir's signature, relative to the cwd.
+    const Syscall as_chdir{Abi::x86_64, syscall_nr(Abi::x86_64, "chdir").value_or(-1),
+                           {info.call.args[0], 0, 0, 0, 0, 0}};
+    const auto resolved = resolve_path_args(tid, as_chdir);
+    if (resolved.size() != 1) err = EFAULT;
+    else if (resolved[0].err) err = resolved[0].err;
+    else path = resolved[0].path;
+  }
+  if (!err && info.call.args[1] != 0) {
+    const StringRead s = read_string(tid, info.call.args[1], 16);
+    if (s.err) err = s.err == ENAMETOOLONG ? EINVAL : s.err;
+    else permissions = s.value;
+  }
+  UnveilOutcome out;
+  if (!err) out = apply_unveil(t.proc->unveil, path, permissions);
+  if (err || out.err) {
+    t.hint = out.detail;
+    return enforce(t, info, Verdict{Action::deny, err ? err : out.err, &kXunveil}, seccomp_stop, {});
+  }
+  opts_.log->info(fmt::format("pid {} unveiled {} {}", t.proc->tgid,
+                              path ? *path : std::string("(lock)"),
+                              permissions ? "\"" + *permissions + "\"" : std::string()));
+  skip_syscall(tid);
+  t.exit_phase = phase::AwaitingReturn{0, kSysXunveil};  // pure-ptrace mode: written at exit
+  return kResume;
+}
+
+PromiseArg Tracer::read_promise_arg(pid_t tid, std::uint64_t addr) {
+  if (addr == 0) return {};
+  const StringRead s = read_string(tid, addr, kMaxPromiseString);
+  if (s.err == ENAMETOOLONG) return {false, {}, EINVAL};
+  return {false, s.value, s.err};
+}
+
+Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  const pid_t tid = t.tid;
+  const XpledgePlan plan = plan_xpledge(
+      catalogue(),
+      XpledgeFacts{t.proc->pledge, read_promise_arg(tid, info.call.args[0]),
+                   read_promise_arg(tid, info.call.args[1]), t.nest_failed, landlock_nesting(),
+                   t.nest_level, t.proc->nest_level, multithreaded(t.proc),
+                   t.proc->kernel_allows, seccomp_stop});
+  static const RuleRef kXpledge{"xpledge", 0, {}};
+  const PledgeState& next = plan.next;
+  switch (plan.step) {
+    case XpledgePlan::Step::refuse:
+      if (plan.clears_nest_failed) t.nest_failed = false;
+      t.hint = plan.hint;
+      return enforce(t, info, Verdict{Action::deny, plan.err, &kXpledge}, seccomp_stop, {});
+    case XpledgePlan::Step::nest_first: return start_nest(t, info, true);
+    case XpledgePlan::Step::commit:
+    case XpledgePlan::Step::stack_filter: break;
+  }
+  opts_.log->info(fmt::format("pid {} pledged promises={} execpromises={}", t.proc->tgid,
+                              next.promises ? fmt::format("\"{}\"", catalogue().format(*next.promises)) : "unchanged",
+                              next.execpromises ? fmt::format("\"{}\"", catalogue().format(*next.execpromises)) : "unset"));
+  if (plan.step == XpledgePlan::Step::commit) {
+    t.proc->pledge = next;
+    t.proc->nest_level = plan.commit_level;
+    skip_syscall(tid);
+    if (seccomp_stop) set_return_value(tid, 0);
+    else t.exit_phase = phase::AwaitingReturn{0, kSysXpledge};
+    return kResume;
+  }
+  std::string why;
+  const Area area = stack_pledge_filter(t, plan.in_filter, why);
+  if (area == Area::attaching) return kResume;  // the call restarts and comes back
+  if (area == Area::ready) {
+    auto& filter = std::get<phase::AwaitingFilter>(t.exit_phase);
+    filter.pledge = next;
+    filter.nest_level = plan.commit_level;
+    return kResume;  // to the exit stop of the injected seccomp()
+  }
+  // Could not narrow in the kernel: refuse rather than pretend; state unchanged.
+  opts_.log->error(fmt::format("pid {}: cannot install the pledge filter ({}): xpledge fails "
+                               "with ENOMEM", tid, why));
+  skip_syscall(tid);
+  set_return_value(tid, -ENOMEM);
+  return kResume;
+}
+
+// The kernel must read the program from the read-only scratch area: attaches it first if need
+// be (`attaching`: the call restarts and comes back), then injects the filter (`ready`: t is to
+// be resumed to its exit stop). `unavailable`: neither worked, `why` says why.
+Tracer::Area Tracer::stack_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why) {
+  const Area area = attach_scratch(t, why);
+  if (area == Area::attaching) return area;
+  if (area == Area::unavailable) {
+    if (why.empty()) why = "no path scratch area in this process";
+    return area;
+  }
+  return inject_pledge_filter(t, set, why) ? Area::ready : Area::unavailable;
+}
+
+// Turns t's current call into seccomp(SET_MODE_FILTER, TSYNC, fprog) for `set`. The program
+// and its struct sock_fprog are in the read-only scratch area (attached in t's address space:
+// the caller checked), where no thread or process of the sandbox can change them before the
+// kernel copies them; the thread's Seccomp_filters count is read first, to check at the exit
+// stop that a filter really was installed (a filter of the tracee's own could answer the call).
+bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why) {
+  const std::vector<unsigned char> prog = build_pledge_filter(catalogue(), set, why);
+  if (prog.empty()) return false;
+  const auto fprog = scratch_.pin_program(
+      std::string_view(reinterpret_cast<const char*>(prog.data()), prog.size()));
+  if (!fprog) {
+    why = "no room for its program in the scratch area";
+    return false;
+  }
+  const long before = status_field(t.tid, "Seccomp_filters:");
+  if (before < 0) {
+    why = "this kernel does not report Seccomp_filters (Linux 5.9+) to verify it";
+    return false;
+  }
+  SavedRegs regs{};
+  if (!save_regs(t.tid, regs) ||
+      !rewrite_syscall(t.tid, regs, SYS_seccomp,
+                       {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, *fprog})) {
+    why = "cannot rewrite the call";
+    return false;
+  }
+  t.exit_phase = phase::AwaitingFilter{regs, before, set, std::nullopt, std::nullopt};
+  t.proc->filter_injector = t.tid;
+  return true;
+}
+
+// The exit stop of an injected pledge filter: installed for real, or not.
+void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info,
+                                const phase::AwaitingFilter& f) {
+  const SavedRegs& regs = f.regs;
+  const auto proc = t.proc;
+  proc->filter_injector = 0;
+  const long after = status_field(t.tid, "Seccomp_filters:");
+  const bool installed = info.rval == 0 && after == f.filters_before + 1;
+  if (installed) {
+    proc->kernel_allows = proc->kernel_allows ? *proc->kernel_allows & f.set : f.set;
+    ++proc->our_filters;
+  }
+  const bool after_exec = !f.pledge;
+  if (!installed) {
+    // TSYNC names a thread it could not synchronise (rval > 0); seccomp() failed; or it
+    // "succeeded" without a new filter: the tracee's own filter answered it.
+    opts_.log->error(fmt::format(
+        "pid {}: the pledge filter was not installed (seccomp returned {}, filters {} -> {}){}",
+        t.tid, info.rval, f.filters_before, after,
+        after_exec ? ": the new image cannot run under its execpromises; killed"
+                   : ": promises unchanged, xpledge fails with EPERM"));
+  }
+  if (after_exec) {
+    // The first call of an image that got execpromises: it runs now, under the new filter.
+    t.exec_filter.reset();
+    restore_regs_and_restart(t.tid, regs);
+    if (!installed) kill(proc->tgid, SIGKILL);
+  } else {
+    if (installed) {
+      proc->pledge = *f.pledge;
+      if (f.nest_level) proc->nest_level = *f.nest_level;
+    }
+    restore_regs(t.tid, regs, installed ? 0 : -EPERM);
+  }
+  unpark(proc);
+}
+
+// The first call of a new image whose execpromises need a filter of their own: the filter is
+// stacked first (attaching the scratch area if need be), then the call restarts. An i386 call
+// cannot carry an injected x86-64 one: it is refused (EAGAIN) until an x86-64 call comes.
+Restart Tracer::on_exec_filter(ThreadState& t, const SyscallStopInfo& info) {
+  static const RuleRef kExecFilter{"pledge:exec-filter", 0, {}};
+  if (info.abi != Abi::x86_64) {
+    return enforce(t, info, Verdict{Action::deny, EAGAIN, &kExecFilter},
+                   info.op == SyscallOp::seccomp, {});
+  }
+  std::string why;
+  const Area area = stack_pledge_filter(t, *t.exec_filter, why);
+  // attaching: the call restarts and comes back; ready: resumed to the filter's exit stop.
+  if (area != Area::unavailable) return kResume;
+  opts_.log->error(fmt::format("pid {}: cannot install the execpromises filter ({}): killed",
+                               t.tid, why));
+  t.exec_filter.reset();
+  skip_syscall(t.tid);
+  kill(t.proc->tgid, SIGKILL);
+  return kResume;
+}
+
+// Seccomp mode: a seccomp() or xpledge() call that must wait for the process's filter traffic
+// (see ProcessState::filter_injector): held at its stop, true. xpledge waits for a tracee's own
+// seccomp() too, since the count it is verified by would count that one.
+bool Tracer::park_if_filters_busy(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
+  ProcessState& p = *t.proc;
+  const bool is_xpledge = info.abi == Abi::x86_64 && info.call.nr == kSysXpledge;
+  if (!is_xpledge && !is_seccomp_call(info.call)) return false;
+  if (p.filter_injector == 0 && p.nest_chains == 0 && !(is_xpledge && p.seccomp_running > 0))
+    return false;
+  t.parked_at_seccomp_stop = seccomp_stop;
+  p.parked.push_back(t.tid);
+  return true;
+}
+
+void Tracer::unpark(const std::shared_ptr<ProcessState>& proc) {
+  if (proc->filter_injector != 0 || proc->seccomp_running > 0 || proc->nest_chains > 0 ||
+      proc->parked.empty())
+    return;
+  // Decided once this stop is over (loop.cpp wake_released), in the order they parked.
+  for (const pid_t tid : proc->parked) released_.push_back({tid, proc, true});
+  proc->parked.clear();
+}
+
+}  // namespace xpledge::engine

@@ -1,0 +1,65 @@
+#include "proc_facts.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace xpledge::engine {
+
+// The `nth` number (from 0) after `key` in /proc/PID/status ("Tgid:", "TracerPid:", "Uid:"
+// real effective ...), -1 if unreadable.
+long status_field(pid_t pid, std::string_view key, int nth) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string word;
+  while (in >> word) {
+    if (word == key) {
+      long v = -1;
+      for (int i = 0; i <= nth; ++i) in >> v;
+      return in ? v : -1;
+    }
+    in.ignore(4096, '\n');
+  }
+  return -1;
+}
+
+pid_t read_tgid(pid_t tid) {
+  const long tgid = status_field(tid, "Tgid:");
+  return tgid > 0 ? static_cast<pid_t>(tgid) : 0;
+}
+
+std::string read_comm(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm.empty() ? "?" : comm;
+}
+
+std::string read_small_file(const std::string& path, std::size_t cap) {
+  std::string out;
+  if (const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char chunk[4096];
+    for (ssize_t got; out.size() < cap && (got = read(fd, chunk, sizeof chunk)) > 0;)
+      out.append(chunk, static_cast<std::size_t>(got));
+    close(fd);
+  }
+  return out;
+}
+
+std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::make_pair(st.st_dev, st.st_ino);
+}
+
+// Whether two processes share one address space (a CLONE_VM clone: vfork, posix_spawn). kcmp
+// needs CONFIG_KCMP; without it the answer is "no", which is safe: the child's copy is then
+// verified against its maps, and an attach that finds the area already there takes it.
+bool shares_address_space(pid_t a, pid_t b) {
+  return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
+}
+
+}  // namespace xpledge::engine

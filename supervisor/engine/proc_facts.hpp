@@ -1,0 +1,24 @@
+#pragma once
+// What the engine reads about a tracee from /proc and the kernel outside ptrace: small, bounded
+// reads that answer "unknown" (-1, 0, "?", empty) when the tracee is gone or hides.
+#include <sys/types.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace xpledge::engine {
+
+// The `nth` number (from 0) after `key` in /proc/PID/status ("Tgid:", "TracerPid:", "Uid:"
+// real effective ...), -1 if unreadable.
+long status_field(pid_t pid, std::string_view key, int nth = 0);
+pid_t read_tgid(pid_t tid);  // 0 if unreadable
+std::string read_comm(pid_t tid);  // "?" if unreadable
+// At most `cap` bytes of a (/proc) file; empty if unreadable.
+std::string read_small_file(const std::string& path, std::size_t cap);
+std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path);
+bool shares_address_space(pid_t a, pid_t b);
+
+}  // namespace xpledge::engine

@@ -1,0 +1,52 @@
+#include "signals.hpp"
+
+#include <csignal>
+
+namespace xpledge::engine {
+
+namespace {
+
+// Signals an operator or systemd sends to the supervisor that belong to the program.
+constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+// Signals whose default action would end the supervisor and that nobody has a reason to send
+// it: a tracee could (kill(0), kill(-1), SIGIO from an fd it owns, on kernels without Landlock
+// signal scoping). Caught and dropped; exec resets caught signals, so the program gets the
+// default actions. SIGKILL and the crash signals still end us, and EXITKILL the tracees.
+constexpr int kDroppedSignals[] = {SIGALRM, SIGIO,  SIGPIPE, SIGPROF,  SIGVTALRM,
+                                   SIGXCPU, SIGXFSZ, SIGPWR, SIGSTKFLT};
+
+void drop_signal(int) {}
+
+
+volatile sig_atomic_t g_child_pid = 0;
+
+void forward_signal(int sig, siginfo_t* info, void*) {
+  // A terminal sends SIGINT/SIGQUIT/SIGWINCH/SIGHUP to the whole foreground process group, the
+  // child included: forwarding those (si_code SI_KERNEL) would deliver them twice.
+  if (info && info->si_code == SI_KERNEL) return;
+  if (g_child_pid > 0) kill(g_child_pid, sig);
+}
+
+}  // namespace
+
+void drop_tracee_signals() {
+  struct sigaction drop {};
+  drop.sa_handler = drop_signal;
+  drop.sa_flags = SA_RESTART;
+  sigemptyset(&drop.sa_mask);
+  for (int sig : kDroppedSignals) sigaction(sig, &drop, nullptr);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &drop, nullptr);
+}
+
+void install_signal_forwarding() {
+  struct sigaction sa {};
+  sa.sa_sigaction = forward_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kForwardedSignals) sigaction(sig, &sa, nullptr);
+}
+
+void forward_signals_to(pid_t pid) { g_child_pid = pid; }
+
+}  // namespace xpledge::engine
