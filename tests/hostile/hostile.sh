@@ -65,9 +65,7 @@ hx() {
   XP_LAST_CMD="${_prefix[*]} xpledge run $XPLEDGE_RUN_FLAGS $*"
   local start=$SECONDS
   # shellcheck disable=SC2086  # XPLEDGE_RUN_FLAGS is a list of flags
-  timeout -k 5 "$XP_TIMEOUT" "${_prefix[@]}" "$XPLEDGE" run $XPLEDGE_RUN_FLAGS "$@" \
-    >"$T/out" 2>"$T/err" </dev/null
-  rc=$?
+  _timed "${_prefix[@]}" "$XPLEDGE" run $XPLEDGE_RUN_FLAGS "$@"
   if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$XP_TIMEOUT" ]; }; then
     fail "xpledge did not finish within ${XP_TIMEOUT}s (hang; a stopped supervisor?)"
   fi
@@ -99,6 +97,7 @@ hx_watch() {
         ;;
     esac
     if [ "$SECONDS" -ge "$deadline" ]; then
+      proc_tree_dump "$pid" >"$T/hang" 2>&1
       kill -9 "$pid" 2>/dev/null
       wait "$pid" 2>/dev/null
       fail "xpledge did not finish within ${XP_TIMEOUT}s (hang)"

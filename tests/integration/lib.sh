@@ -50,6 +50,7 @@ fail() {
     echo "--- last run: $XP_LAST_CMD (exit ${rc:-?})" >&2
     [ -f "$T/out" ] && { echo "--- stdout:" >&2; head -c 4000 "$T/out" >&2; }
     [ -f "$T/err" ] && { echo "--- stderr:" >&2; head -c 4000 "$T/err" >&2; }
+    [ -s "$T/hang" ] && { echo "--- a second before the limit:" >&2; head -c 8000 "$T/hang" >&2; }
     echo "---" >&2
   fi
   exit 1
@@ -145,14 +146,51 @@ xp_run() {
   "$XPLEDGE" run $XPLEDGE_RUN_FLAGS "$@"
 }
 
+# proc_tree_dump PID: what PID and every process under it are doing, thread by thread: state,
+# tracer, wait channel, current syscall and (as root) kernel stack. For a hang's failure message.
+proc_tree_dump() {
+  local pids=("$1") i=0 p t c
+  while [ "$i" -lt "${#pids[@]}" ] && [ "$i" -lt 64 ]; do
+    for c in $(ps -o pid= --ppid "${pids[$i]}" 2>/dev/null); do pids+=("$c"); done
+    i=$((i + 1))
+  done
+  for p in "${pids[@]:0:64}"; do
+    echo "pid $p: $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | head -c 200)"
+    for t in /proc/"$p"/task/*; do
+      [ -d "$t" ] || continue
+      echo "  tid ${t##*/} $(grep -E '^(State|TracerPid):' "$t/status" 2>/dev/null | tr -s '\t\n' '  ')wchan=$(cat "$t/wchan" 2>/dev/null) syscall=$(cut -d' ' -f1-3 "$t/syscall" 2>/dev/null)"
+      head -6 "$t/stack" 2>/dev/null | sed 's/^/    /'
+    done | head -40
+  done
+}
+
+# _timed CMD...: CMD under `timeout -k 5 $XP_TIMEOUT`, stdin /dev/null, stdout $T/out, stderr
+# $T/err, status in $rc. A second before the limit a watcher writes proc_tree_dump of it to
+# $T/hang, which fail prints: a hang says where everything was stuck.
+_timed() {
+  rm -f "$T/hang"
+  timeout -k 5 "$XP_TIMEOUT" "$@" >"$T/out" 2>"$T/err" </dev/null &
+  local tpid=$! wpid
+  (
+    sleep $((XP_TIMEOUT > 2 ? XP_TIMEOUT - 1 : 1))
+    proc_tree_dump "$tpid" >"$T/hang.tmp" 2>&1 && mv "$T/hang.tmp" "$T/hang"
+  ) </dev/null >/dev/null 2>&1 &
+  wpid=$!
+  wait "$tpid"
+  rc=$?
+  pkill -P "$wpid" 2>/dev/null
+  kill "$wpid" 2>/dev/null
+  wait "$wpid" 2>/dev/null
+  return 0
+}
+
 # xp ARGS...: xp_run under a timeout; stdout -> $T/out, stderr -> $T/err, status -> $rc.
 # A hang is a failure, never a block.
 xp() {
   XP_LAST_CMD="xpledge run $XPLEDGE_RUN_FLAGS $*"
   local start=$SECONDS
   # shellcheck disable=SC2086
-  timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" run $XPLEDGE_RUN_FLAGS "$@" >"$T/out" 2>"$T/err" </dev/null
-  rc=$?
+  _timed "$XPLEDGE" run $XPLEDGE_RUN_FLAGS "$@"
   if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$XP_TIMEOUT" ]; }; then
     fail "xpledge did not finish within ${XP_TIMEOUT}s (hang)"
   fi
