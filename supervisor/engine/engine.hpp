@@ -98,6 +98,7 @@ class Tracer {
   Restart on_new_child(ThreadState& parent);
   void release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>& proc);
   void reap_orphan_embryos();
+  bool parent_traced(pid_t tid) const;  // its parent is a tracee that can still report it
   void on_gone(pid_t tid, const Stop& stop);
   // What is held for a tid that has ended: its path scratch slot, its kept memory file.
   void release_tid(pid_t tid) {

@@ -57,8 +57,8 @@ Restart Tracer::dispatch(pid_t tid, int status) {
       if (t.embryo) {
         // Held until the parent's event says whose child it is. Its parent may have been
         // killed, and reaped, before this first stop of the child came: then nothing else
-        // would ever look at it again.
-        reap_orphan_embryos();
+        // would ever look at it again. The common case, a parent we still trace, needs no scan.
+        if (!parent_traced(t.tid)) reap_orphan_embryos();
         return kHold;
       }
       return kResume;

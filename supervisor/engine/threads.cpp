@@ -179,6 +179,12 @@ void Tracer::reap_orphan_embryos() {
   }
 }
 
+bool Tracer::parent_traced(pid_t tid) const {
+  const long ppid = status_field(tid, "PPid:");
+  const auto it = ppid > 0 ? threads_.find(static_cast<pid_t>(ppid)) : threads_.end();
+  return it != threads_.end() && !it->second.embryo && it->second.proc;
+}
+
 void Tracer::on_gone(pid_t tid, const Stop& stop) {
   const bool was_embryo = [&] {
     const auto it = threads_.find(tid);
