@@ -319,6 +319,8 @@ std::string syscall_name(Abi abi, std::int64_t nr) {
   if (auto name = libseccomp_syscall_name(abi, nr)) return std::move(*name);
   for (const SupplementSyscall& s : kSupplement)
     if (s.nr(abi) == nr) return std::string(s.name);
+  if (abi == Abi::x86_64 && nr == kXpledgeCallNr) return "xpledge";
+  if (abi == Abi::x86_64 && nr == kXunveilCallNr) return "xunveil";
   return "syscall_" + std::to_string(nr);
 }
 

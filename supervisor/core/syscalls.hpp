@@ -15,9 +15,14 @@
 
 namespace xpledge {
 
+// The supervisor's own calls (x86-64 numbers no kernel uses; libxpledge's xpledge.h): no table
+// knows them, records name them.
+inline constexpr std::int64_t kXpledgeCallNr = 10000;
+inline constexpr std::int64_t kXunveilCallNr = 10001;
+
 // libseccomp first; the supplement only where libseccomp knows nothing.
 std::optional<std::int64_t> syscall_nr(Abi abi, std::string_view name);
-// "openat", or "syscall_999" for a number neither libseccomp nor the supplement names.
+// "openat", "xpledge"/"xunveil" for ours, or "syscall_999" for a number nothing names.
 std::string syscall_name(Abi abi, std::int64_t nr);
 // Does this build name (abi, nr)? A number it does not is refused with ENOSYS (policy.cpp).
 bool syscall_known(Abi abi, std::int64_t nr);

@@ -20,8 +20,6 @@ namespace xpledge {
 
 namespace {
 
-constexpr std::int64_t kSysXpledgeNr = 10000;  // SYS_xpledge (pledge.hpp), serviced by us
-
 struct FlagName {
   std::uint64_t bit;
   const char* name;
@@ -337,8 +335,9 @@ std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& by
 
 std::string decode_call(const Syscall& call, const StringReader& read, const BytesReader& bytes) {
   std::string out = call.abi == Abi::x86_64 ? "" : fmt::format("[{}] ", abi_name(call.abi));
-  if (call.abi == Abi::x86_64 && call.nr == kSysXpledgeNr) {
-    return out + "xpledge(" + arg_to_string(ArgKind::str, call.args[0], call.abi, read) + ", " +
+  if (call.abi == Abi::x86_64 && (call.nr == kXpledgeCallNr || call.nr == kXunveilCallNr)) {
+    // Ours (syscalls.hpp): two strings, the promises or the path and its permissions.
+    return out + syscall_name(call.abi, call.nr) + "(" + arg_to_string(ArgKind::str, call.args[0], call.abi, read) + ", " +
            arg_to_string(ArgKind::str, call.args[1], call.abi, read) + ")";
   }
   const std::string name = syscall_name(call.abi, call.nr);

@@ -7,10 +7,11 @@
 
 #include "policy.hpp"
 #include "promises.hpp"
+#include "syscalls.hpp"
 
 namespace xpledge {
 
-inline constexpr std::int64_t kSysXpledge = 10000;
+inline constexpr std::int64_t kSysXpledge = kXpledgeCallNr;
 inline constexpr std::size_t kMaxPromiseString = 1024;  // longer -> EINVAL
 
 struct PledgeState {

@@ -9,10 +9,11 @@
 #include <string_view>
 
 #include "policy.hpp"
+#include "syscalls.hpp"
 
 namespace xpledge {
 
-inline constexpr std::int64_t kSysXunveil = 10001;
+inline constexpr std::int64_t kSysXunveil = kXunveilCallNr;
 inline constexpr std::size_t kMaxUnveiledPaths = 128;  // more -> E2BIG (OpenBSD's limit)
 
 // Letters of unveil(2)'s permissions.

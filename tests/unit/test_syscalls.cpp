@@ -19,7 +19,11 @@ TEST_CASE("names resolve per ABI, never across") {
   CHECK_FALSE(syscall_nr(Abi::x86_64, "socketcall"));
   CHECK(syscall_name(Abi::x86_64, 59) == "execve");
   CHECK(syscall_name(Abi::i386, 11) == "execve");
-  CHECK(syscall_name(Abi::x86_64, 10000) == "syscall_10000");
+  CHECK(syscall_name(Abi::x86_64, 10000) == "xpledge");  // ours, named in records
+  CHECK(syscall_name(Abi::x86_64, 10001) == "xunveil");
+  CHECK(syscall_name(Abi::i386, 10001) == "syscall_10001");
+  CHECK(syscall_name(Abi::x86_64, 10002) == "syscall_10002");
+  CHECK_FALSE(syscall_known(Abi::x86_64, 10001));  // still no kernel call: policies cannot name it
   CHECK(syscall_name(Abi::x86_64, -1) == "syscall_-1");
 }
 
