@@ -271,6 +271,22 @@ std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue
   return export_filter(f, error);
 }
 
+// Path calls (a signature with a path argument, syscalls.hpp) stop; every other call the
+// filter lets through, the stacked pre-filter still decides. Built with the same per-ABI walk
+// as the other filters, so a number no table names, an unknown arch and a call libseccomp
+// cannot filter on some ABI stop too: the safe direction.
+std::vector<unsigned char> build_unveil_filter(std::string& error) {
+  const AllowFn fn = [](const void*, Abi a, std::int64_t nr) {
+    const SyscallSig* sig = syscall_sig(syscall_name(a, nr));
+    return !sig || sig->path_args().empty();
+  };
+  int allowed = 0;
+  FilterPtr f = merged_filter(
+      [&](Abi abi) { return abi_filter_with(fn, nullptr, true, abi, error, allowed); }, error);
+  if (!f) return {};
+  return export_filter(f, error);
+}
+
 std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& error,
                                            PrefilterStats* stats, const LandlockPlan* landlock) {
   int allowed = 0;

@@ -47,4 +47,10 @@ class PromiseSet;
 std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue,
                                                const PromiseSet& set, std::string& error);
 
+// The filter stacked (TSYNC) into a process at its first xunveil() in seccomp mode: RET_TRACE
+// for every call that names a path, so the supervisor's unveil table judges it as in
+// --no-seccomp mode; RET_ALLOW otherwise (the filters below still decide those). It stays in
+// the kernel across fork and exec. Raw `struct sock_filter` bytes; empty and `error` on failure.
+std::vector<unsigned char> build_unveil_filter(std::string& error);
+
 }  // namespace xpledge

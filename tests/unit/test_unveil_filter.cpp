@@ -1,0 +1,62 @@
+// The unveil filter (bpf/prefilter.hpp build_unveil_filter) in the classic-BPF interpreter: it
+// is what decides which calls of an unveiled process reach the supervisor in seccomp mode, so
+// every call that names a path must stop, on every ABI, and the rest must not.
+#include <doctest/doctest.h>
+
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+
+#include <cstddef>
+#include <string>
+
+#include "abi.hpp"
+#include "bpf_interp.hpp"
+#include "prefilter.hpp"
+#include "syscalls.hpp"
+
+using namespace xpledge;
+
+namespace {
+
+std::uint32_t ret_for(const bpf::Filter& f, Abi abi, std::int64_t nr) {
+  seccomp_data d{};
+  d.nr = static_cast<int>(nr);
+  // The arch the kernel reports: x32 calls are x86-64 ones with the x32 bit in the number.
+  d.arch = abi == Abi::i386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+  const auto r = f.run(d);
+  REQUIRE(r);
+  return r->ret;
+}
+
+bool names_a_path(Abi abi, std::int64_t nr) {
+  const SyscallSig* sig = syscall_sig(syscall_name(abi, nr));
+  return sig && !sig->path_args().empty();
+}
+
+}  // namespace
+
+TEST_CASE("unveil filter: every path call of every ABI stops, plain calls run") {
+  std::string error;
+  const auto bytes = build_unveil_filter(error);
+  REQUIRE_MESSAGE(error.empty(), error);
+  const bpf::Filter f = bpf::Filter::from_bytes(bytes);
+  REQUIRE_MESSAGE(f.rejected().empty(), f.rejected());
+  int path_calls = 0;
+  for (const Abi abi : kAllAbis) {
+    for (const KnownSyscall& k : known_syscalls(abi)) {
+      if (!names_a_path(abi, k.nr)) continue;
+      ++path_calls;
+      CHECK_MESSAGE(ret_for(f, abi, k.nr) == SECCOMP_RET_TRACE, abi_name(abi), " ", k.name);
+    }
+    for (const char* name : {"read", "write", "close", "getpid", "fstat", "mprotect"}) {
+      const auto nr = syscall_nr(abi, name);
+      if (!nr || libseccomp_syscall_nr(abi, name) != nr) continue;
+      CHECK_MESSAGE(ret_for(f, abi, *nr) == SECCOMP_RET_ALLOW, abi_name(abi), " ", std::string(name));
+    }
+  }
+  // open, openat, openat2, execve, stat... on three ABIs at least.
+  CHECK(path_calls > 3 * 40);
+  // A number no table names, and our own calls, stop (the supervisor answers them).
+  CHECK(ret_for(f, Abi::x86_64, 10001) == SECCOMP_RET_TRACE);
+  CHECK(ret_for(f, Abi::x86_64, 999) == SECCOMP_RET_TRACE);
+}
