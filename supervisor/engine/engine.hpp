@@ -146,15 +146,24 @@ class Tracer {
 
   // pledge_calls.cpp
   Restart on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
-  Restart on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   static PromiseArg read_promise_arg(pid_t tid, std::uint64_t addr);
   Area stack_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
-  bool inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why);
+  Area stack_filter(ThreadState& t, const std::vector<unsigned char>& prog,
+                    phase::AwaitingFilter f, std::string& why);
+  bool inject_filter(ThreadState& t, const std::vector<unsigned char>& prog,
+                     phase::AwaitingFilter f, std::string& why);
   void on_filter_injected(ThreadState& t, const SyscallStopInfo& info,
                           const phase::AwaitingFilter& f);
   Restart on_exec_filter(ThreadState& t, const SyscallStopInfo& info);
   bool park_if_filters_busy(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
   void unpark(const std::shared_ptr<ProcessState>& proc);
+
+  // unveil_calls.cpp
+  Restart on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
+  Restart commit_unveil(ThreadState& t, UnveilState next, bool seccomp_stop);
+  void on_unveil_filter_injected(ThreadState& t, const SyscallStopInfo& info,
+                                 const phase::AwaitingFilter& f, bool installed, long after);
+  void inherit_unveil_view(const ProcessState& parent_proc, pid_t parent_tid, ProcessState& child);
 
   // nest.cpp
   bool landlock_nesting() const { return confine_.landlock_abi > 0; }

@@ -14,6 +14,7 @@
 #include "policy.hpp"
 #include "promises.hpp"
 #include "regs.hpp"
+#include "unveil.hpp"
 
 namespace xpledge::engine {
 
@@ -27,16 +28,19 @@ struct AwaitingReturn {
   std::int64_t skipped_nr = -1;
 };
 
-// A pledge filter injected as seccomp(SET_MODE_FILTER, TSYNC) in place of the call (xpledge(),
-// or the first call after an exec with execpromises): the caller's registers; the Seccomp_filters
-// count before; the promises it narrows the kernel to; for xpledge(), the state to commit once
-// the kernel really installed it (none: the exec filter) and the process's nesting level then.
+// A filter injected as seccomp(SET_MODE_FILTER, TSYNC) in place of the call: a pledge filter
+// (xpledge(), or the first call after an exec with execpromises) or the unveil filter (the
+// first xunveil() in seccomp mode). The caller's registers; the Seccomp_filters count before;
+// the promises a pledge filter narrows the kernel to; what to commit once the kernel really
+// installed it: for xpledge() the pledge state (none: the exec filter) and the process's
+// nesting level then; for xunveil() the unveil table (set: this is the unveil filter).
 struct AwaitingFilter {
   SavedRegs regs;
   long filters_before = -1;
   PromiseSet set;
   std::optional<PledgeState> pledge;
   std::optional<int> nest_level;
+  std::optional<UnveilState> unveil;
 };
 
 // shmat of the path scratch segment injected in place of a path-checked call: the caller's

@@ -1,4 +1,5 @@
-// SYS_xpledge and SYS_xunveil, and the pledge filters stacked in the kernel for them.
+// SYS_xpledge, and the filters stacked in the kernel for it and for SYS_xunveil
+// (unveil_calls.cpp).
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -54,53 +55,6 @@
 #include "call_kinds.hpp"
 
 namespace xpledge::engine {
-
-Restart Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
-  static const RuleRef kXunveil{"xunveil", 0, {}};
-  const pid_t tid = t.tid;
-  if (opts_.use_seccomp) {
-    // Path calls the pre-filter allows never stop here, so the supervisor cannot hide paths
-    // from them: answer as a kernel without the call would, and libxpledge uses Landlock.
-    t.quiet = true;
-    return enforce(t, info, Verdict{Action::deny, ENOSYS, &kXunveil}, seccomp_stop, {});
-  }
-  // OpenBSD: unveil needs the `unveil` promise once pledged, and a pledge without it locks.
-  const auto& pledged = t.proc->pledge.promises;
-  const auto unveil_promise = catalogue().find("unveil");
-  if (pledged && (!unveil_promise || !pledged->has(*unveil_promise))) {
-    t.proc->unveil.locked = true;
-    t.hint = "pledged without unveil";
-    return enforce(t, info, Verdict{Action::deny, EPERM, &kXunveil}, seccomp_stop, {});
-  }
-  std::optional<std::string> path, permissions;
-  int err = 0;
-  if (info.call.args[0] != 0) {
-    // The path as policy path rules see it: through chdir's signature, relative to the cwd.
-    const Syscall as_chdir{Abi::x86_64, syscall_nr(Abi::x86_64, "chdir").value_or(-1),
-                           {info.call.args[0], 0, 0, 0, 0, 0}};
-    const auto resolved = resolve_path_args(tid, as_chdir);
-    if (resolved.size() != 1) err = EFAULT;
-    else if (resolved[0].err) err = resolved[0].err;
-    else path = resolved[0].path;
-  }
-  if (!err && info.call.args[1] != 0) {
-    const StringRead s = read_string(tid, info.call.args[1], 16);
-    if (s.err) err = s.err == ENAMETOOLONG ? EINVAL : s.err;
-    else permissions = s.value;
-  }
-  UnveilOutcome out;
-  if (!err) out = apply_unveil(t.proc->unveil, path, permissions);
-  if (err || out.err) {
-    t.hint = out.detail;
-    return enforce(t, info, Verdict{Action::deny, err ? err : out.err, &kXunveil}, seccomp_stop, {});
-  }
-  opts_.log->info(fmt::format("pid {} unveiled {} {}", t.proc->tgid,
-                              path ? *path : std::string("(lock)"),
-                              permissions ? "\"" + *permissions + "\"" : std::string()));
-  skip_syscall(tid);
-  t.exit_phase = phase::AwaitingReturn{0, kSysXunveil};  // pure-ptrace mode: written at exit
-  return kResume;
-}
 
 PromiseArg Tracer::read_promise_arg(pid_t tid, std::uint64_t addr) {
   if (addr == 0) return {};
@@ -160,23 +114,30 @@ Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool sec
 // be (`attaching`: the call restarts and comes back), then injects the filter (`ready`: t is to
 // be resumed to its exit stop). `unavailable`: neither worked, `why` says why.
 Tracer::Area Tracer::stack_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why) {
+  const std::vector<unsigned char> prog = build_pledge_filter(catalogue(), set, why);
+  if (prog.empty()) return Area::unavailable;
+  return stack_filter(t, prog, phase::AwaitingFilter{{}, -1, set, {}, {}, {}}, why);
+}
+
+Tracer::Area Tracer::stack_filter(ThreadState& t, const std::vector<unsigned char>& prog,
+                                  phase::AwaitingFilter f, std::string& why) {
   const Area area = attach_scratch(t, why);
   if (area == Area::attaching) return area;
   if (area == Area::unavailable) {
     if (why.empty()) why = "no path scratch area in this process";
     return area;
   }
-  return inject_pledge_filter(t, set, why) ? Area::ready : Area::unavailable;
+  return inject_filter(t, prog, std::move(f), why) ? Area::ready : Area::unavailable;
 }
 
-// Turns t's current call into seccomp(SET_MODE_FILTER, TSYNC, fprog) for `set`. The program
-// and its struct sock_fprog are in the read-only scratch area (attached in t's address space:
-// the caller checked), where no thread or process of the sandbox can change them before the
-// kernel copies them; the thread's Seccomp_filters count is read first, to check at the exit
-// stop that a filter really was installed (a filter of the tracee's own could answer the call).
-bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::string& why) {
-  const std::vector<unsigned char> prog = build_pledge_filter(catalogue(), set, why);
-  if (prog.empty()) return false;
+// Turns t's current call into seccomp(SET_MODE_FILTER, TSYNC, fprog) for `prog`, and t's phase
+// into `f` (its registers and count filled in here). The program and its struct sock_fprog are
+// in the read-only scratch area (attached in t's address space: the caller checked), where no
+// thread or process of the sandbox can change them before the kernel copies them; the thread's
+// Seccomp_filters count is read first, to check at the exit stop that a filter really was
+// installed (a filter of the tracee's own could answer the call).
+bool Tracer::inject_filter(ThreadState& t, const std::vector<unsigned char>& prog,
+                           phase::AwaitingFilter f, std::string& why) {
   const auto fprog = scratch_.pin_program(
       std::string_view(reinterpret_cast<const char*>(prog.data()), prog.size()));
   if (!fprog) {
@@ -195,7 +156,9 @@ bool Tracer::inject_pledge_filter(ThreadState& t, const PromiseSet& set, std::st
     why = "cannot rewrite the call";
     return false;
   }
-  t.exit_phase = phase::AwaitingFilter{regs, before, set, std::nullopt, std::nullopt};
+  f.regs = regs;
+  f.filters_before = before;
+  t.exit_phase = std::move(f);
   t.proc->filter_injector = t.tid;
   return true;
 }
@@ -208,6 +171,11 @@ void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info,
   proc->filter_injector = 0;
   const long after = status_field(t.tid, "Seccomp_filters:");
   const bool installed = info.rval == 0 && after == f.filters_before + 1;
+  if (f.unveil) {
+    on_unveil_filter_injected(t, info, f, installed, after);
+    unpark(proc);
+    return;
+  }
   if (installed) {
     proc->kernel_allows = proc->kernel_allows ? *proc->kernel_allows & f.set : f.set;
     ++proc->our_filters;
@@ -258,12 +226,13 @@ Restart Tracer::on_exec_filter(ThreadState& t, const SyscallStopInfo& info) {
   return kResume;
 }
 
-// Seccomp mode: a seccomp() or xpledge() call that must wait for the process's filter traffic
-// (see ProcessState::filter_injector): held at its stop, true. xpledge waits for a tracee's own
-// seccomp() too, since the count it is verified by would count that one.
+// Seccomp mode: a seccomp(), xpledge() or xunveil() call that must wait for the process's filter
+// traffic (see ProcessState::filter_injector): held at its stop, true. xpledge and xunveil wait
+// for a tracee's own seccomp() too, since the count they are verified by would count that one.
 bool Tracer::park_if_filters_busy(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
   ProcessState& p = *t.proc;
-  const bool is_xpledge = info.abi == Abi::x86_64 && info.call.nr == kSysXpledge;
+  const bool is_xpledge = info.abi == Abi::x86_64 &&
+                          (info.call.nr == kSysXpledge || info.call.nr == kSysXunveil);
   if (!is_xpledge && !is_seccomp_call(info.call)) return false;
   if (p.filter_injector == 0 && p.nest_chains == 0 && !(is_xpledge && p.seccomp_running > 0))
     return false;

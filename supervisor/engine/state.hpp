@@ -43,7 +43,11 @@ struct ProcessState {
   // Until our own exec of CMD completes the process runs xpledge's code: nothing is checked.
   bool trusted_pre_exec = false;
   PledgeState pledge;
-  UnveilState unveil;  // SYS_xunveil (pure-ptrace mode only): copied at fork, dropped at exec
+  UnveilState unveil;  // SYS_xunveil: copied at fork, dropped at exec
+  // Seccomp mode: the Seccomp_filters count of the thread that stacked our unveil filter, just
+  // after (0: none, or not known to be in every thread). The filter survives fork and exec.
+  // A fork child whose count is lower forked before it was installed (unveil_calls.cpp).
+  long unveil_filter_count = 0;
   std::shared_ptr<AddressSpace> mm = std::make_shared<AddressSpace>();
   // Seccomp mode: the intersection of the pledge filters stacked in the kernel for this process
   // (they survive fork and exec); nullopt: none. Calls outside it stop.

@@ -116,6 +116,7 @@ Restart Tracer::on_new_child(ThreadState& parent) {
       proc->tgid = child;
       // What other threads of the parent are doing is not the child's: it has one thread.
       proc->forget_other_threads();
+      inherit_unveil_view(*parent.proc, parent_tid, *proc);
       if (!shares_address_space(parent.proc->tgid, child)) {
         proc->mm = std::make_shared<AddressSpace>();
         if (parent.proc->mm->scratch != AddressSpace::Scratch::absent)

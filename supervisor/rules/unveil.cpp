@@ -40,6 +40,18 @@ UnveilOutcome apply_unveil(UnveilState& state, const std::optional<std::string>&
   return {};
 }
 
+ChildUnveil child_unveil_view(long installed_count, long child_count, long forker_count,
+                              bool own_filters) {
+  if (installed_count == 0) return ChildUnveil::copy;
+  if (child_count < 0 || (own_filters && forker_count < 0)) return ChildUnveil::unknown;
+  // Without filters of the program's own every thread has the same count: the recorded one.
+  // With them only the forking thread tells: it has the unveil filter (TSYNC reached every
+  // thread before the commit) and the child has all it had when it forked.
+  const long need = own_filters ? forker_count : installed_count;
+  if (child_count >= need) return ChildUnveil::copy;
+  return own_filters ? ChildUnveil::unknown : ChildUnveil::forked_before;
+}
+
 int check_unveil(const UnveilState& state, std::string_view path, Access access) {
   if (!state.active) return 0;
   // The most specific covering entry: the path itself, then each directory above it.

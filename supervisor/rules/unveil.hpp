@@ -45,6 +45,18 @@ UnveilOutcome apply_unveil(UnveilState& state, const std::optional<std::string>&
 // lacks the permission (create needs c, write w, read r, exec x).
 int check_unveil(const UnveilState& state, std::string_view path, Access access);
 
+// Seccomp mode: what a new process (fork, vfork) gets of its parent's table, from the
+// Seccomp_filters counts the engine reads at its fork event. `installed_count`: the count of the
+// thread that stacked the unveil filter, just after (0: none); `child_count`: the child's now;
+// `forker_count`: the forking thread's now; `own_filters`: the program stacks filters of its
+// own (per-thread counts may differ). The kernel copied the forking thread's filters when it
+// forked; the engine copies the table at the event, which may come after the commit: a child
+// without the filter forked before the first xunveil() and gets that view (nothing unveiled);
+// one the counts cannot place is killed.
+enum class ChildUnveil : std::uint8_t { copy, forked_before, unknown };
+ChildUnveil child_unveil_view(long installed_count, long child_count, long forker_count,
+                              bool own_filters);
+
 // At a successful execve the new image starts with nothing unveiled (OpenBSD).
 inline void unveil_on_exec(UnveilState& state) { state = UnveilState{}; }
 

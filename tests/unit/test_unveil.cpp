@@ -79,3 +79,21 @@ TEST_CASE("unveil: lock without any path hides nothing; exec drops everything") 
   CHECK(check_unveil(t, "/b", Access::read) == 0);
   CHECK(apply_unveil(t, s("/b"), s("r")).err == 0);
 }
+
+// Seccomp mode, a fork child's view from the filter counts (the race of a fork with the first
+// xunveil(): hostile test_unveil_race fork-race cannot force it, this names every case).
+TEST_CASE("unveil: a fork child's view from the Seccomp_filters counts") {
+  // No unveil filter in the parent: the table is copied as it is.
+  CHECK(child_unveil_view(0, 2, -1, false) == ChildUnveil::copy);
+  // Installed when the parent's threads had 3 filters: a child with 3 (or more) has it.
+  CHECK(child_unveil_view(3, 3, -1, false) == ChildUnveil::copy);
+  CHECK(child_unveil_view(3, 4, -1, false) == ChildUnveil::copy);
+  // A child with 2 was copied before TSYNC: it forked before the unveil.
+  CHECK(child_unveil_view(3, 2, -1, false) == ChildUnveil::forked_before);
+  // Unreadable count: cannot be placed.
+  CHECK(child_unveil_view(3, -1, -1, false) == ChildUnveil::unknown);
+  // Filters of the program's own: only the forking thread's count tells.
+  CHECK(child_unveil_view(3, 5, 5, true) == ChildUnveil::copy);
+  CHECK(child_unveil_view(3, 4, 5, true) == ChildUnveil::unknown);
+  CHECK(child_unveil_view(3, 4, -1, true) == ChildUnveil::unknown);
+}
