@@ -174,6 +174,19 @@ static void vfork_child(void) {
   else ok("vfork-child", "errno=ENOENT");
 }
 
+// Runs `variant` in a child process of its own (it unveils for good): its exit status, 2 if it
+// did not exit.
+static int in_child(void (*variant)(void)) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    variant();
+    _exit(g_bypass ? 1 : g_setup_error ? 2 : 0);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 2;
+  return WEXITSTATUS(status);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) return say(2, "usage: unveil_race DIR ROUNDS\n"), 2;
   static char open_dir[4096], hidden[4096];
@@ -184,22 +197,8 @@ int main(int argc, char **argv) {
   const int n = atoi(argv[2]);
   rounds("thread-race", thread_round, n);
   rounds("fork-race", fork_round, n);
-  const pid_t a = fork();
-  if (a == 0) {
-    fork_before();
-    _exit(g_bypass ? 1 : g_setup_error ? 2 : 0);
-  }
-  int sa = 0;
-  waitpid(a, &sa, 0);
-  const pid_t b = fork();
-  if (b == 0) {
-    vfork_child();
-    _exit(g_bypass ? 1 : g_setup_error ? 2 : 0);
-  }
-  int sb = 0;
-  waitpid(b, &sb, 0);
-  if (!WIFEXITED(sa) || !WIFEXITED(sb)) g_setup_error = 1;
-  else if (WEXITSTATUS(sa) == 1 || WEXITSTATUS(sb) == 1) g_bypass = 1;
-  else if (WEXITSTATUS(sa) || WEXITSTATUS(sb)) g_setup_error = 1;
+  const int sa = in_child(fork_before), sb = in_child(vfork_child);
+  if (sa == 1 || sb == 1) g_bypass = 1;
+  else if (sa || sb) g_setup_error = 1;
   return finish();
 }
