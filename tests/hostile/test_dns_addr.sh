@@ -36,6 +36,41 @@ assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=dns_addr connect\\(.*127\\.0\\
 assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=dns_addr sendmsg\\(.*SCM_RIGHTS.* = -1 EPERM rule=pledge.*sendmsg needs sendfd"
 assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=dns_addr recvmsg\\(.* = -1 EPERM rule=pledge.*recvmsg needs recvfd"
 
+# The honest client: glibc's getaddrinfo asks the nameserver (a few lines of Python answering A
+# queries with 10.1.2.3) under "stdio dns". glibc sends its A and AAAA queries with one sendmmsg,
+# which dns does not grant (the kernel writes each message's length back into the vector: it
+# cannot be pinned read-only), so the resolv.conf asks for one query at a time.
+if command -v python3 >/dev/null 2>&1; then
+  printf 'nameserver 127.0.0.77\noptions single-request\n' >"$T/resolv.conf"
+  printf 'hosts: files dns\n' >"$T/nsswitch.conf"
+  mount --bind "$T/nsswitch.conf" /etc/nsswitch.conf || skip "cannot mount over /etc/nsswitch.conf"
+  python3 - "$T/dnsd.ready" <<'PY' &
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.77", 53))
+open(sys.argv[1], "w").write("ready\n")
+while True:
+    q, peer = s.recvfrom(512)
+    end = 12
+    while q[end]:
+        end += 1 + q[end]
+    question = q[12:end + 5]
+    is_a = struct.unpack(">H", q[end + 1:end + 3])[0] == 1
+    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([10, 1, 2, 3]) if is_a else b""
+    s.sendto(struct.pack(">HHHHHH", q[0] << 8 | q[1], 0x8180, 1, int(is_a), 0, 0) + question + answer, peer)
+PY
+  dnsd=$!
+  _xp_bg_pids+=("$dnsd")
+  wait_for_file "$T/dnsd.ready" 30
+  hx -p "$POLICIES/allow_all.yaml" -- "$A/dns_addr" resolve example.test
+  assert_held
+  assert_contains "$T/out" '^ok resolve: example.test is 10\.1\.2\.3$'
+  kill "$dnsd"
+  wait "$dnsd" 2>/dev/null
+else
+  note "python3 is missing: glibc's getaddrinfo under dns is not tried"
+fi
+
 # stdio inet: sockets anywhere, but still no descriptors in messages.
 hx -v -p "$POLICIES/allow_all.yaml" -- "$A/dns_addr" inet 1
 assert_held

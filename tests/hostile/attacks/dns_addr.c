@@ -9,9 +9,11 @@
 //   dns_addr dns SECONDS      every variant under "stdio dns"
 //   dns_addr inet SECONDS     descriptor passing under "stdio inet" (sendfd/recvfd needed)
 //   dns_addr native SECONDS   no pledge: the races must reach OTHER (the race is real)
+//   dns_addr resolve NAME     getaddrinfo(NAME) under "stdio dns": what glibc's resolver needs
 #include "attack.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -206,12 +208,31 @@ static void race(double seconds, int unix_fd, long *peer_other) {
   close(u);
 }
 
+// The honest client: libc's resolver, through the nameserver, under the pledge.
+static int resolve(const char *name) {
+  if (syscall(SYS_xpledge, "stdio dns", NULL) != 0) {
+    setup_error("resolve", "xpledge: %s", errname(errno));
+    return finish();
+  }
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
+  int r = getaddrinfo(name, "53", &hints, &res);
+  if (r != 0) {
+    setup_error("resolve", "getaddrinfo(%s): %s", name, gai_strerror(r));
+    return finish();
+  }
+  char text[INET_ADDRSTRLEN] = "?";
+  inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, text, sizeof text);
+  ok("resolve", "%s is %s", name, text);
+  return finish();
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    say(2, "usage: dns_addr dns|inet|native SECONDS\n");
+    say(2, "usage: dns_addr dns|inet|native SECONDS | dns_addr resolve NAME\n");
     return 2;
   }
   const char *mode = argv[1];
+  if (strcmp(mode, "resolve") == 0) return resolve(argv[2]);
   const int native = strcmp(mode, "native") == 0;
   int pair[2], ctl[2], out[2];
   int ns_tcp = listen_on(SOCK_STREAM, NS), other_tcp = listen_on(SOCK_STREAM, OTHER);
