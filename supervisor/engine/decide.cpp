@@ -31,6 +31,7 @@ Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdi
 
 Decision decide_call(const Judge& judge, const CallFacts& facts) {
   CallContext ctx{judged_as(facts.call), facts.paths};
+  ctx.addr = facts.addr;
   ctx.tgid = facts.guard.caller_tgid;
   const Verdict by_policy = judge.policy.evaluate(ctx);
   Decision d = apply_guard(facts.call, facts.guard, by_policy);

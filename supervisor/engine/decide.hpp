@@ -24,6 +24,7 @@ struct CallFacts {
   Syscall call;                    // as the program made it
   std::span<const PathArg> paths;  // resolved when a rule, a promise or an observer needs them
   GuardContext guard;              // Tracer::guard_context
+  const AddrArg* addr = nullptr;   // its socket address, read with the paths
 };
 
 // The run's policy and the calling process's state.

@@ -80,6 +80,7 @@ class Tracer {
     Verdict verdict;
     bool guarded = false;        // the guard refused it (--permissive does not lift that)
     bool paths_checked = false;  // a rule or promise needs its paths: pinned if it runs
+    std::optional<AddrArg> addr;  // its socket address, read when paths_checked: pinned too
   };
   Restart on_syscall(ThreadState& t, bool seccomp_stop);
   std::optional<Restart> on_call_in_nest(ThreadState& t, const SyscallStopInfo& info,
@@ -124,6 +125,10 @@ class Tracer {
   // pinning.cpp
   void note_interrupted_call(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
+  // addr_pinning.cpp: a connect, bind, sendto or sendmsg's address, read and pinned.
+  std::optional<AddrArg> read_call_addr(pid_t tid, const Syscall& call) const;
+  std::optional<Restart> pin_addr(ThreadState& t, const SyscallStopInfo& info, const AddrArg& a,
+                                  bool seccomp_stop);
   std::optional<Restart> pin_paths(ThreadState& t, const SyscallStopInfo& info,
                                    const SyscallSig* sig, const std::vector<PathArg>& paths,
                                    bool seccomp_stop);

@@ -117,6 +117,7 @@ void Tracer::restore_restarted_paths(ThreadState& t, const Syscall& call) {
       if (p.paths[k]) scratch_.pin(t.tid, k, *p.paths[k]);
     if (!p.open_how.empty()) scratch_.pin_bytes(t.tid, 1, p.open_how);
     if (p.struct0) scratch_.pin_bytes(t.tid, 0, *p.struct0);
+    if (p.struct1) scratch_.pin_bytes(t.tid, 1, *p.struct1);  // sendmsg's header (addr_pinning)
     t.restartable.resize(i);  // it and the handlers' calls after it are over
     return;
   }
@@ -162,7 +163,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& 
   const std::uint64_t clear_flags = op.truncate_at_exit ? O_TRUNC : 0;
   const std::uint64_t set_flags = op.nofollow_at_exit ? O_NOFOLLOW : 0;
   const bool adjust = op.truncate_at_exit || op.nofollow_at_exit;
-  ThreadState::PinnedCall pinned{info.call, {}, {}, {}, {}};
+  ThreadState::PinnedCall pinned{info.call, {}, {}, {}, {}, {}};
   for (std::size_t i = 0; i < specs.size() && i < paths.size(); ++i) {
     // A path we could not read or resolve was not checked: the kernel must not read it either
     // (another thread could make it readable in between). Its error is the kernel's own.

@@ -118,7 +118,7 @@ Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool secc
     t.hint.clear();
     return refuse(EAGAIN, false);
   }
-  ThreadState::PinnedCall record{call, {}, {}, pinned, {}};
+  ThreadState::PinnedCall record{call, {}, {}, pinned, {}, {}};
   record.call.args[0] = *at;
   t.last_pinned = std::move(record);
   if (untraced) log_event(t, call, Verdict{Action::log, 0, untraced}, {});

@@ -129,6 +129,7 @@ struct ThreadState {
     std::array<std::optional<std::string>, 2> paths;
     std::string open_how;
     std::optional<std::string> struct0;  // clone3's struct clone_args (slot 0, raw bytes)
+    std::optional<std::string> struct1;  // sendmsg's struct msghdr (slot 1; its sockaddr: 0)
     std::optional<Syscall> rewritten_from;  // an open made an openat2: the program's own call
   };
   std::optional<PinnedCall> last_pinned;

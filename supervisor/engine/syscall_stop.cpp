@@ -107,6 +107,8 @@ Restart Tracer::on_program_call(ThreadState& t, const SyscallStopInfo& info, boo
   if (j.paths_checked && (v.action == Action::allow || v.action == Action::log))
     // The scratch area is being attached (the call restarts), or the call was refused.
     if (const auto r = pin_paths(t, info, j.sig, j.paths, seccomp_stop)) return *r;
+  if (j.addr && (v.action == Action::allow || v.action == Action::log))
+    if (const auto r = pin_addr(t, info, *j.addr, seccomp_stop)) return *r;  // addr_pinning.cpp
   return enforce(t, info, v, seccomp_stop, j.paths);
 }
 
@@ -122,6 +124,7 @@ void Tracer::resolve_call_paths(ThreadState& t, const SyscallStopInfo& info, Jud
     j.sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
     j.paths = resolve_path_args(t.tid, info.call, j.sig, opts_.policy->impl().dir_anchors);
   }
+  if (j.paths_checked) j.addr = read_call_addr(t.tid, info.call);  // connect, sendto...
   if (j.paths_checked && t.proc && !t.proc->warned_no_view &&
       std::any_of(j.paths.begin(), j.paths.end(), [](const PathArg& p) { return p.no_view; })) {
     t.proc->warned_no_view = true;
@@ -144,7 +147,8 @@ Tracer::Judged Tracer::judge_call(ThreadState& t, const SyscallStopInfo& info) {
   }
   resolve_call_paths(t, info, j);
   const Decision d = decide_call(judge_for(t), CallFacts{info.call, j.paths,
-                                                         guard_context(t, info.call)});
+                                                         guard_context(t, info.call),
+                                                         j.addr ? &*j.addr : nullptr});
   if (d.strip_untraced) {
     // The child must stay traced: the flag is cleared, the verdict stands.
     set_syscall_arg(t.tid, info.call.abi, 0,

@@ -1,6 +1,7 @@
 #include "rule_binding.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <system_error>
@@ -36,9 +37,24 @@ void bind_rule_paths(Policy::Impl& impl) {
   }
 }
 
+std::vector<AddrRange> bound_nameservers(const std::string& resolv_conf) {
+  constexpr std::size_t kMaxBytes = 64 << 10;  // a resolv.conf is a few lines
+  std::string text;
+  if (std::FILE* f = std::fopen(resolv_conf.c_str(), "re")) {
+    char buf[4096];
+    std::size_t n = 0;
+    while (text.size() < kMaxBytes && (n = std::fread(buf, 1, sizeof buf, f)) > 0)
+      text.append(buf, n);
+    std::fclose(f);
+  }
+  // Unreadable or missing: what the resolver itself then uses (the one on this machine).
+  return nameservers_of_resolv_conf(text);
+}
+
 Policy bound_to_filesystem(const Policy& policy) {
   auto impl = std::make_shared<Policy::Impl>(policy.impl());
   bind_rule_paths(*impl);
+  impl->nameservers = bound_nameservers("/etc/resolv.conf");
   return Policy(std::move(impl));
 }
 

@@ -15,6 +15,7 @@
 #include "abi.hpp"
 #include "file_identity.hpp"
 #include "arg_test.hpp"
+#include "sock_addr.hpp"
 
 namespace xpledge {
 
@@ -112,6 +113,9 @@ struct CallContext {
   // The caller's thread group id, for promise limits that name `self` (kill(self)); -1 =
   // unknown, and such limits then fail closed.
   std::int64_t tgid = -1;
+  // The address a connect, bind, sendto or sendmsg names, read by the tracer when needs_paths()
+  // says so (a rule has `addr:`); null: not read, and rules with addr conditions do not permit.
+  const AddrArg* addr = nullptr;
 };
 
 struct Rule;
@@ -122,7 +126,8 @@ class Policy {
   explicit Policy(std::shared_ptr<const Impl> impl);
 
   Verdict evaluate(const CallContext& ctx) const;
-  // Does some rule for (abi, nr) look at paths? Then the tracer must resolve them first.
+  // Does some rule for (abi, nr) look at memory the call points to (paths, a socket address)?
+  // Then the tracer must read (and resolve) it first, and pin what it judged.
   bool needs_paths(Abi abi, std::int64_t nr) const;
   // A rename or link (either way for RENAME_EXCHANGE) of a name inside, or above, the tree of a
   // deny or kill path rule to a place outside it: that rule, or nullptr. Refused whatever the
@@ -191,9 +196,16 @@ struct Rule {
   std::size_t promise = 0;
   std::uint8_t open_classes = 0;
   std::int8_t open_flags_arg = -1;
+  // The call's socket address must satisfy one of these (sock_addr.hpp); with no_control, a
+  // sendmsg must carry no control message (SCM_RIGHTS: sendfd). Promise entries only.
+  std::vector<AddrCond> addrs;
+  bool no_control = false;
 
   bool has_path_conditions() const { return !paths.empty() || access.has_value(); }
-  bool conditional() const { return has_path_conditions() || !args.empty() || open_classes; }
+  bool has_addr_conditions() const { return !addrs.empty() || no_control; }
+  // Conditions only the tracer can check, reading the call's memory.
+  bool reads_memory() const { return has_path_conditions() || has_addr_conditions(); }
+  bool conditional() const { return reads_memory() || !args.empty() || open_classes; }
 };
 
 struct Policy::Impl {
@@ -221,6 +233,9 @@ struct Policy::Impl {
   // still judged under its old name (PathArg::alt_paths).
   std::vector<DirAnchor> dir_anchors;
   bool move_guard = false;  // some deny or kill rule has paths: renames and links are checked
+  // The nameservers `addr: [nameservers...]` means, bound at start-up from /etc/resolv.conf
+  // (rule_binding.cpp); empty when unbound (tests, the generators): no address is one then.
+  std::vector<AddrRange> nameservers;
 
   void index_rules();
   RuleRange rules_for(Abi abi, std::int64_t nr) const;  // by_nr's, for rule_eval.hpp

@@ -116,6 +116,33 @@ std::uint8_t parse_open(const YAML::Node& v, std::string& text) {
   return classes;
 }
 
+// `addr: [COND...]` on a call that names a socket address (sock_addr.hpp), or `control: none`
+// on sendmsg: no control message, so no SCM_RIGHTS (that is sendfd's).
+std::string parse_addr_limit(const std::string& syscall, const YAML::Node& key,
+                             const YAML::Node& v, Rule& rule) {
+  static const std::vector<std::string> kAddrCalls{"bind", "connect", "sendmsg", "sendto"};
+  if (key.Scalar() == "control") {
+    if (syscall != "sendmsg") fail(key, "'control' limits only sendmsg, not " + syscall);
+    if (scalar(v, "none") != "none") fail(v, "expected 'none' after 'control'");
+    rule.no_control = true;
+    return "no control message";
+  }
+  if (std::find(kAddrCalls.begin(), kAddrCalls.end(), syscall) == kAddrCalls.end())
+    fail(key, "'addr' limits only bind, connect, sendmsg and sendto, not " + syscall);
+  if (!v.IsSequence() || v.size() == 0) fail(v, "expected a non-empty list of addresses");
+  std::string text;
+  for (const auto& x : v) {
+    const std::string s = scalar(x, "an address");
+    const auto c = parse_addr_cond(s);
+    if (!c) fail(x, "expected none, nameservers[:PORT], ADDR[/BITS][:PORT] or [ADDR6][:PORT], got '" + s + "'");
+    if (c->kind == AddrCond::Kind::none && syscall != "sendto" && syscall != "sendmsg")
+      fail(x, "'none' (no address) fits only sendto and sendmsg");
+    rule.addrs.push_back(*c);
+    text += (text.empty() ? "" : ", ") + describe_addr_cond(*c);
+  }
+  return "addr in {" + text + "}";
+}
+
 void parse_entry(const YAML::Node& e, std::size_t promise, PromiseCatalogue::Impl& impl,
                  std::map<std::string, std::vector<std::size_t>>& by_name) {
   Rule rule;
@@ -155,6 +182,8 @@ void parse_entry(const YAML::Node& e, std::size_t promise, PromiseCatalogue::Imp
           text += " " + s;
         }
         parts.push_back(text);
+      } else if (key == "addr" || key == "control") {
+        parts.push_back(parse_addr_limit(written.syscall, kv.first, v, rule));
       } else if (key.size() == 4 && key.compare(0, 3, "arg") == 0 && key[3] >= '0' &&
                  key[3] <= '5') {
         const auto arg = static_cast<std::uint8_t>(key[3] - '0');
@@ -169,7 +198,8 @@ void parse_entry(const YAML::Node& e, std::size_t promise, PromiseCatalogue::Imp
           parts.push_back(text);
         }
       } else {
-        fail(kv.first, "unknown key '" + key + "' (expected syscall, open, path, arg0..arg5)");
+        fail(kv.first, "unknown key '" + key +
+                           "' (expected syscall, open, path, addr, control, arg0..arg5)");
       }
     }
     if (parts.empty()) fail(e, "an entry with no limits is written as the bare syscall name");

@@ -137,7 +137,7 @@ PromiseCheck PromiseCatalogue::check(const PromiseSet& set, const CallContext& c
   int best_rank = INT_MAX;
   for (const std::size_t i : cr->rules) {
     const Rule& r = impl_->rules[i];
-    const int rank = (impl_->narrow[r.promise] ? 2 : 0) + (r.paths.empty() ? 0 : 1);
+    const int rank = (impl_->narrow[r.promise] ? 2 : 0) + (r.reads_memory() ? 1 : 0);
     if (rank < best_rank && rule_matches(r, as_caller)) {
       best_rank = rank;
       out.needed = impl_->names[r.promise];
@@ -212,7 +212,8 @@ ArgAlternatives PromiseCatalogue::kernel_grants(const PromiseSet& set, Abi abi,
   if (!cr || cr->always) return out;
   for (const std::size_t i : cr->rules) {
     const Rule& r = impl_->rules[i];
-    if (!set.has(r.promise) || !r.conditional() || !r.paths.empty()) continue;
+    // Paths and addresses are in memory, which a kernel filter cannot read: left out.
+    if (!set.has(r.promise) || !r.conditional() || r.reads_memory()) continue;
     ArgAlternatives alts{{}};
     for (const ArgCond& c : r.args) alts = product(alts, kernel_tests(c));
     if (r.open_classes)

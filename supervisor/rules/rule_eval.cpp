@@ -86,6 +86,18 @@ bool paths_match(const Rule& r, std::span<const PathArg> paths) {
   });
 }
 
+// Permitting rules: the address read, and one of the rule's conditions holds (none of them, an
+// unread or unreadable address). Stopping rules: an unreadable address counts as matching.
+bool addr_matches(const Rule& r, const CallContext& ctx) {
+  if (!r.has_addr_conditions()) return true;
+  const AddrArg* a = ctx.addr;
+  if (!a || a->err) return !permits(r.action);
+  if (r.no_control && a->control_len != 0) return false;
+  return r.addrs.empty() || std::any_of(r.addrs.begin(), r.addrs.end(), [&](const AddrCond& c) {
+           return addr_cond_holds(c, *a);
+         });
+}
+
 int access_rank(Access a) {
   switch (a) {
     case Access::read: return 0;
@@ -167,7 +179,7 @@ bool names_match(const Rule& r, const PathArg& p) {
 bool rule_matches(const Rule& r, const CallContext& ctx) {
   return std::all_of(r.args.begin(), r.args.end(),
                      [&](const ArgCond& c) { return cond_matches(c, ctx, r.action); }) &&
-         open_class_matches(r, ctx) && paths_match(r, ctx.paths);
+         open_class_matches(r, ctx) && paths_match(r, ctx.paths) && addr_matches(r, ctx);
 }
 
 bool RuleRange::applies(const Rule& r) const { return !set || set->has(r.promise); }
@@ -182,7 +194,7 @@ const Rule* first_match(const RuleRange& range, const CallContext& ctx) {
 
 bool needs_paths(const RuleRange& range) {
   return std::any_of(range.order.begin(), range.order.end(), [&](std::size_t i) {
-    return range.applies(range.rules[i]) && range.rules[i].has_path_conditions();
+    return range.applies(range.rules[i]) && range.rules[i].reads_memory();
   });
 }
 
@@ -207,7 +219,7 @@ Narrowed narrow(const RuleRange& range, ArgAlternatives& open, ArgAlternatives& 
   for (std::size_t i : range.order) {
     const Rule& r = range.rules[i];
     if (!range.applies(r)) continue;
-    if (r.has_path_conditions()) {
+    if (r.reads_memory()) {
       if (promise_rules) continue;  // an allow rule left out: those calls stop
       return Narrowed::gave_up;
     }

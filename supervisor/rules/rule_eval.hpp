@@ -31,7 +31,8 @@ struct RuleRange {
 
 // evaluate(): the first applicable rule that matches, or nullptr.
 const Rule* first_match(const RuleRange& range, const CallContext& ctx);
-// needs_paths(): does an applicable rule look at paths (then the tracer resolves them first)?
+// needs_paths(): does an applicable rule look at memory (paths, a socket address)? Then the
+// tracer reads them first, and the pre-filter and pledge filters let the call stop.
 bool needs_paths(const RuleRange& range);
 // allows_unconditionally(): a stop is needed (some kill/deny/log rule comes first), the call is
 // allowed whatever its arguments, or the rules leave it to what comes after them.

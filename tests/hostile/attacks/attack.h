@@ -76,6 +76,15 @@ __attribute__((format(printf, 2, 3))) ATTACK_FN void setup_error(const char *nam
   g_setup_error = 1;
 }
 
+// A flipper's pause between two stores: `spin` empty turns, about as long as a supervisor's
+// decision, varied so that sooner or later a flip lands between its read and the kernel's. The
+// next pause's length.
+ATTACK_FN unsigned spin_pause(unsigned spin) {
+  for (volatile unsigned i = 0; i < spin; i++) {
+  }
+  return spin * 1103515245u % 4096u + 1;
+}
+
 ATTACK_FN int finish(void) { return g_setup_error ? 2 : g_bypass ? 1 : 0; }
 
 ATTACK_FN const char *errname(int e) {

@@ -1,0 +1,296 @@
+// dns_addr: after xpledge("stdio dns") a socket may reach only the nameservers of
+// /etc/resolv.conf on port 53 (the test mounts one naming NS, 127.0.0.77, in a network namespace
+// of its own), and no message may carry descriptors (SCM_RIGHTS needs sendfd). Then the race:
+// a thread flips the sockaddr a loop connects to and sends to, and the msg_controllen of a
+// sendmsg, between what is allowed and what is not, as fast as it can. A listener forked before
+// the pledge counts what reached the other address (OTHER, 127.0.0.78:53) and the descriptors
+// that arrived: any is a bypass.
+//
+//   dns_addr dns SECONDS      every variant under "stdio dns"
+//   dns_addr inet SECONDS     descriptor passing under "stdio inet" (sendfd/recvfd needed)
+//   dns_addr native SECONDS   no pledge: the races must reach OTHER (the race is real)
+//   dns_addr resolve NAME     getaddrinfo(NAME) under "stdio dns": what glibc's resolver needs
+#include "attack.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#define SYS_xpledge 10000
+#define NS "127.0.0.77"
+#define OTHER "127.0.0.78"
+
+static struct sockaddr_in g_sa;  // flipped: NS:53 <-> OTHER:53
+static struct msghdr g_msg;      // flipped: no control <-> one SCM_RIGHTS
+static atomic_int g_stop;
+static unsigned long long g_flips;
+
+static struct sockaddr_in inet_at(const char *ip, int port) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+  inet_pton(AF_INET, ip, &a.sin_addr);
+  return a;
+}
+
+// A control buffer holding one SCM_RIGHTS for descriptor 0.
+union rights {
+  char buf[CMSG_SPACE(sizeof(int))];
+  struct cmsghdr align;
+};
+
+static void fill_rights(union rights *cm) {
+  memset(cm, 0, sizeof *cm);
+  struct cmsghdr *h = (struct cmsghdr *)cm->buf;
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &(int){0}, sizeof(int));
+}
+
+static void *flipper(void *arg) {
+  size_t control_len = (size_t)arg;
+  volatile in_addr_t *addr = &g_sa.sin_addr.s_addr;
+  volatile size_t *clen = &g_msg.msg_controllen;
+  const in_addr_t ns = inet_addr(NS), other = inet_addr(OTHER);
+  unsigned long long n = 0;
+  unsigned spin = 1;
+  while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+    *addr = other;
+    *clen = control_len;
+    spin = spin_pause(spin);
+    *addr = ns;
+    *clen = 0;
+    spin = spin_pause(spin);
+    n += 2;
+  }
+  g_flips = n;
+  return NULL;
+}
+
+// The listener, forked before the pledge: counts TCP connections accepted on OTHER, datagrams
+// received on OTHER and descriptors received on `unix_fd`, until `ctl` closes; then writes
+// "OTHER_TCP OTHER_UDP FDS" to `out`.
+static int listen_on(int type, const char *ip) {
+  int s = socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = inet_at(ip, 53);
+  int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
+      (type == SOCK_STREAM && listen(s, 4096) != 0))
+    return -1;
+  return s;
+}
+
+static void listener(int ctl, int out, int unix_fd, int ns_tcp, int other_tcp, int other_udp) {
+  long other = 0, udp = 0, fds = 0;
+  struct pollfd p[5] = {{ctl, POLLIN, 0}, {ns_tcp, POLLIN, 0}, {other_tcp, POLLIN, 0},
+                        {other_udp, POLLIN, 0}, {unix_fd, POLLIN, 0}};
+  for (;;) {
+    if (poll(p, 5, -1) < 0 && errno != EINTR) break;
+    if (p[0].revents) break;
+    int c;
+    while ((c = accept4(ns_tcp, NULL, NULL, SOCK_CLOEXEC)) >= 0) close(c);
+    while ((c = accept4(other_tcp, NULL, NULL, SOCK_CLOEXEC)) >= 0) close(c), other++;
+    char buf[64];
+    while (recv(other_udp, buf, sizeof buf, MSG_DONTWAIT) >= 0) udp++;
+    for (;;) {
+      union rights cm;
+      struct iovec iov = {buf, sizeof buf};
+      struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                         .msg_controllen = sizeof cm.buf};
+      if (recvmsg(unix_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0) break;
+      for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+        if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+          int fd;
+          memcpy(&fd, CMSG_DATA(h), sizeof fd);
+          close(fd);
+          fds++;
+        }
+    }
+  }
+  say(out, "%ld %ld %ld\n", other, udp, fds);
+  _exit(0);
+}
+
+static void expect(const char *name, int r, int want) {
+  if (want == 0) {
+    if (r == 0)
+      ok(name, "allowed");
+    else
+      bypass(name, "errno=%s, expected success (an allowed call refused)", errname(errno));
+  } else {
+    expect_denied(name, r, errno, want);
+  }
+}
+
+static int tcp_connect(struct sockaddr_in a) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int r = connect(s, (struct sockaddr *)&a, sizeof a);
+  int e = errno;
+  close(s);
+  errno = e;
+  return r;
+}
+
+// sendmsg on `fd` with one SCM_RIGHTS (`rights`) or none, to `to` (NULL: connected).
+static int send_msg(int fd, int rights, const struct sockaddr_in *to) {
+  union rights cm;
+  fill_rights(&cm);
+  struct iovec iov = {"x", 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (to) m.msg_name = (void *)to, m.msg_namelen = sizeof *to;
+  if (rights) {
+    m.msg_control = cm.buf;
+    m.msg_controllen = sizeof cm.buf;
+  }
+  return sendmsg(fd, &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static void single_calls(int sandboxed, int unix_fd) {
+  const struct sockaddr_in ns = inet_at(NS, 53), other = inet_at(OTHER, 53);
+  const int denied = sandboxed ? EPERM : 0;
+  expect("tcp-ns", tcp_connect(ns), 0);
+  int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  expect("udp-ns", sendto(u, "q", 1, 0, (const struct sockaddr *)&ns, sizeof ns) == 1 ? 0 : -1, 0);
+  expect("udp-other", sendto(u, "q", 1, 0, (const struct sockaddr *)&other, sizeof other) == 1 ? 0 : -1,
+         denied);
+  expect("sendmsg-other", send_msg(u, 0, &other), denied);
+  expect("sendmsg-ns", send_msg(u, 0, &ns), 0);
+  expect("udp-connect-ns", connect(u, (const struct sockaddr *)&ns, sizeof ns), 0);
+  close(u);
+  if (sandboxed) {
+    expect("tcp-other-80", tcp_connect(inet_at("127.0.0.1", 80)), EPERM);
+    expect("tcp-ns-port", tcp_connect(inet_at(NS, 80)), EPERM);
+  }
+  // From an AF_INET6 socket, ::ffff:OTHER reaches OTHER over IPv4.
+  int s6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in6 m6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+  inet_pton(AF_INET6, "::ffff:" OTHER, &m6.sin6_addr);
+  expect("v4mapped-other", connect(s6, (struct sockaddr *)&m6, sizeof m6), denied);
+  close(s6);
+  expect("sendmsg-plain", send_msg(unix_fd, 0, NULL), 0);
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+// Connects and sends to the flipped address, and sends the flipped message, for `seconds`.
+static void race(double seconds, int unix_fd, long *peer_other) {
+  union rights cm;
+  fill_rights(&cm);
+  struct iovec iov = {"x", 1};
+  g_msg.msg_iov = &iov;
+  g_msg.msg_iovlen = 1;
+  g_msg.msg_control = cm.buf;
+  int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const double end = now() + seconds;
+  for (int i = 0; i < 4000 && now() < end; i++) {  // ports: TIME_WAIT lasts a minute
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connect(s, (struct sockaddr *)&g_sa, sizeof g_sa) == 0) {
+      struct sockaddr_in peer;
+      socklen_t len = sizeof peer;
+      if (getpeername(s, (struct sockaddr *)&peer, &len) == 0 &&
+          peer.sin_addr.s_addr == inet_addr(OTHER))
+        (*peer_other)++;
+    }
+    close(s);
+    sendto(u, "x", 1, MSG_DONTWAIT, (struct sockaddr *)&g_sa, sizeof g_sa);
+    sendmsg(unix_fd, &g_msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  close(u);
+}
+
+// The honest client: libc's resolver, through the nameserver, under the pledge.
+static int resolve(const char *name) {
+  if (syscall(SYS_xpledge, "stdio dns", NULL) != 0) {
+    setup_error("resolve", "xpledge: %s", errname(errno));
+    return finish();
+  }
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
+  int r = getaddrinfo(name, "53", &hints, &res);
+  if (r != 0) {
+    setup_error("resolve", "getaddrinfo(%s): %s", name, gai_strerror(r));
+    return finish();
+  }
+  char text[INET_ADDRSTRLEN] = "?";
+  inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, text, sizeof text);
+  ok("resolve", "%s is %s", name, text);
+  return finish();
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    say(2, "usage: dns_addr dns|inet|native SECONDS | dns_addr resolve NAME\n");
+    return 2;
+  }
+  const char *mode = argv[1];
+  if (strcmp(mode, "resolve") == 0) return resolve(argv[2]);
+  const int native = strcmp(mode, "native") == 0;
+  int pair[2], ctl[2], out[2];
+  int ns_tcp = listen_on(SOCK_STREAM, NS), other_tcp = listen_on(SOCK_STREAM, OTHER);
+  int other_udp = listen_on(SOCK_DGRAM, OTHER);
+  if (ns_tcp < 0 || other_tcp < 0 || other_udp < 0 || pipe2(ctl, O_CLOEXEC) != 0 ||
+      pipe2(out, O_CLOEXEC) != 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    setup_error("setup", "listeners on " NS ":53 and " OTHER ":53: %s (run in the test's "
+                "network namespace)", errname(errno));
+    return finish();
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    close(ctl[1]);
+    listener(ctl[0], out[1], pair[1], ns_tcp, other_tcp, other_udp);
+  }
+  close(ctl[0]);
+  close(out[1]);
+  close(pair[1]);
+  g_sa = inet_at(NS, 53);
+  const char *promises = strcmp(mode, "inet") == 0 ? "stdio inet" : "stdio dns";
+  if (!native && syscall(SYS_xpledge, promises, NULL) != 0) {
+    setup_error("setup", "xpledge(\"%s\"): %s", promises, errname(errno));
+    return finish();
+  }
+  pthread_t th;  // under the pledge: a thread is stdio's
+  if (pthread_create(&th, NULL, flipper, (void *)(size_t)CMSG_SPACE(sizeof(int))) != 0) {
+    setup_error("setup", "pthread_create failed");
+    return finish();
+  }
+  if (strcmp(mode, "inet") != 0) single_calls(!native, pair[0]);
+  long r = send_msg(pair[0], 1, NULL);
+  expect_denied("sendmsg-rights", r, errno, native ? 0 : EPERM);
+  char buf[8];
+  struct iovec iov = {buf, sizeof buf};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+  r = recvmsg(pair[0], &m, MSG_DONTWAIT);
+  expect_denied("recvmsg", r, errno, native ? EAGAIN : EPERM);
+  long peer_other = 0;
+  if (strcmp(mode, "inet") != 0) race(atof(argv[2]), pair[0], &peer_other);
+  atomic_store(&g_stop, 1);
+  pthread_join(th, NULL);
+  close(ctl[1]);  // the listener reports
+  char counts[128] = {0};
+  ssize_t n = read(out[0], counts, sizeof counts - 1);
+  long other = -1, udp = -1, fds = -1;
+  if (n <= 0 || sscanf(counts, "%ld %ld %ld", &other, &udp, &fds) != 3) {
+    setup_error("listener", "no counts from the listener");
+    return finish();
+  }
+  if (strcmp(mode, "inet") == 0) {
+    if (fds == 0) ok("rights-arrived", "no descriptor arrived");
+    else bypass("rights-arrived", "%ld descriptors arrived", fds);
+    return finish();
+  }
+  if (other == 0 && udp == 0 && fds == 0 && peer_other == 0)
+    ok("race", "%llu flips: nothing reached " OTHER ", no descriptor arrived", g_flips);
+  else
+    bypass("race", "%llu flips: %ld connections (%ld seen by getpeername) and %ld datagrams "
+           "reached " OTHER ", %ld descriptors arrived", g_flips, other, peer_other, udp, fds);
+  return finish();
+}

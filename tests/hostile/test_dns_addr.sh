@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue 20, item 3: pledge "dns" reaches only the nameservers of /etc/resolv.conf, on port 53,
+# and passes no descriptors. The test runs in a mount and network namespace of its own: a
+# resolv.conf naming 127.0.0.77 is mounted over /etc/resolv.conf (xpledge reads it when it
+# starts), and the loopback device carries the listeners on 127.0.0.77:53 (the nameserver) and
+# 127.0.0.78:53 (elsewhere). A thread flips the address a loop connects and sends to, and the
+# control message of a sendmsg: the supervisor pins what it judged (engine/addr_pinning.cpp), so
+# nothing reaches 127.0.0.78 and no descriptor arrives; natively, both happen.
+if [ -z "${XP_DNS_NS:-}" ]; then
+  # Before lib.sh: its temporary directory and cleanup belong to the run inside.
+  if ! unshare -m -n true 2>/dev/null; then
+    echo "[test_dns_addr] SKIP: cannot make a mount and network namespace (unshare -m -n)" >&2
+    exit 77
+  fi
+  XP_DNS_NS=1 exec unshare -m -n bash "$0" "$@"
+fi
+# shellcheck source=hostile.sh
+. "$TESTS_SRC/hostile.sh"
+SECONDS_RUN=${XP_DNS_RACE_SECONDS:-3}
+XP_TIMEOUT=$((SECONDS_RUN * 10 + 30))
+require_cmd ip mount
+ip link set lo up || skip "cannot bring up lo in the test's network namespace"
+echo "nameserver 127.0.0.77" >"$T/resolv.conf"
+mount --bind "$T/resolv.conf" /etc/resolv.conf || skip "cannot mount over /etc/resolv.conf"
+
+# The race is real: natively the flips reach 127.0.0.78 and pass descriptors.
+native "$A/dns_addr" native 1
+grep -q '^BYPASS race: ' "$T/nout" || fail "the race does not run natively: $(cat "$T/nout" "$T/nerr")"
+
+hx -v -p "$POLICIES/allow_all.yaml" -- "$A/dns_addr" dns "$SECONDS_RUN"
+note "$(grep '^ok race' "$T/out")"
+assert_held
+assert_ok tcp-ns udp-ns udp-connect-ns sendmsg-ns sendmsg-plain udp-other sendmsg-other \
+  tcp-other-80 tcp-ns-port v4mapped-other sendmsg-rights recvmsg race
+assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=dns_addr connect\\(.*127\\.0\\.0\\.1:80\\}.* = -1 EPERM rule=pledge.*connect needs inet"
+assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=dns_addr sendmsg\\(.*SCM_RIGHTS.* = -1 EPERM rule=pledge.*sendmsg needs sendfd"
+assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=dns_addr recvmsg\\(.* = -1 EPERM rule=pledge.*recvmsg needs recvfd"
+
+# The honest client: glibc's getaddrinfo asks the nameserver (a few lines of Python answering A
+# queries with 10.1.2.3) under "stdio dns". glibc sends its A and AAAA queries with one sendmmsg,
+# which dns does not grant (the kernel writes each message's length back into the vector: it
+# cannot be pinned read-only), so the resolv.conf asks for one query at a time.
+if command -v python3 >/dev/null 2>&1; then
+  printf 'nameserver 127.0.0.77\noptions single-request\n' >"$T/resolv.conf"
+  printf 'hosts: files dns\n' >"$T/nsswitch.conf"
+  mount --bind "$T/nsswitch.conf" /etc/nsswitch.conf || skip "cannot mount over /etc/nsswitch.conf"
+  python3 - "$T/dnsd.ready" <<'PY' &
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.77", 53))
+open(sys.argv[1], "w").write("ready\n")
+while True:
+    q, peer = s.recvfrom(512)
+    end = 12
+    while q[end]:
+        end += 1 + q[end]
+    question = q[12:end + 5]
+    is_a = struct.unpack(">H", q[end + 1:end + 3])[0] == 1
+    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([10, 1, 2, 3]) if is_a else b""
+    s.sendto(struct.pack(">HHHHHH", q[0] << 8 | q[1], 0x8180, 1, int(is_a), 0, 0) + question + answer, peer)
+PY
+  dnsd=$!
+  _xp_bg_pids+=("$dnsd")
+  wait_for_file "$T/dnsd.ready" 30
+  hx -p "$POLICIES/allow_all.yaml" -- "$A/dns_addr" resolve example.test
+  assert_held
+  assert_contains "$T/out" '^ok resolve: example.test is 10\.1\.2\.3$'
+  kill "$dnsd"
+  wait "$dnsd" 2>/dev/null
+else
+  note "python3 is missing: glibc's getaddrinfo under dns is not tried"
+fi
+
+# stdio inet: sockets anywhere, but still no descriptors in messages.
+hx -v -p "$POLICIES/allow_all.yaml" -- "$A/dns_addr" inet 1
+assert_held
+assert_ok sendmsg-rights recvmsg rights-arrived
+assert_logged "deny pid=[0-9]+ (tid=[0-9]+ )?comm=dns_addr sendmsg\\(.* = -1 EPERM rule=pledge.*sendmsg needs sendfd"
+exit 0
