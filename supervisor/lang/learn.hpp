@@ -151,7 +151,8 @@ bool learn_credential_name(std::string_view name);
 // The literal patterns of each read, write or create rule widened to their directory's tree
 // (see the header comment learn writes); exec rules stay literal.
 void generalise_trees(Learner::PathRules& groups, const LearnOptions& options);
-// A lookup of a name that does not exist in one of options.path_dirs.
-bool learn_path_probe(std::string_view path, const LearnOptions& options);
+// A search along $PATH (execve, access or stat of a name that does not exist in one of
+// options.path_dirs), not a need of the program.
+bool learn_path_probe(std::string_view call, std::string_view path, const LearnOptions& options);
 
 }  // namespace xpledge

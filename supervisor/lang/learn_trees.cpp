@@ -55,20 +55,23 @@ std::string widen(const std::string& path, const LearnOptions& o) {
   return learn_tree_allowed(dir, o) ? tree_of(dir) : std::string();
 }
 
-// kLearnSiblingTrees trees whose directories share a parent become the parent's tree, as long as
-// it may hold one; repeated upwards.
+// kLearnSiblingTrees trees in different branches of one directory, one or two levels below it
+// (/usr/lib/python3.11/{email,http,json}/__pycache__/**), become that directory's tree, as
+// long as it may hold one; repeated upwards.
 void merge_siblings(std::set<std::string>& patterns, const LearnOptions& o) {
   for (bool changed = true; changed;) {
     changed = false;
-    std::map<std::string, std::size_t> per_parent;
+    std::map<std::string, std::set<std::string>> branches;  // ancestor -> its children seen
     for (const auto& p : patterns) {
       if (!p.ends_with("/**") || !glob_is_literal(p.substr(0, p.size() - 3))) continue;
-      ++per_parent[parent_of(glob_unescape(p.substr(0, p.size() - 3)))];
+      const std::string dir = glob_unescape(p.substr(0, p.size() - 3));
+      const std::string parent = parent_of(dir);
+      branches[parent].insert(dir);
+      if (parent != "/") branches[parent_of(parent)].insert(parent);
     }
-    for (const auto& [parent, n] : per_parent) {
-      if (n < kLearnSiblingTrees || !learn_tree_allowed(parent, o)) continue;
-      const std::string tree = tree_of(parent);
-      if (patterns.insert(tree).second) changed = true;
+    for (const auto& [ancestor, children] : branches) {
+      if (children.size() < kLearnSiblingTrees || !learn_tree_allowed(ancestor, o)) continue;
+      if (patterns.insert(tree_of(ancestor)).second) changed = true;
     }
   }
 }
@@ -124,7 +127,15 @@ void generalise_trees(Learner::PathRules& groups, const LearnOptions& o) {
   }
 }
 
-bool learn_path_probe(std::string_view path, const LearnOptions& o) {
+bool learn_path_probe(std::string_view call, std::string_view path, const LearnOptions& o) {
+  // How a search along PATH looks: execvp and the shells try execve, gcc and `which` try
+  // access(X_OK), others stat. An open of a missing name there (python's pyvenv.cfg next to
+  // its binary) is the program's own probe, kept.
+  static constexpr std::string_view kSearchCalls[] = {
+      "execve", "execveat", "access", "faccessat", "faccessat2",
+      "stat",   "lstat",    "newfstatat", "statx"};
+  if (std::find(std::begin(kSearchCalls), std::end(kSearchCalls), call) == std::end(kSearchCalls))
+    return false;
   if (o.path_dirs.empty() || kind_of(o, std::string(path)) != PathKind::missing) return false;
   const std::string dir = parent_of(path);
   return std::any_of(o.path_dirs.begin(), o.path_dirs.end(), [&](const std::string& d) {

@@ -255,7 +255,7 @@ std::optional<std::vector<std::string>> path_patterns(const Call& c,
   const auto& paths = c.shape->paths;
   if (!takes_path(c.name) || paths.empty()) return std::nullopt;
   if (std::all_of(paths.begin(), paths.end(), [&](const Learner::RecordedPath& p) {
-        return p.err == 0 && learn_path_probe(p.path, options);
+        return p.err == 0 && learn_path_probe(c.name, p.path, options);
       }))
     return std::vector<std::string>{};
   std::vector<std::string> patterns;
@@ -408,11 +408,11 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       "#     directory, its glibc-hwcaps probes included);\n"
       "#   - any other file read, written or created -> DIR/** of its directory (of the nearest\n"
       "#     existing one for a name looked up in vain), and " +
-      std::to_string(kLearnSiblingTrees) + " such trees side by side -> their\n"
-      "#     parent's tree; never a directory less than 2 levels deep (/etc, /usr, /tmp), below\n"
-      "#     /proc, /sys, /dev or /run, holding or inside a secret (/etc/shadow, /etc/ssh,\n"
-      "#     /etc/ssl/private, /root, .ssh, .gnupg...), nor $HOME itself: those stay literal.\n"
-      "#     Executed files and directories opened themselves stay literal;\n"
+      std::to_string(kLearnSiblingTrees) + " such trees in different branches one or two\n"
+      "#     levels below a directory -> its tree; never a directory less than 2 levels deep\n"
+      "#     (/etc, /usr, /tmp), below /proc, /sys, /dev or /run, holding or inside a secret\n"
+      "#     (/etc/shadow, /etc/ssh, /etc/ssl/private, /root, .ssh, .gnupg...), nor $HOME itself:\n"
+      "#     those stay literal. Executed files and directories opened themselves stay literal;\n"
       "#   - " + std::to_string(kDirectoryCollapse) +
       " or more names read by one call in one directory no tree covers -> DIR/*, under the\n"
       "#     same limits;\n"

@@ -152,9 +152,11 @@ TEST_CASE("a name searched in vain along $PATH is dropped") {
             o);
   CHECK(has(yaml, "      - /usr/bin/cc"));
   CHECK(yaml.find("/opt/shims") == std::string::npos);
-  CHECK(learn_path_probe("/opt/shims/cc", o));
-  CHECK_FALSE(learn_path_probe("/usr/bin/cc", o));     // exists
-  CHECK_FALSE(learn_path_probe("/srv/www/cc", o));     // not on PATH
+  CHECK(learn_path_probe("execve", "/opt/shims/cc", o));
+  CHECK(learn_path_probe("faccessat", "/opt/shims/cc", o));
+  CHECK_FALSE(learn_path_probe("execve", "/usr/bin/cc", o));       // exists
+  CHECK_FALSE(learn_path_probe("execve", "/srv/www/cc", o));       // not on PATH
+  CHECK_FALSE(learn_path_probe("openat", "/opt/shims/pyvenv.cfg", o));  // the program's own
   CHECK(has(yaml, "errno: EACCES"));  // execvp goes on past EACCES, stops at EPERM
 }
 
