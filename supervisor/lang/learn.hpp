@@ -141,8 +141,8 @@ GeneralisedPath generalise_path(std::string_view path, Access access,
 
 // May a learned rule hold DIR/** (or DIR/*)? Not for a directory less than two levels deep,
 // below /proc, /sys, /dev or /run, containing or inside a secret of the machine (/etc/shadow,
-// /etc/ssh, /etc/ssl/private, /root...) or a credential store (.ssh, .gnupg...), nor $HOME or
-// above it.
+// /etc/ssh, /etc/ssl/private, /root...) or a credential store (.ssh, .gnupg...), nor a home
+// (/home/USER, $HOME) or above one.
 bool learn_tree_allowed(std::string_view dir, const LearnOptions& options);
 // This many sibling trees under one directory become that directory's tree.
 inline constexpr std::size_t kLearnSiblingTrees = 3;

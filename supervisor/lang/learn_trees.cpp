@@ -91,6 +91,8 @@ bool learn_tree_allowed(std::string_view dir, const LearnOptions& o) {
   for (const std::string_view s : kSensitivePaths)
     if (under_or_at(s, dir) || under_or_at(dir, s)) return false;
   if (std::any_of(comps.begin(), comps.end(), learn_credential_name)) return false;
+  // Anyone's home (/home/USER), not only $HOME: its dot files are credentials too.
+  if (comps[0] == "home" && comps.size() <= 2) return false;
   // $HOME itself, or above it: its dot files are credentials (the $HOME rule of
   // generalise_path widens below it, entry by entry).
   if (!o.home.empty() && o.home.front() == '/') {

@@ -411,7 +411,7 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       std::to_string(kLearnSiblingTrees) + " such trees in different branches one or two\n"
       "#     levels below a directory -> its tree; never a directory less than 2 levels deep\n"
       "#     (/etc, /usr, /tmp), below /proc, /sys, /dev or /run, holding or inside a secret\n"
-      "#     (/etc/shadow, /etc/ssh, /etc/ssl/private, /root, .ssh, .gnupg...), nor $HOME itself:\n"
+      "#     (/etc/shadow, /etc/ssh, /etc/ssl/private, /root, .ssh, .gnupg...), nor a home:\n"
       "#     those stay literal. Executed files and directories opened themselves stay literal;\n"
       "#   - " + std::to_string(kDirectoryCollapse) +
       " or more names read by one call in one directory no tree covers -> DIR/*, under the\n"

@@ -106,7 +106,7 @@ TEST_CASE("no tree in a shallow directory, a kernel interface or a secret") {
   LearnOptions o = opts(kFs);
   for (const char* dir : {"/", "/etc", "/usr", "/tmp", "/proc/1", "/sys/kernel", "/dev/pts",
                           "/etc/ssl", "/etc/ssh", "/etc/ssl/private/x", "/root/src",
-                          "/home/ann", "/home", "/srv/x/.ssh", "/home/ann/.gnupg/x"})
+                          "/home/ann", "/home", "/home/bob", "/srv/x/.ssh", "/home/ann/.gnupg/x"})
     CHECK_MESSAGE(!learn_tree_allowed(dir, o), dir);
   for (const char* dir : {"/srv/www", "/usr/include", "/etc/ssl/certs", "/home/ann/src/p"})
     CHECK_MESSAGE(learn_tree_allowed(dir, o), dir);
