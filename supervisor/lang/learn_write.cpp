@@ -388,8 +388,8 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       "# promises: stdio, the base set, whenever it covers a recorded call; another promise\n"
       "#   when it covers calls no listed promise does and at least half of the system calls it\n"
       "#   names were seen. Never " + listed(path_promises, ", ", " and ") + ": they grant\n"
-      "#   file access by path alone, and the path rules below name the files instead. Under any\n"
-      "#   promises, " + always_list + " are allowed.\n"
+      "#   file access by path alone, and the path rules below name files and trees instead.\n"
+      "#   Under any promises, " + always_list + " are allowed.\n"
       "# allow: by name, calls no listed promise allows as they were made (then whatever their\n"
       "#   arguments); then one rule per system call and access whose every path argument must\n"
       "#   match one of its patterns. Paths are as the supervisor resolves them: absolute,\n"
@@ -408,9 +408,10 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       "#     directory, its glibc-hwcaps probes included);\n"
       "#   - any other file read, written or created -> DIR/** of its directory (of the nearest\n"
       "#     existing one for a name looked up in vain), and " +
-      std::to_string(kLearnSiblingTrees) + " such trees in different branches one or two\n"
-      "#     levels below a directory -> its tree; never a directory less than 2 levels deep\n"
-      "#     (/etc, /usr, /tmp), below /proc, /sys, /dev or /run, holding or inside a secret\n"
+      std::to_string(kLearnSiblingTrees) + " such trees in different\n"
+      "#     branches one or two levels below a directory -> its tree; never a directory less\n"
+      "#     than 2 levels deep"
+      " (/etc, /usr, /tmp), below /proc, /sys, /dev or /run, holding or inside a secret\n"
       "#     (/etc/shadow, /etc/ssh, /etc/ssl/private, /root, .ssh, .gnupg...), nor a home:\n"
       "#     those stay literal. Executed files and directories opened themselves stay literal;\n"
       "#   - " + std::to_string(kDirectoryCollapse) +
@@ -419,8 +420,9 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       "#   - a metadata call (stat, readlink, access...: never a file's content) that still needs\n"
       "#     more than " + std::to_string(kSpreadPatterns) +
       " patterns -> allowed by name (reads spread over the file system);\n"
-      "#   - a name searched in vain in a directory of $PATH (this machine's PATH, not the\n"
-      "#     program's need) -> dropped. Refusals are EACCES, which such a search goes past.\n";
+      "#   - execve, access or stat of a name missing from a directory of $PATH (a search along\n"
+      "#     this machine's PATH, not the program's need) -> dropped. Refusals are EACCES, which\n"
+      "#     such a search goes past.\n";
   return lines_of(out);
 }
 

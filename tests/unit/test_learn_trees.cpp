@@ -196,3 +196,15 @@ TEST_CASE("many directories opened in one directory become DIR/*, where a tree m
   records.resize(8);  // seven stay literal
   CHECK(has(learn(records, opts(fs)), "      - /srv/d/sub3"));
 }
+
+TEST_CASE("below /tmp, a random name that still exists is a checkout, not a one-off name") {
+  std::map<std::string, PathKind> fs = kFs;
+  fs["/tmp/build.AbC123"] = PathKind::directory;
+  fs["/tmp/build.AbC123/src"] = PathKind::directory;
+  fs["/tmp/build.AbC123/src/a.c"] = PathKind::file;
+  const std::string yaml = learn({rec("read"), open_rec("/tmp/build.AbC123/src/a.c"),
+                                  open_rec("/tmp/tmp.XyZ987/gone.txt")},
+                                 opts(fs));
+  CHECK(has(yaml, "      - /tmp/build.AbC123/src/**"));
+  CHECK(has(yaml, "      - /tmp/tmp.*/gone.txt"));
+}
