@@ -1,7 +1,7 @@
 // How `xpledge learn` widens literal path rules to directory trees, and where it must not
 // (issue 20, item 2): a program that read 40 headers under /usr/include reads /usr/include/**;
-// a web root that served one page serves a page added later. Trees are what Landlock can
-// enforce exactly (bpf/landlock_plan), so the opens they allow need no stop.
+// a web root that served one page serves a page added later. A tree is a rule Landlock holds
+// exactly (bpf/landlock_plan): the kernel judges the object a symlink in it reaches.
 #include <algorithm>
 #include <map>
 
