@@ -124,7 +124,9 @@ void generalise_trees(Learner::PathRules& groups, const LearnOptions& o) {
       const std::string tree = widen(path, o);
       out.insert(tree.empty() ? p : tree);
     }
-    merge_siblings(out, o);
+    // Writes stay in the directories written: three upload directories of a site do not
+    // make its code writable.
+    if (reads) merge_siblings(out, o);
     patterns = std::move(out);
   }
 }

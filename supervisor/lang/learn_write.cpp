@@ -408,8 +408,8 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       "#     directory, its glibc-hwcaps probes included);\n"
       "#   - any other file read, written or created -> DIR/** of its directory (of the nearest\n"
       "#     existing one for a name looked up in vain), and " +
-      std::to_string(kLearnSiblingTrees) + " such trees in different\n"
-      "#     branches one or two levels below a directory -> its tree; never a directory less\n"
+      std::to_string(kLearnSiblingTrees) + " such trees read in\n"
+      "#     different branches one or two levels below a directory -> its tree; never one less\n"
       "#     than 2 levels deep"
       " (/etc, /usr, /tmp), below /proc, /sys, /dev or /run, holding or inside a secret\n"
       "#     (/etc/shadow, /etc/ssh, /etc/ssl/private, /root, .ssh, .gnupg...), nor a home:\n"

@@ -208,3 +208,14 @@ TEST_CASE("below /tmp, a random name that still exists is a checkout, not a one-
   CHECK(has(yaml, "      - /tmp/build.AbC123/src/**"));
   CHECK(has(yaml, "      - /tmp/tmp.*/gone.txt"));
 }
+
+TEST_CASE("writes in sibling directories do not merge into their parent's tree") {
+  std::map<std::string, PathKind> fs = kFs;
+  for (const char* d : {"/srv/www/up", "/srv/www/cache", "/srv/www/logs"}) fs[d] = PathKind::directory;
+  const std::string yaml =
+      learn({rec("read"), open_rec("/srv/www/up/a", O_WRONLY | O_CREAT),
+             open_rec("/srv/www/cache/b", O_WRONLY | O_CREAT), open_rec("/srv/www/logs/c", O_WRONLY | O_CREAT)},
+            opts(fs));
+  CHECK(has(yaml, "      - /srv/www/up/**"));
+  CHECK_FALSE(allows(yaml, open_rec("/srv/www/index.html", O_WRONLY | O_CREAT)));
+}
