@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -32,6 +33,29 @@ xpledge::LearnOptions learn_options(const LearnArgs& a) {
       o.temp_dirs.push_back(dir);
   }
   o.base_name = a.base;
+  if (const char* path = std::getenv("PATH")) {
+    for (std::string_view rest = path; !rest.empty();) {
+      const std::size_t colon = std::min(rest.find(':'), rest.size());
+      if (colon > 0) {
+        const std::string dir(rest.substr(0, colon));
+        o.path_dirs.push_back(dir);
+        // The supervisor records a program's path as the kernel resolved it
+        // (/usr/local/cuda -> /usr/local/cuda-13.0): the real directory too.
+        if (char* real = realpath(dir.c_str(), nullptr)) {
+          if (dir != real) o.path_dirs.emplace_back(real);
+          std::free(real);
+        }
+      }
+      rest.remove_prefix(std::min(colon + 1, rest.size()));
+    }
+  }
+  // The file system as the program left it, when the policy is written (no symlink followed,
+  // like the paths the supervisor records).
+  o.path_kind = [](const std::string& p) {
+    struct stat st {};
+    if (lstat(p.c_str(), &st) != 0) return xpledge::PathKind::missing;
+    return S_ISDIR(st.st_mode) ? xpledge::PathKind::directory : xpledge::PathKind::file;
+  };
   return o;
 }
 

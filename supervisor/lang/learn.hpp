@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -17,6 +18,9 @@
 #include "policy.hpp"
 
 namespace xpledge {
+
+// What the file system says about a recorded path when learn writes the policy.
+enum class PathKind : std::uint8_t { missing, file, directory };
 
 struct LearnOptions {
   // The recorded command line, for the header comment ("# run: ls -l /etc").
@@ -30,6 +34,12 @@ struct LearnOptions {
   // Named in the header only: the --base policy's file (recording already skipped what it
   // allows).
   std::string base_name;
+  // $PATH's directories: a name looked up there that does not exist is a search (a shell,
+  // execvp, gcc looking for `as`) through this machine's PATH, not a need of the program.
+  std::vector<std::string> path_dirs;
+  // lstat of a recorded path when the policy is written (the CLI sets it). Unset: every path is
+  // taken as an existing file (the unit tests).
+  std::function<PathKind(const std::string&)> path_kind;
 };
 
 // The policy the tracer enforces while learning: everything allowed, on every ABI, so that the
@@ -110,6 +120,9 @@ inline constexpr std::string_view kLearnCoversComment = " covers:";
 
 // `path` with glob metacharacters (* ? [ ] \) escaped, so that it matches only itself.
 std::string glob_escape(std::string_view path);
+// A pattern glob_escape could have written: no unescaped wildcard. And the path it matches.
+bool glob_is_literal(std::string_view pattern);
+std::string glob_unescape(std::string_view pattern);
 // One component of a name below a temporary directory with its random part (mkstemp's
 // XXXXXX, gcc's ccXXXXXX, Python's tmpXXXXXXXX, mktemp's tmp.XXXXXXXXXX) and any traced pid
 // replaced by `*`; already glob-escaped. E.g. "ccAbC123.s" -> "cc*.s".
@@ -122,5 +135,24 @@ struct GeneralisedPath {
 // The pattern a recorded path becomes in a path rule (see the header comment learn writes).
 GeneralisedPath generalise_path(std::string_view path, Access access,
                                 const std::set<std::string>& pids, const LearnOptions& options);
+
+
+// ---- Directory trees (lang/learn_trees.cpp) -------------------------------------------------
+
+// May a learned rule hold DIR/** (or DIR/*)? Not for a directory less than two levels deep,
+// below /proc, /sys, /dev or /run, containing or inside a secret of the machine (/etc/shadow,
+// /etc/ssh, /etc/ssl/private, /root...) or a credential store (.ssh, .gnupg...), nor a home
+// (/home/USER, $HOME) or above one.
+bool learn_tree_allowed(std::string_view dir, const LearnOptions& options);
+// This many sibling trees under one directory become that directory's tree.
+inline constexpr std::size_t kLearnSiblingTrees = 3;
+// A credential store's name (".ssh", ".gnupg", ".aws"...): never inside a glob.
+bool learn_credential_name(std::string_view name);
+// The literal patterns of each read, write or create rule widened to their directory's tree
+// (see the header comment learn writes); exec rules stay literal.
+void generalise_trees(Learner::PathRules& groups, const LearnOptions& options);
+// A search along $PATH (execve, access or stat of a name that does not exist in one of
+// options.path_dirs), not a need of the program.
+bool learn_path_probe(std::string_view call, std::string_view path, const LearnOptions& options);
 
 }  // namespace xpledge

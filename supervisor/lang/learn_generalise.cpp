@@ -126,9 +126,16 @@ std::optional<GeneralisedPath> temp_pattern(std::string_view path,
     const std::string dir = normalise_path("/", t);
     if (dir == "/" || !under(path, dir)) continue;
     std::string out = glob_escape(dir);
+    std::string real = dir;
     const std::size_t skip = path_components(dir).size();
-    for (std::size_t i = skip; i < comps.size(); ++i)
-      out += "/" + generalise_temp_component(comps[i], pids);
+    // A name that still exists when the policy is written (a project checked out in /tmp) was
+    // not a one-off random name: it stays.
+    bool gone = !options.path_kind;
+    for (std::size_t i = skip; i < comps.size(); ++i) {
+      real += "/" + std::string(comps[i]);
+      gone = gone || options.path_kind(real) == PathKind::missing;
+      out += "/" + (gone ? generalise_temp_component(comps[i], pids) : glob_escape(comps[i]));
+    }
     const std::string literal = glob_escape(path);
     return GeneralisedPath{out, out == literal ? "" : "temporary name"};
   }
@@ -157,6 +164,23 @@ std::string glob_escape(std::string_view path) {
   for (const char ch : path) {
     if (std::string_view("*?[]\\").find(ch) != std::string_view::npos) out += '\\';
     out += ch;
+  }
+  return out;
+}
+
+bool glob_is_literal(std::string_view p) {
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\') ++i;
+    else if (p[i] == '*' || p[i] == '?' || p[i] == '[') return false;
+  }
+  return true;
+}
+
+std::string glob_unescape(std::string_view p) {
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size()) ++i;
+    out += p[i];
   }
   return out;
 }
@@ -201,7 +225,8 @@ GeneralisedPath generalise_path(std::string_view path, Access access,
   if (access != Access::exec && !options.home.empty() && options.home.front() == '/') {
     const std::string home = normalise_path("/", options.home);
     const std::size_t depth = path_components(home).size();
-    if (home != "/" && under(path, home) && comps.size() >= depth + 2)
+    if (home != "/" && under(path, home) && comps.size() >= depth + 2 &&
+        !learn_credential_name(comps[depth]))
       return {join_escaped(comps, 0, depth + 1) + "/**", "$HOME"};
   }
   if (access == Access::read && !comps.empty() && is_shared_object(comps.back()))

@@ -17,6 +17,8 @@ namespace {
 constexpr std::size_t kCommentWidth = 96;
 // This many names read in one directory become DIR/* (see prune_groups).
 constexpr std::size_t kDirectoryCollapse = 8;
+// More patterns than this for a metadata call: it is allowed by name (see prune_groups).
+constexpr std::size_t kSpreadPatterns = 8;
 
 // ---- what learn knows about the promise catalogue -------------------------------------------
 
@@ -145,23 +147,6 @@ std::vector<std::string> lines_of(std::string_view text) {
   return out;
 }
 
-bool is_literal(const std::string& p) {
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '\\') ++i;
-    else if (p[i] == '*' || p[i] == '?' || p[i] == '[') return false;
-  }
-  return true;
-}
-
-std::string unescape(const std::string& p) {
-  std::string out;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '\\' && i + 1 < p.size()) ++i;
-    out += p[i];
-  }
-  return out;
-}
-
 // ---- the promise decision -----------------------------------------------------------------
 
 using Mask = std::uint64_t;
@@ -262,12 +247,17 @@ struct Allowed {
   std::set<Abi> abis;
 };
 
-// The patterns of the call's paths, or nullopt when it is allowed by name instead.
+// The patterns of the call's paths, or nullopt when it is allowed by name instead; none when
+// every path is a search through this machine's $PATH (learn_path_probe): the call is dropped.
 std::optional<std::vector<std::string>> path_patterns(const Call& c,
                                                       const std::set<std::string>& pids,
                                                       const LearnOptions& options, Warn warnings) {
   const auto& paths = c.shape->paths;
   if (!takes_path(c.name) || paths.empty()) return std::nullopt;
+  if (std::all_of(paths.begin(), paths.end(), [&](const Learner::RecordedPath& p) {
+        return p.err == 0 && learn_path_probe(c.name, p.path, options);
+      }))
+    return std::vector<std::string>{};
   std::vector<std::string> patterns;
   for (const auto& p : paths) {
     if (p.err != 0) return std::nullopt;  // unreadable or unresolvable: no path rule can match it
@@ -304,6 +294,7 @@ Allowed allowed_beyond(const std::vector<Call>& calls, Mask chosen, const Learne
       a.names.insert(c.name);
       continue;
     }
+    if (patterns->empty()) continue;
     const auto& paths = c.shape->paths;
     std::string access(access_name(paths.front().access));
     for (const auto& p : paths)
@@ -313,25 +304,36 @@ Allowed allowed_beyond(const std::vector<Call>& calls, Mask chosen, const Learne
   return a;
 }
 
-// Reads of many names in one directory (ls -l, a directory walk): DIR/* instead, one glob level
-// more than was seen, so that a name added there later is read too.
-void collapse_directories(PathGroups& groups) {
+// Reads of many names in one directory a tree may not cover (ls -l /etc): DIR/* instead, one
+// glob level more than was seen, so that a name added there later is read too.
+void collapse_directories(PathGroups& groups, const LearnOptions& options) {
   for (auto& [key, patterns] : groups) {
     if (key.second != access_name(Access::read)) continue;
     std::map<std::string, std::size_t> per_dir;
     for (const auto& p : patterns)
-      if (is_literal(p) && p.rfind('/') > 0) ++per_dir[p.substr(0, p.rfind('/'))];
+      if (glob_is_literal(p) && p.rfind('/') > 0) ++per_dir[p.substr(0, p.rfind('/'))];
     for (const auto& [dir, n] : per_dir)
-      if (n >= kDirectoryCollapse) patterns.insert(dir + "/*");
+      if (n >= kDirectoryCollapse && learn_tree_allowed(glob_unescape(dir), options))
+        patterns.insert(dir + "/*");
   }
 }
 
+// Calls that read a file's metadata, never its content (stat, readlink, access...).
+bool metadata_only(const std::string& name) {
+  static const std::set<std::string> kCalls{
+      "access",   "faccessat", "faccessat2", "getxattr", "lgetxattr", "listxattr",
+      "llistxattr", "lstat",   "newfstatat", "readlink", "readlinkat", "stat",
+      "statfs",   "statx"};
+  return kCalls.contains(name);
+}
+
 // A call allowed by name needs no path rule; a pattern under another's "/**", or a literal
-// another pattern matches, adds nothing.
-void prune_groups(Allowed& a) {
-  for (auto it = a.groups.begin(); it != a.groups.end();)
-    it = a.names.contains(it->first.first) ? a.groups.erase(it) : std::next(it);
-  collapse_directories(a.groups);
+// another pattern matches, adds nothing. A metadata call that still needs more than
+// kSpreadPatterns patterns after widening reads all over the file system (a compiler's
+// realpath of every header): allowed by name, so that it does not stop at every call.
+void prune_groups(Allowed& a, const LearnOptions& options) {
+  generalise_trees(a.groups, options);
+  collapse_directories(a.groups, options);
   for (auto& [key, patterns] : a.groups) {
     std::set<std::string> kept;
     for (const auto& p : patterns) {
@@ -341,12 +343,15 @@ void prune_groups(Allowed& a) {
           const std::string prefix = q.substr(0, q.size() - 3);
           if (p == prefix || p.starts_with(prefix + "/")) return true;
         }
-        return is_literal(p) && !is_literal(q) && glob_match(q, unescape(p));
+        return glob_is_literal(p) && !glob_is_literal(q) && glob_match(q, glob_unescape(p));
       });
       if (!redundant) kept.insert(p);
     }
     patterns = std::move(kept);
+    if (metadata_only(key.first) && patterns.size() > kSpreadPatterns) a.names.insert(key.first);
   }
+  for (auto it = a.groups.begin(); it != a.groups.end();)
+    it = a.names.contains(it->first.first) ? a.groups.erase(it) : std::next(it);
 }
 
 // ---- the document -------------------------------------------------------------------------
@@ -383,8 +388,8 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       "# promises: stdio, the base set, whenever it covers a recorded call; another promise\n"
       "#   when it covers calls no listed promise does and at least half of the system calls it\n"
       "#   names were seen. Never " + listed(path_promises, ", ", " and ") + ": they grant\n"
-      "#   file access by path alone, and the path rules below name the files instead. Under any\n"
-      "#   promises, " + always_list + " are allowed.\n"
+      "#   file access by path alone, and the path rules below name files and trees instead.\n"
+      "#   Under any promises, " + always_list + " are allowed.\n"
       "# allow: by name, calls no listed promise allows as they were made (then whatever their\n"
       "#   arguments); then one rule per system call and access whose every path argument must\n"
       "#   match one of its patterns. Paths are as the supervisor resolves them: absolute,\n"
@@ -393,16 +398,31 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       "#     string and the next run has other pids (this also matches other processes'\n"
       "#     entries, which the kernel guards with its own permission checks);\n"
       "#   - below " + listed(options.temp_dirs, ", ", ", ") +
-      ": random and pid parts of names -> *;\n";
+      ": random and pid parts of names that no longer exist -> *;\n";
   if (!options.home.empty() && normalise_path("/", options.home) != "/")
     out += "#   - below $HOME (" + normalise_path("/", options.home) +
            "): what is read or written under a first-level entry ->\n"
-           "#     HOME/ENTRY/** (executed files stay literal);\n";
+           "#     HOME/ENTRY/** (executed files and credential stores such as .ssh stay literal);\n";
   out +=
       "#   - shared objects read (*.so, *.so.N) -> their directory/** (for a library\n"
       "#     directory, its glibc-hwcaps probes included);\n"
+      "#   - any other file read, written or created -> DIR/** of its directory (of the nearest\n"
+      "#     existing one for a name looked up in vain), and " +
+      std::to_string(kLearnSiblingTrees) + " such trees read in\n"
+      "#     different branches one or two levels below a directory -> its tree; never one less\n"
+      "#     than 2 levels deep"
+      " (/etc, /usr, /tmp), below /proc, /sys, /dev or /run, holding or inside a secret\n"
+      "#     (/etc/shadow, /etc/ssh, /etc/ssl/private, /root, .ssh, .gnupg...), nor a home:\n"
+      "#     those stay literal. Executed files and directories opened themselves stay literal;\n"
       "#   - " + std::to_string(kDirectoryCollapse) +
-      " or more names read by one call in one directory -> DIR/*.\n";
+      " or more names read by one call in one directory no tree covers -> DIR/*, under the\n"
+      "#     same limits;\n"
+      "#   - a metadata call (stat, readlink, access...: never a file's content) that still needs\n"
+      "#     more than " + std::to_string(kSpreadPatterns) +
+      " patterns -> allowed by name (reads spread over the file system);\n"
+      "#   - execve, access or stat of a name missing from a directory of $PATH (a search along\n"
+      "#     this machine's PATH, not the program's need) -> dropped. Refusals are EACCES, which\n"
+      "#     such a search goes past.\n";
   return lines_of(out);
 }
 
@@ -491,13 +511,15 @@ std::string Learner::policy_yaml(const LearnOptions& options,
   const Mask chosen = choose_promises(calls, merged_.promises);
   const Covers covers = promise_covers(calls, chosen, merged_.covers);
   Allowed allowed = allowed_beyond(calls, chosen, merged_, pids, options, warnings);
-  prune_groups(allowed);
+  prune_groups(allowed, options);
 
   PolicyDoc doc;
   doc.header = runs_header(options, merged_.runs);
   for (auto& l : method_header(options)) doc.header.push_back(std::move(l));
   doc.default_action = merged_.default_action.empty() ? "deny" : merged_.default_action;
-  doc.errno_name = merged_.errno_name.empty() ? "EPERM" : merged_.errno_name;
+  // EACCES, not EPERM: a search (execvp along $PATH, an include path) goes on past EACCES and
+  // stops at EPERM; and Landlock, which decides the opens of trees, refuses with EACCES too.
+  doc.errno_name = merged_.errno_name.empty() ? "EACCES" : merged_.errno_name;
   doc.abis = abi_names(allowed.abis);
   doc.include_comments = {
       "# The built-in default policy's deny and kill rules (`xpledge check` lists them) come",

@@ -27,7 +27,7 @@ assert_not_contains "$T/err" '^xpledge: (would )?(deny|kill) '
 xp --permissive -p "$T/web.yaml" -- cat "$T/www/new/page"
 assert_exit 0
 assert_line "$T/out" new
-assert_contains "$T/err" "^xpledge: would deny pid=[0-9]+ comm=cat openat\\(AT_FDCWD, $(re_escape "\"$T/www/new/page\"").*\\(-1 EPERM if enforced\\) rule="
+assert_contains "$T/err" "^xpledge: would deny pid=[0-9]+ comm=cat openat\\(AT_FDCWD, $(re_escape "\"$T/www/new/page\"").*\\(-1 EACCES if enforced\\) rule="
 
 note "5. enforce: the learned workload runs, the new one is refused"
 xp -p "$T/web.yaml" -- cat "$T/www/old/page"
@@ -36,7 +36,7 @@ assert_line "$T/out" old
 assert_not_contains "$T/err" '^xpledge: (deny|kill) '
 xp -p "$T/web.yaml" -- cat "$T/www/new/page"
 [ "$rc" -ne 0 ] || fail "the enforced policy let cat read a file it never learned"
-assert_contains "$T/err" "^xpledge: deny pid=[0-9]+ comm=cat openat\\(AT_FDCWD, $(re_escape "\"$T/www/new/page\"").* = -1 EPERM rule="
+assert_contains "$T/err" "^xpledge: deny pid=[0-9]+ comm=cat openat\\(AT_FDCWD, $(re_escape "\"$T/www/new/page\"").* = -1 EACCES rule="
 
 note "6. a learned policy keeps the built-in default's argument limits (include: [builtin:default])"
 XP_LAST_CMD="xpledge learn -o ns.yaml -- try_call unshare 0"
@@ -49,6 +49,6 @@ xp -p "$T/ns.yaml" -- "$VICTIMS/try_call" unshare 0
 assert_exit 0
 assert_contains "$T/out" '^unshare ret=0 errno=0$'
 xp -p "$T/ns.yaml" -- "$VICTIMS/try_call" unshare 0x10000000  # CLONE_NEWUSER
-assert_contains "$T/out" '^unshare ret=-1 errno=EPERM$'
-assert_contains "$T/err" "^xpledge: deny pid=[0-9]+ comm=try_call unshare\\(.* = -1 EPERM rule=deny\\[[0-9]+\\]@<default>:"
+assert_contains "$T/out" '^unshare ret=-1 errno=EACCES$'
+assert_contains "$T/err" "^xpledge: deny pid=[0-9]+ comm=try_call unshare\\(.* = -1 EACCES rule=deny\\[[0-9]+\\]@<default>:"
 exit 0

@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# Helpers of the learn tests (test_learn*.sh), after lib.sh.
+
+# path_miss PATH: PATH does not exist and its directory is one of $PATH's: a search along
+# $PATH, which learn drops from the policy (refused with EACCES, which the search goes past).
+path_miss() {
+  [ ! -e "$1" ] && [[ ":$PATH:" == *":$(dirname "$1"):"* ]]
+}
+
+# refusals FILE OUT: the deny, kill, would-deny and would-kill lines of FILE, but those of a
+# $PATH miss learn dropped, in OUT.
+refusals() {
+  local line p
+  : >"$2"
+  while IFS= read -r line; do
+    p=$(sed -nE 's/^[^"]*"([^"]*)".*/\1/p' <<<"$line")
+    if [ -n "$p" ] && path_miss "$p" && [[ "$line" == *"EACCES"* ]]; then continue; fi
+    printf '%s\n' "$line" >>"$2"
+  done < <(grep -E '^xpledge: (would )?(deny|kill) ' "$1")
+}
