@@ -151,8 +151,9 @@ void Tracer::check_exec_images(ThreadState& t) {
   const auto refusal =
       judge_exec_images(*opts_.policy, abi, *orig, images, stat_id, other_names_fn());
   if (!refusal) return;
-  const std::vector<PathArg> paths{PathArg::of(refusal->image, Access::exec)};
-  log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
+  StopFacts f(Syscall{abi, *orig, {}});
+  f.paths = {PathArg::of(refusal->image, Access::exec)};
+  log_event(t, f, refusal->verdict);
   opts_.log->error(fmt::format(
       "pid {}: exec of {} refused by {}: the new image is killed before it runs", t.tid,
       refusal->image, refusal->verdict.rule ? refusal->verdict.rule->describe() : "?"));
@@ -163,7 +164,8 @@ void Tracer::check_exec_images(ThreadState& t) {
 // exec path rules the file is judged like an exec image (judge_exec_images) before the mapping
 // is made: the fd's real object for mmap, the mappings' files for mprotect. The pre-filter
 // stops only such calls (exec_map_unseen). Allowed, the call is judged again at its exit.
-std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Syscall& call) {
+std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Syscall& call,
+                                                      std::string& hint) {
   if (in_phase<phase::ExecMapWatch>(t.exit_phase)) t.exit_phase = phase::Running{};
   const ExecMapCall kind = exec_map_call(call);
   if (kind == ExecMapCall::none) return std::nullopt;
@@ -175,11 +177,11 @@ std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Sysc
   if (!exec_map_wanted(call, personality)) return std::nullopt;
   static const RuleRef kExecMap{"exec:mapping", 0, {}};
   if (kind == ExecMapCall::personality) {
-    t.hint = "READ_IMPLIES_EXEC would make file mappings executable unseen";
+    hint = "READ_IMPLIES_EXEC would make file mappings executable unseen";
     return ExecRefusal{Verdict{Action::deny, EPERM, &kExecMap}, {}};
   }
   if (kind == ExecMapCall::old_mmap) {
-    t.hint = "i386 mmap reads its arguments from memory: use mmap2";
+    hint = "i386 mmap reads its arguments from memory: use mmap2";
     return ExecRefusal{Verdict{Action::deny, ENOSYS, &kExecMap}, {}};
   }
   const std::uint64_t word = call.abi == Abi::i386 ? 0xffffffffULL : ~0ULL;
@@ -206,7 +208,7 @@ std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Sysc
   if (refusal) {
     // In the call's record (rate-limited like any), not a line of its own: a loop of refused
     // mappings must not flood the log.
-    t.hint = "executable mapping of " + refusal->image;
+    hint = "executable mapping of " + refusal->image;
     return refusal;
   }
   t.exit_phase = std::move(watch);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -24,7 +25,7 @@ struct Running {};
 // A call skipped at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
 struct AwaitingReturn {
   std::int64_t value = 0;
-  std::int64_t skipped_nr = -1;
+  std::string skipped;  // its name, for the warning should the kernel have run it anyway
 };
 
 // A pledge filter injected as seccomp(SET_MODE_FILTER, TSYNC) in place of the call (xpledge(),
@@ -53,6 +54,7 @@ struct SeccompRunning {};
 // which): what the check saw.
 struct ExitCheck {
   Syscall call;
+  std::string_view name;  // its signature's (a static table): for the warnings
   PathArg arg;            // the (first) path as judged
   std::string dest;       // a move: the new name, which must now be `arg.id`
   bool open = false;      // an open: the descriptor returned must be `arg.id`

@@ -136,8 +136,6 @@ struct ThreadState {
   ExitPhase exit_phase;
   using ExitCheck = phase::ExitCheck;
   using ExecMapWatch = phase::ExecMapWatch;
-  std::string hint;     // why the current call was refused, for the log line
-  bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
 
 inline ThreadState new_thread(pid_t tid, std::shared_ptr<ProcessState> proc) {
