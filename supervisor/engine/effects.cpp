@@ -54,7 +54,7 @@ Restart Tracer::enforce(ThreadState& t, const StopFacts& f, const Outcome& o) {
     t.proc->own_filters = true;
   switch (v.action) {
     case Action::allow: break;
-    case Action::log: log_event(t, f, v, o.hint); break;
+    case Action::log: report(t, f, o); break;
     case Action::deny:
       effects::skip(tid);
       if (f.seccomp_stop) {
@@ -64,11 +64,11 @@ Restart Tracer::enforce(ThreadState& t, const StopFacts& f, const Outcome& o) {
         // The name goes with it: the exit stop's warning must not look it up again.
         t.exit_phase = phase::AwaitingReturn{-v.err, f.name()};
       }
-      if (!o.quiet) log_event(t, f, v, o.hint);
+      report(t, f, o);
       break;
     case Action::kill:
       effects::skip(tid);
-      log_event(t, f, v, o.hint);
+      report(t, f, o);  // before the kill: the record reads the caller's name and memory
       kill(t.proc ? t.proc->tgid : tid, SIGKILL);
       break;
   }

@@ -104,7 +104,7 @@ class Tracer {
 
   // exec_events.cpp
   Restart on_exec(ThreadState& t);
-  void check_exec_images(ThreadState& t);
+  void check_exec_images(ThreadState& t, const std::string& target);
   static void append_script_chain(pid_t tid, const std::string& target,
                                   std::vector<ExecImage>& images);
   std::vector<std::string> other_names(const ExecImage& image, const std::string& dir);
@@ -159,7 +159,9 @@ class Tracer {
   Judge judge_for(const ThreadState& t) const;
   static const PromiseCatalogue& catalogue();
 
-  // report.cpp
+  // report.cpp: the records of calls' outcomes (report) and what observers are told (notify).
+  void report(const ThreadState& t, const StopFacts& f, const Outcome& o,
+              bool let_through = false);
   void log_event(const ThreadState& t, const StopFacts& f, const Verdict& v,
                  const std::string& hint = {}, bool permissive = false);
   void warn_unknown_once(const ThreadState& t, const StopFacts& f, Outcome& o);

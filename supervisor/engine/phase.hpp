@@ -71,11 +71,18 @@ struct ExecMapWatch {
   std::vector<ExecImage> judged;
 };
 
+// An allowed execve/execveat under exec path rules: the file it named, as resolved at entry.
+// At the exec event the `#!` chain that started from it (the script is not /proc/PID/exe) is
+// judged too; a failed exec's exit stop just ends it.
+struct ExecCall {
+  std::string target;
+};
+
 }  // namespace phase
 
 using ExitPhase = std::variant<phase::Running, phase::AwaitingReturn, phase::AwaitingFilter,
                                phase::AwaitingScratch, phase::SeccompRunning, phase::ExitCheck,
-                               phase::ExecMapWatch>;
+                               phase::ExecMapWatch, phase::ExecCall>;
 
 template <typename P>
 bool in_phase(const ExitPhase& p) {

@@ -100,6 +100,17 @@ void Tracer::warn_unknown_once(const ThreadState& t, const StopFacts& f, Outcome
       tid, read_comm(tid), text, libseccomp_version(), syscall_tables_release()));
 }
 
+// The one place that says which outcomes leave a record: a refusal (unless quiet: the kernel's
+// own answer, a guard's silent one, an unknown number already warned of), a kill, a `log`
+// rule's call, and under --permissive a refusal let through (`let_through`). An allowed call
+// leaves none.
+void Tracer::report(const ThreadState& t, const StopFacts& f, const Outcome& o,
+                    bool let_through) {
+  const Action a = o.verdict.action;
+  if (a == Action::allow || (a == Action::deny && o.quiet && !let_through)) return;
+  log_event(t, f, o.verdict, o.hint, let_through);
+}
+
 void Tracer::log_event(const ThreadState& t, const StopFacts& f, const Verdict& v,
                        const std::string& hint, bool permissive) {
   AuditEvent ev;

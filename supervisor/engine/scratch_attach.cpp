@@ -111,9 +111,9 @@ Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool secc
   ThreadState::PinnedCall record{call, {}, {}, pinned, {}};
   record.call.args[0] = *at;
   t.last_pinned = std::move(record);
-  if (untraced) log_event(t, f, Verdict{Action::log, 0, untraced});
+  if (untraced) report(t, f, {Verdict{Action::log, 0, untraced}});
   if (refused) {
-    log_event(t, f, v, o.hint, true);  // permissive: observed, not enforced
+    report(t, f, o, true);  // permissive: observed, not enforced
     return kResume;
   }
   return enforce(t, f, o);

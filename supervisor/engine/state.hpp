@@ -129,9 +129,6 @@ struct ThreadState {
   };
   std::optional<PinnedCall> last_pinned;
   std::vector<PinnedCall> restartable;
-  // The file an allowed execve/execveat named, as resolved at entry: at the exec event, the
-  // `#!` chain that started from it (the script is not /proc/PID/exe) is judged too.
-  std::string exec_target;
   // What the exit stop of the current call must do (phase.hpp); Running: nothing.
   ExitPhase exit_phase;
   using ExitCheck = phase::ExitCheck;

@@ -97,7 +97,7 @@ Restart Tracer::on_program_call(ThreadState& t, const SyscallStopInfo& info, boo
   notify(t, f.call(), v, f.paths);
   if (opts_.permissive && !j.guarded && (v.action == Action::deny || v.action == Action::kill)) {
     // Observe, do not enforce: the call runs; the record says what would have happened.
-    log_event(t, f, v, o.hint, true);
+    report(t, f, o, true);
     return kResume;
   }
   if (f.paths_checked && (v.action == Action::allow || v.action == Action::log))
@@ -144,7 +144,7 @@ Tracer::Judged Tracer::judge_call(ThreadState& t, StopFacts& f) {
     // The child must stay traced: the flag is cleared, the verdict stands.
     effects::set_arg(t.tid, call.abi, 0,
                      call.args[0] & ~static_cast<std::uint64_t>(CLONE_UNTRACED));
-    log_event(t, f, Verdict{Action::log, 0, d.strip_untraced});
+    report(t, f, {Verdict{Action::log, 0, d.strip_untraced}});
   }
   Outcome& o = j.outcome;
   o.quiet = d.quiet && opts_.log->verbosity() == 0;
@@ -153,11 +153,11 @@ Tracer::Judged Tracer::judge_call(ThreadState& t, StopFacts& f) {
   Verdict v = d.verdict;
   const bool call_runs = runs(v);
   static const CallNumbers execve("execve"), execveat("execveat");
-  if (exec_rules_ && (execve.is(call) || execveat.is(call)))
-    // Each exec call says anew what its exec event walks: a failed one leaves nothing.
-    // The file it names as the kernel reaches it (path_walk.hpp), where its `#!` chain starts.
-    t.exec_target =
-        call_runs && !f.paths.empty() && !f.paths[0].err ? f.paths[0].path : std::string{};
+  if (exec_rules_ && call_runs && (execve.is(call) || execveat.is(call)))
+    // The file it names as the kernel reaches it (path_walk.hpp), where its `#!` chain starts:
+    // its exec event reads it, its exit stop (a failed exec) drops it.
+    t.exit_phase = phase::ExecCall{!f.paths.empty() && !f.paths[0].err ? f.paths[0].path
+                                                                          : std::string{}};
   if (exec_rules_ && call_runs) {
     if (auto refusal = judge_exec_mapping(t, call, o.hint)) {
       v = refusal->verdict;
