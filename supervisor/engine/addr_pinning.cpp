@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "regs.hpp"
 #include "sock_addr.hpp"
@@ -85,14 +86,15 @@ std::optional<AddrArg> Tracer::read_call_addr(pid_t tid, const Syscall& call) co
 
 // The call runs on the bytes judged: the sockaddr in slot 0 and, for sendmsg, the header in
 // slot 1 pointing at it. nullopt: done, enforce the verdict. Otherwise how the stop ends.
-std::optional<Restart> Tracer::pin_addr(ThreadState& t, const SyscallStopInfo& info,
-                                        const AddrArg& a, bool seccomp_stop) {
+std::optional<Restart> Tracer::pin_addr(ThreadState& t, const StopFacts& f) {
+  const AddrArg& a = *f.addr;
+  const SyscallStopInfo& info = f.info;
   // Unreadable: whatever allowed the call did not look at the address; the kernel answers.
   if (a.err) return std::nullopt;
   static const RuleRef kScratchRule{"guard:addr-scratch", 0, {}};
   const auto refuse = [&](int err, const std::string& why) -> std::optional<Restart> {
     opts_.log->error(fmt::format("pid {}: {}; refusing the call", t.tid, why));
-    return enforce(t, info, Verdict{Action::deny, err, &kScratchRule}, seccomp_stop, {});
+    return enforce(t, f, Outcome{Verdict{Action::deny, err, &kScratchRule}});
   };
   // i386 calls come through int $0x80, where the injected shmat cannot be issued: a call
   // judged by its address that cannot be pinned does not run (docs/SECURITY.md).
@@ -124,7 +126,7 @@ std::optional<Restart> Tracer::pin_addr(ThreadState& t, const SyscallStopInfo& i
   } else if (!a.addr) {
     return std::nullopt;  // sendto with no address: nothing in memory decides
   }
-  if (!set_syscall_arg(t.tid, info.call.abi, spot.ptr_arg, ptr_value))
+  if (!effects::set_arg(t.tid, info.call.abi, spot.ptr_arg, ptr_value))
     return refuse(EAGAIN, "cannot point the call at its pinned socket address");
   pinned.call.args[static_cast<std::size_t>(spot.ptr_arg)] = ptr_value;
   t.last_pinned = std::move(pinned);

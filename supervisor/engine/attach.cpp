@@ -299,6 +299,8 @@ void Tracer::finish_and_detach(pid_t tid, int status, std::unordered_set<pid_t>&
     return;
   }
   ThreadState& t = it->second;
+  // Not dispatch(): leaving, each event needs only what keeps the process whole once we are
+  // gone. A call's exit completes through on_syscall_exit, the same code as in the loop.
   const Stop stop = classify_stop(status, t.awaiting_initial_stop);
   int sig = 0;
   switch (stop.kind) {

@@ -33,6 +33,9 @@ Decision decide_call(const Judge& judge, const CallFacts& facts) {
   CallContext ctx{judged_as(facts.call), facts.paths};
   ctx.addr = facts.addr;
   ctx.tgid = facts.guard.caller_tgid;
+  // An ioctl judged as the userfaultfd it makes is named so in a hint.
+  const CallName judged_name(ctx.call);
+  const CallName& named = ctx.call.nr == facts.call.nr ? facts.named : judged_name;
   const Verdict by_policy = judge.policy.evaluate(ctx);
   Decision d = apply_guard(facts.call, facts.guard, by_policy);
   Verdict& v = d.verdict;
@@ -42,15 +45,15 @@ Decision decide_call(const Judge& judge, const CallFacts& facts) {
       v = Verdict{Action::deny, r->err.value_or(judge.policy.impl().err), &kDeniedTree};
     }
   d.guarded = v.rule != by_policy.rule;
-  v = pledge_verdict(judge, ctx, v, d.hint);
+  v = pledge_verdict(judge, ctx, named, v, d.hint);
   v = unveil_verdict(judge.unveil, facts.paths, v);
   if (judge.explain && d.hint.empty() && !runs(v) && !d.guarded)
-    d.hint = explain(judge.catalogue, ctx);
+    d.hint = explain(judge.catalogue, ctx, named);
   return d;
 }
 
-Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const Verdict& v,
-                       std::string& hint) {
+Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const CallName& named,
+                       const Verdict& v, std::string& hint) {
   if (!runs(v)) return v;  // the policy refused
   const PledgeVerdict pv = check_pledge(judge.pledge, ctx, ctx.tgid,
                                         judge.policy.pledge_violation(), judge.catalogue);
@@ -58,8 +61,7 @@ Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const Verdict
   static const RuleRef kPledge{"pledge", 0, {}};
   static const RuleRef kPledgeEnosys{"pledge:enosys", 0, {}};
   hint = pv.needed.empty() ? "no promise allows it"
-                           : fmt::format("{} needs {}", syscall_name(ctx.call.abi, ctx.call.nr),
-                                         pv.needed);
+                           : fmt::format("{} needs {}", named.name(), pv.needed);
   if (!pv.violation) return Verdict{Action::deny, pv.err, &kPledgeEnosys};
   return Verdict{pv.kill ? Action::kill : Action::deny, pv.err, &kPledge};
 }
@@ -82,7 +84,7 @@ Verdict unveil_verdict(const UnveilState& unveil, std::span<const PathArg> paths
   return v;
 }
 
-std::string explain(const PromiseCatalogue& cat, const CallContext& ctx) {
+std::string explain(const PromiseCatalogue& cat, const CallContext& ctx, const CallName& named) {
   // What would allow this call: a promise, and for a call with paths, a path rule naming them.
   // The catalogue's own choice first: an entry of a promise that is not a narrow variant of
   // another and has no path limit ("sendmsg needs sendfd", not "needs dns", which comes first
@@ -93,8 +95,7 @@ std::string explain(const PromiseCatalogue& cat, const CallContext& ctx) {
     one.add(id);
     if (cat.check(one, ctx, ctx.tgid).allowed) promise = cat.name(id);
   }
-  const std::string name = syscall_name(ctx.call.abi, ctx.call.nr);
-  std::string out = name + " needs " + (promise.empty() ? "an allow rule" : promise);
+  std::string out = named.name() + " needs " + (promise.empty() ? "an allow rule" : promise);
   for (const auto& p : ctx.paths)
     if (!p.err) out += fmt::format(" and a path rule for {} ({})", p.path, access_name(p.access));
   return out;
@@ -169,10 +170,54 @@ std::optional<phase::ExitCheck> exit_check_for(const Syscall& call, const Syscal
                                                std::span<const PathArg> paths, bool resolved_open,
                                                bool truncate_at_exit, bool move_guard) {
   if (is_open_call(sig.name) && !resolved_open && !paths.empty())
-    return phase::ExitCheck{call, paths[0], {}, true, truncate_at_exit};
+    return phase::ExitCheck{call, sig.name, paths[0], {}, true, truncate_at_exit};
   if (is_move_name(sig.name) && paths.size() == 2 && paths[0].id && move_guard)
-    return phase::ExitCheck{call, paths[0], paths[1].path, false};
+    return phase::ExitCheck{call, sig.name, paths[0], paths[1].path, false};
   return std::nullopt;
+}
+
+CatchUp catch_up(bool in_chain, int thread_level, int process_level, bool landlock_nesting,
+                 bool x86_64, bool filters_busy) {
+  if (in_chain || thread_level >= process_level || !landlock_nesting) return CatchUp::none;
+  if (!x86_64) return CatchUp::refuse;
+  return filters_busy ? CatchUp::park : CatchUp::nest;
+}
+
+static bool nest_stop_is_ours(ThreadState::NestChain& c, const SyscallStopInfo& info) {
+  if (c.foreign_in_flight) return false;
+  if (c.ours_in_flight) return true;
+  if (info.op == SyscallOp::entry && info.abi == Abi::x86_64 && info.call.nr == c.expect_nr &&
+      info.call.args[0] == c.expect_a0 && info.ip == c.ip) {
+    c.ours_in_flight = true;
+    return true;
+  }
+  return false;
+}
+
+NestStop classify_nest_stop(ThreadState::NestChain& c, const SyscallStopInfo& info,
+                            bool use_seccomp, int thread_level, int process_level) {
+  if (nest_stop_is_ours(c, info)) return NestStop::ours;
+  // Signals are blocked: no handler runs inside the chain, so the thread left it by itself (an
+  // rseq abort moved it off the syscall instruction, or a sibling rewrote the signal set).
+  if (c.blocked) return NestStop::left_chain;
+  // The thread's own call between two steps (a signal handler's, the mask not set).
+  c.foreign_in_flight = true;
+  if (info.op == SyscallOp::entry && use_seccomp) return NestStop::to_seccomp_stop;
+  // A thread catching up with its process's narrowing must not run a call before it is
+  // nested; xpledge and seccomp() would need a chain or an injection of their own.
+  if (!c.for_xpledge || thread_level < process_level ||
+      (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge) || is_seccomp_call(info.call))
+    return NestStop::refuse;
+  return NestStop::judge;
+}
+
+Verdict clone3_verdict(const Verdict& as_clone, const Verdict& own) {
+  // Only a rule of the policy's lists speaks for clone3: its default, and its promises (which
+  // judge clone's flags), leave it to the rules on clone. A policy's `{ syscall: clone3, errno:
+  // ENOSYS }` keeps meaning what it says (libc then uses clone).
+  const bool listed = own.rule && (own.rule->list == "allow" || own.rule->list == "deny" ||
+                                   own.rule->list == "kill" || own.rule->list == "log");
+  return listed && own.action > as_clone.action ? own : as_clone;
 }
 
 }  // namespace xpledge::engine

@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <optional>
 
+#include "facts.hpp"
 #include "guard.hpp"
 #include "phase.hpp"
 #include "syscalls.hpp"
 #include "pledge.hpp"
 #include "policy.hpp"
 #include "promises.hpp"
+#include "regs.hpp"
+#include "state.hpp"
 #include "unveil.hpp"
 
 namespace xpledge::engine {
@@ -24,6 +27,7 @@ struct CallFacts {
   Syscall call;                    // as the program made it
   std::span<const PathArg> paths;  // resolved when a rule, a promise or an observer needs them
   GuardContext guard;              // Tracer::guard_context
+  const CallName& named;           // its name, looked up once for the stop (a hint needs it)
   const AddrArg* addr = nullptr;   // its socket address, read with the paths
 };
 
@@ -54,13 +58,14 @@ Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdi
 
 // Pledge on top of a verdict: a refusal of the policy stands; else the promises decide. `hint`
 // is set when pledge refuses.
-Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const Verdict& v,
-                       std::string& hint);
+Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const CallName& named,
+                       const Verdict& v, std::string& hint);
 // Unveil (pure-ptrace mode): every path, as named and as reached, must be unveiled.
 Verdict unveil_verdict(const UnveilState& unveil, std::span<const PathArg> paths,
                        const Verdict& v);
 // What would allow a refused call: a promise, and a path rule for each path.
-std::string explain(const PromiseCatalogue& catalogue, const CallContext& ctx);
+std::string explain(const PromiseCatalogue& catalogue, const CallContext& ctx,
+                    const CallName& named);
 
 // --permissive: a refusal is recorded and the call runs, unless a guard refused it (guards
 // protect the supervisor itself).
@@ -96,6 +101,32 @@ struct XpledgePlan {
   int commit_level = 0;
 };
 XpledgePlan plan_xpledge(const PromiseCatalogue& catalogue, const XpledgeFacts& facts);
+
+// A thread whose process narrowed while it ran (its nest level below the process's): before
+// its next call runs it joins the nested Landlock domain (`nest`); an i386 call cannot carry the
+// injected x86-64 calls (`refuse`, EAGAIN, until an x86-64 call comes); while a filter
+// injection or a seccomp() of the process is in flight its filter count is not ours alone
+// (`park`). `none`: not behind, inside a chain already, or no Landlock.
+enum class CatchUp : std::uint8_t { none, refuse, park, nest };
+CatchUp catch_up(bool in_chain, int thread_level, int process_level, bool landlock_nesting,
+                 bool x86_64, bool filters_busy);
+
+// A stop of a thread inside its nesting chain. Only the step we reissued is the chain's
+// (number, first argument, instruction pointer: a signal handler's call in between was once
+// taken for it and ran unchecked, issue 15); it updates `c` as the chain's steps come and go.
+enum class NestStop : std::uint8_t {
+  ours,             // the chain's own step: it runs
+  left_chain,       // signals blocked, yet not ours: the thread left the chain (it is killed)
+  to_seccomp_stop,  // its own call at the entry stop, seccomp mode: judged at its seccomp stop
+  refuse,           // its own call, refused with EINTR (catching up, or it needs an injection)
+  judge,            // its own call, judged like any other
+};
+NestStop classify_nest_stop(ThreadState::NestChain& c, const SyscallStopInfo& info,
+                            bool use_seccomp, int thread_level, int process_level);
+
+// clone3 is judged as the clone it makes (`as_clone`); a rule of the policy's lists that names
+// clone3 itself (`own`) applies too, and the stricter of the two wins.
+Verdict clone3_verdict(const Verdict& as_clone, const Verdict& own);
 
 // How an allowed open is changed before the kernel runs it (Tracer::pin_paths).
 struct OpenPlan {

@@ -315,9 +315,12 @@ std::string sockaddr_text(const SockAddr& a) {
 }
 
 std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& bytes) {
-  if (!bytes) return std::nullopt;
-  const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
-  if (!sig) return std::nullopt;
+  return call_sockaddr(call, syscall_sig(syscall_name(call.abi, call.nr)), bytes);
+}
+
+std::optional<SockAddr> call_sockaddr(const Syscall& call, const SyscallSig* sig,
+                                      const BytesReader& bytes) {
+  if (!bytes || !sig) return std::nullopt;
   for (std::size_t i = 0; i + 1 < 6; ++i) {
     if (sig->args[i] == ArgKind::msghdr) {
       const auto m = read_msghdr(call, call.args[i], bytes);
@@ -334,15 +337,20 @@ std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& by
 }
 
 std::string decode_call(const Syscall& call, const StringReader& read, const BytesReader& bytes) {
+  const std::string name = syscall_name(call.abi, call.nr);
+  return decode_call(call, name, syscall_sig(name), read, bytes);
+}
+
+std::string decode_call(const Syscall& call, const std::string& name, const SyscallSig* sig,
+                        const StringReader& read, const BytesReader& bytes) {
   std::string out = call.abi == Abi::x86_64 ? "" : fmt::format("[{}] ", abi_name(call.abi));
   if (call.abi == Abi::x86_64 && (call.nr == kXpledgeCallNr || call.nr == kXunveilCallNr)) {
     // Ours (syscalls.hpp): two strings, the promises or the path and its permissions.
     return out + syscall_name(call.abi, call.nr) + "(" + arg_to_string(ArgKind::str, call.args[0], call.abi, read) + ", " +
            arg_to_string(ArgKind::str, call.args[1], call.abi, read) + ")";
   }
-  const std::string name = syscall_name(call.abi, call.nr);
   out += name + "(";
-  if (const SyscallSig* sig = syscall_sig(name)) {
+  if (sig) {
     bool first = true;
     for (std::size_t i = 0; i < 6 && sig->args[i] != ArgKind::none; ++i) {
       if (!first) out += ", ";

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "abi.hpp"
+#include "syscalls.hpp"
 #include "errno_names.hpp"  // errno_name, which the log and tests take from here
 #include "tracee_mem.hpp"
 
@@ -22,6 +23,9 @@ using BytesReader = std::function<bool(std::uint64_t addr, void* buf, std::size_
 // it, or when they cannot be read, they are shown as pointers.
 std::string decode_call(const Syscall& call, const StringReader& read,
                         const BytesReader& bytes = {});
+// The same with the call's name and signature already looked up (once per stop: facts.hpp).
+std::string decode_call(const Syscall& call, const std::string& name, const SyscallSig* sig,
+                        const StringReader& read, const BytesReader& bytes = {});
 
 // A socket address: family name, address (IP text, a unix path, "@name" for an abstract one)
 // and port (IP families only; 0 otherwise).
@@ -36,6 +40,8 @@ std::optional<SockAddr> decode_sockaddr(std::string_view bytes);
 // The sockaddr a call names (connect, bind, sendto), read through `bytes`; nullopt for other
 // calls, a NULL pointer or unreadable memory.
 std::optional<SockAddr> call_sockaddr(const Syscall& call, const BytesReader& bytes);
+std::optional<SockAddr> call_sockaddr(const Syscall& call, const SyscallSig* sig,
+                                      const BytesReader& bytes);
 // "{AF_INET, 127.0.0.1:8080}", "{AF_UNIX, \"/run/x.sock\"}".
 std::string sockaddr_text(const SockAddr& a);
 // Appends `s` with '"', '\\', newline, tab and every byte outside printable ASCII escaped: as

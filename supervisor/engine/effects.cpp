@@ -7,43 +7,71 @@
 #include <utility>
 #include <fmt/format.h>
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "call_kinds.hpp"
 
 namespace xpledge::engine {
 
-Restart Tracer::enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v,
-                        bool seccomp_stop, const std::vector<PathArg>& paths) {
+namespace effects {
+
+bool skip(pid_t tid) { return skip_syscall(tid); }
+bool set_return(pid_t tid, std::int64_t value) { return set_return_value(tid, value); }
+bool set_arg(pid_t tid, Abi abi, int index, std::uint64_t value) {
+  return set_syscall_arg(tid, abi, index, value);
+}
+bool inject(pid_t tid, const SavedRegs& base, std::int64_t nr,
+            const std::array<std::uint64_t, 4>& args) {
+  return rewrite_syscall(tid, base, nr, args);
+}
+bool reissue(pid_t tid, const SavedRegs& base, std::int64_t nr,
+             const std::array<std::uint64_t, 4>& args) {
+  return reissue_syscall(tid, base, nr, args);
+}
+bool restore(pid_t tid, const SavedRegs& regs, std::int64_t rax) {
+  return restore_regs(tid, regs, rax);
+}
+bool restore_and_restart(pid_t tid, const SavedRegs& regs) {
+  return restore_regs_and_restart(tid, regs);
+}
+bool write_scratch(pid_t tid, std::uint64_t addr, const void* buf, std::size_t len) {
+  return write_bytes(tid, addr, buf, len);
+}
+
+}  // namespace effects
+
+Restart Tracer::enforce(ThreadState& t, const StopFacts& f, const Outcome& o) {
   const pid_t tid = t.tid;
+  const Verdict& v = o.verdict;
+  const Syscall& call = f.call();
   if ((v.action == Action::allow || v.action == Action::log) && opts_.use_seccomp && t.proc &&
-      is_seccomp_call(info.call)) {
+      is_seccomp_call(call)) {
     ++t.proc->seccomp_running;  // until its exit stop (restart() asks for it)
     t.exit_phase = phase::SeccompRunning{};
   }
   if ((v.action == Action::allow || v.action == Action::log) && t.proc &&
-      installs_own_filter(info.call))
+      installs_own_filter(call))
     t.proc->own_filters = true;
   switch (v.action) {
     case Action::allow: break;
-    case Action::log: log_event(t, info.call, v, paths); break;
+    case Action::log: report(t, f, o); break;
     case Action::deny:
-      skip_syscall(tid);
-      if (seccomp_stop) {
+      effects::skip(tid);
+      if (f.seccomp_stop) {
         // The kernel skips nr -1 without touching rax: the result can be written now.
-        set_return_value(tid, -v.err);
+        effects::set_return(tid, -v.err);
       } else {
-        t.exit_phase = phase::AwaitingReturn{-v.err, info.call.nr};
+        // The name goes with it: the exit stop's warning must not look it up again.
+        t.exit_phase = phase::AwaitingReturn{-v.err, f.name()};
       }
-      if (!t.quiet) log_event(t, info.call, v, paths);
+      report(t, f, o);
       break;
     case Action::kill:
-      skip_syscall(tid);
-      log_event(t, info.call, v, paths);
+      effects::skip(tid);
+      report(t, f, o);  // before the kill: the record reads the caller's name and memory
       kill(t.proc ? t.proc->tgid : tid, SIGKILL);
       break;
   }
-  t.hint.clear();
-  t.quiet = false;
   return kResume;
 }
 
@@ -77,9 +105,9 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
       // number?): the denial did not hold. Say so loudly; still return our result to the caller.
       opts_.log->error(fmt::format(
           "pid {}: skipped {} returned {} instead of -ENOSYS: the kernel may have run it", t.tid,
-          syscall_name(Abi::x86_64, r->skipped_nr), info.rval));
+          r->skipped, info.rval));
     }
-    set_return_value(t.tid, r->value);
+    effects::set_return(t.tid, r->value);
   }
 }
 

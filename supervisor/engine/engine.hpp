@@ -19,6 +19,7 @@
 #include "confine.hpp"
 #include "decide.hpp"
 #include "exec_images.hpp"
+#include "facts.hpp"
 #include "guard.hpp"
 #include "observer.hpp"
 #include "policy.hpp"
@@ -36,9 +37,6 @@ namespace xpledge::engine {
 
 // The new task a fork, vfork or clone event reports; 0 if none (threads.cpp).
 pid_t reported_child(pid_t parent);
-
-// Is this stop, of a thread inside a nesting chain, the chain's own call? (nest.cpp)
-bool nest_stop_is_ours(ThreadState::NestChain& c, const SyscallStopInfo& info);
 
 class Tracer {
  public:
@@ -74,24 +72,19 @@ class Tracer {
   std::vector<Released> released_;
 
   // syscall_stop.cpp
-  struct Judged {  // the decision on a program's own call, and what it was based on
-    std::vector<PathArg> paths;
-    const SyscallSig* sig = nullptr;
-    Verdict verdict;
-    bool guarded = false;        // the guard refused it (--permissive does not lift that)
-    bool paths_checked = false;  // a rule or promise needs its paths: pinned if it runs
-    std::optional<AddrArg> addr;  // its socket address, read when paths_checked: pinned too
+  struct Judged {  // the decision on a program's own call
+    Outcome outcome;
+    bool guarded = false;  // the guard refused it (--permissive does not lift that)
   };
   Restart on_syscall(ThreadState& t, bool seccomp_stop);
   std::optional<Restart> on_call_in_nest(ThreadState& t, const SyscallStopInfo& info,
                                          bool seccomp_stop);
   Restart on_program_call(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop);
-  void resolve_call_paths(ThreadState& t, const SyscallStopInfo& info, Judged& j);
-  Judged judge_call(ThreadState& t, const SyscallStopInfo& info);
+  void resolve_call_paths(ThreadState& t, StopFacts& f);
+  Judged judge_call(ThreadState& t, StopFacts& f);
 
   // effects.cpp
-  Restart enforce(ThreadState& t, const SyscallStopInfo& info, const Verdict& v,
-                  bool seccomp_stop, const std::vector<PathArg>& paths);
+  Restart enforce(ThreadState& t, const StopFacts& f, const Outcome& o);
   void on_syscall_exit(ThreadState& t, const SyscallStopInfo& info);
 
   // threads.cpp
@@ -111,14 +104,15 @@ class Tracer {
 
   // exec_events.cpp
   Restart on_exec(ThreadState& t);
-  void check_exec_images(ThreadState& t);
+  void check_exec_images(ThreadState& t, const std::string& target);
   static void append_script_chain(pid_t tid, const std::string& target,
                                   std::vector<ExecImage>& images);
   std::vector<std::string> other_names(const ExecImage& image, const std::string& dir);
   OtherNamesFn other_names_fn() {
     return [this](const ExecImage& i, const std::string& d) { return other_names(i, d); };
   }
-  std::optional<ExecRefusal> judge_exec_mapping(ThreadState& t, const Syscall& call);
+  std::optional<ExecRefusal> judge_exec_mapping(ThreadState& t, const Syscall& call,
+                                                std::string& hint);
   void verify_exec_mapping(ThreadState& t, const SyscallStopInfo& info,
                            const phase::ExecMapWatch& w);
 
@@ -127,11 +121,8 @@ class Tracer {
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   // addr_pinning.cpp: a connect, bind, sendto or sendmsg's address, read and pinned.
   std::optional<AddrArg> read_call_addr(pid_t tid, const Syscall& call) const;
-  std::optional<Restart> pin_addr(ThreadState& t, const SyscallStopInfo& info, const AddrArg& a,
-                                  bool seccomp_stop);
-  std::optional<Restart> pin_paths(ThreadState& t, const SyscallStopInfo& info,
-                                   const SyscallSig* sig, const std::vector<PathArg>& paths,
-                                   bool seccomp_stop);
+  std::optional<Restart> pin_addr(ThreadState& t, const StopFacts& f);
+  std::optional<Restart> pin_paths(ThreadState& t, const StopFacts& f);
   bool rewrite_open(ThreadState& t, const SyscallStopInfo& info, const SyscallSig& sig,
                     ThreadState::PinnedCall& pinned, bool to_openat2, std::size_t how_size,
                     std::uint64_t clear_flags, std::uint64_t set_flags);
@@ -180,10 +171,12 @@ class Tracer {
   Judge judge_for(const ThreadState& t) const;
   static const PromiseCatalogue& catalogue();
 
-  // report.cpp
-  void log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
-                 const std::vector<PathArg>& paths, bool permissive = false);
-  void warn_unknown_once(ThreadState& t, const Syscall& call);
+  // report.cpp: the records of calls' outcomes (report) and what observers are told (notify).
+  void report(const ThreadState& t, const StopFacts& f, const Outcome& o,
+              bool let_through = false);
+  void log_event(const ThreadState& t, const StopFacts& f, const Verdict& v,
+                 const std::string& hint = {}, bool permissive = false);
+  void warn_unknown_once(const ThreadState& t, const StopFacts& f, Outcome& o);
   void notify(const ThreadState& t, const Syscall& call, const Verdict& v,
               const std::vector<PathArg>& paths);
 

@@ -106,10 +106,15 @@ Restart Tracer::on_exec(ThreadState& t) {
     proc->mm = std::make_shared<AddressSpace>();
   }
   forget_tracee_memory(tid);  // the memory file kept for it reads the old image
+  std::string target;          // what its exec call named (phase::ExecCall), if exec rules
   {
     // Whatever the thread was inside belongs to the old image: a nesting chain it left (an
     // rseq abort, then execve), calls of ours in flight, calls that might restart.
     ThreadState& e = threads_[tid];
+    if (auto* call = std::get_if<phase::ExecCall>(&e.exit_phase)) {
+      target = std::move(call->target);
+      e.exit_phase = phase::Running{};
+    }
     e.nest.reset();
     e.nest_failed = false;
     if (in_phase<phase::AwaitingScratch>(e.exit_phase) ||
@@ -118,15 +123,14 @@ Restart Tracer::on_exec(ThreadState& t) {
     e.last_pinned.reset();
     e.restartable.clear();
   }
-  if (judged && exec_rules_) check_exec_images(threads_[tid]);
-  threads_[tid].exec_target.clear();
+  if (judged && exec_rules_) check_exec_images(threads_[tid], target);
   return kResume;
 }
 
 // Exec rules on what the kernel ran (exec_images.hpp): the executable after every symlink, its
 // loader, another name of a file a rule names. The image has not run an instruction: refused,
 // it is killed (the exec itself cannot be undone), with the record and an error saying why.
-void Tracer::check_exec_images(ThreadState& t) {
+void Tracer::check_exec_images(ThreadState& t, const std::string& target) {
   const auto orig = exec_event_syscall(t.tid);
   if (!orig) return;  // vanished
   // The call's ABI from its number: x86-64 execve 59 / execveat 322, x32 with its bit, else
@@ -147,12 +151,13 @@ void Tracer::check_exec_images(ThreadState& t) {
     // The executable through its magic link: the file itself, even if renamed or deleted.
     images.push_back({p, images.empty() ? stat_id(proc_dir + "/exe") : stat_id(p)});
   // The kernel ran the file the call named itself (it is /proc/PID/exe): no `#!` chain to read.
-  if (t.exec_target != exe) append_script_chain(t.tid, t.exec_target, images);
+  if (target != exe) append_script_chain(t.tid, target, images);
   const auto refusal =
       judge_exec_images(*opts_.policy, abi, *orig, images, stat_id, other_names_fn());
   if (!refusal) return;
-  const std::vector<PathArg> paths{PathArg::of(refusal->image, Access::exec)};
-  log_event(t, Syscall{abi, *orig, {}}, refusal->verdict, paths);
+  StopFacts f(Syscall{abi, *orig, {}});
+  f.paths = {PathArg::of(refusal->image, Access::exec)};
+  report(t, f, {refusal->verdict});
   opts_.log->error(fmt::format(
       "pid {}: exec of {} refused by {}: the new image is killed before it runs", t.tid,
       refusal->image, refusal->verdict.rule ? refusal->verdict.rule->describe() : "?"));
@@ -163,7 +168,8 @@ void Tracer::check_exec_images(ThreadState& t) {
 // exec path rules the file is judged like an exec image (judge_exec_images) before the mapping
 // is made: the fd's real object for mmap, the mappings' files for mprotect. The pre-filter
 // stops only such calls (exec_map_unseen). Allowed, the call is judged again at its exit.
-std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Syscall& call) {
+std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Syscall& call,
+                                                      std::string& hint) {
   if (in_phase<phase::ExecMapWatch>(t.exit_phase)) t.exit_phase = phase::Running{};
   const ExecMapCall kind = exec_map_call(call);
   if (kind == ExecMapCall::none) return std::nullopt;
@@ -175,11 +181,11 @@ std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Sysc
   if (!exec_map_wanted(call, personality)) return std::nullopt;
   static const RuleRef kExecMap{"exec:mapping", 0, {}};
   if (kind == ExecMapCall::personality) {
-    t.hint = "READ_IMPLIES_EXEC would make file mappings executable unseen";
+    hint = "READ_IMPLIES_EXEC would make file mappings executable unseen";
     return ExecRefusal{Verdict{Action::deny, EPERM, &kExecMap}, {}};
   }
   if (kind == ExecMapCall::old_mmap) {
-    t.hint = "i386 mmap reads its arguments from memory: use mmap2";
+    hint = "i386 mmap reads its arguments from memory: use mmap2";
     return ExecRefusal{Verdict{Action::deny, ENOSYS, &kExecMap}, {}};
   }
   const std::uint64_t word = call.abi == Abi::i386 ? 0xffffffffULL : ~0ULL;
@@ -206,7 +212,7 @@ std::optional<ExecRefusal> Tracer::judge_exec_mapping(ThreadState& t, const Sysc
   if (refusal) {
     // In the call's record (rate-limited like any), not a line of its own: a loop of refused
     // mappings must not flood the log.
-    t.hint = "executable mapping of " + refusal->image;
+    hint = "executable mapping of " + refusal->image;
     return refusal;
   }
   t.exit_phase = std::move(watch);

@@ -92,6 +92,18 @@ void Tracer::restart(pid_t tid, Restart r) {
 
 // Threads held at an earlier stop that this one released: a parked call, decided now that its
 // process's filter traffic is over; an embryo whose parent's event came.
+//
+// They are decided and restarted after the stop's own thread was restarted (the order changed
+// with Restart, issue 18). Why that is safe: that thread running again cannot make us decide
+// anything before these are done, since its next stop is read by the loop's next waitpid(),
+// after this returns; whatever it starts in the kernel meanwhile stops first where it matters
+// (seccomp() is guarded, so it stops in both modes, as xpledge() does, and is parked again if a
+// released thread's decision injected a filter: filter_injector is set before we look at its
+// stop). What it may do unseen
+// is what any sibling may do while another thread's call is decided: write the parked caller's
+// memory (the paths are read, then pinned, at the decision), or make the process exec, after
+// which a parked thread has vanished (ESRCH: kGone) or belongs to another ProcessState
+// (skipped below). An embryo resumed later than its parent only starts later.
 void Tracer::wake_released() {
   while (!released_.empty()) {
     const Released w = released_.front();

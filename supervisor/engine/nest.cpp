@@ -49,26 +49,12 @@
 #include "unveil.hpp"
 #include "tracee_mem.hpp"
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "proc_facts.hpp"
 #include "call_kinds.hpp"
 
 namespace xpledge::engine {
-
-// Is this stop, of a thread inside a nesting chain, the chain's own call? Only the step we
-// reissued, from the original call's syscall instruction with our first argument, or that call
-// stopping again at its seccomp stop. A signal handler's calls run in between: they are not.
-bool nest_stop_is_ours(ThreadState::NestChain& c, const SyscallStopInfo& info) {
-  if (c.foreign_in_flight) return false;
-  if (c.ours_in_flight) return true;
-  if (info.op == SyscallOp::entry && info.abi == Abi::x86_64 && info.call.nr == c.expect_nr &&
-      info.call.args[0] == c.expect_a0 && info.ip == c.ip) {
-    c.ours_in_flight = true;
-    return true;
-  }
-  return false;
-}
-
 
 // Starts the nesting chain in place of t's current call (an entry or seccomp stop):
 // rt_sigprocmask(SIG_BLOCK, all) first, so that no signal handler runs between the steps (the
@@ -77,7 +63,7 @@ bool nest_stop_is_ours(ThreadState::NestChain& c, const SyscallStopInfo& info) {
 // in the sandbox's own domain: any domain gets the kernel's ptrace scoping, whatever it
 // handles) and the signal sets go below the red zone: whatever a sibling might write there, the
 // result is a domain or an error, never less confinement (an unblocked signal is no hole either:
-// a handler's calls are told from the chain's and judged, nest_stop_is_ours).
+// a handler's calls are told from the chain's and judged, decide.hpp classify_nest_stop).
 Restart Tracer::start_nest(ThreadState& t, const SyscallStopInfo& info, bool for_xpledge) {
   using Chain = ThreadState::NestChain;
   Chain chain;
@@ -94,7 +80,7 @@ Restart Tracer::start_nest(ThreadState& t, const SyscallStopInfo& info, bool for
   const auto fail = [&](const std::string& why) {
     opts_.log->error(fmt::format("pid {}: {}", t.tid, why));
     t.nest_failed = true;
-    skip_syscall(t.tid);
+    effects::skip(t.tid);
     chain.step = Chain::kDone;  // straight to the end: restart the call
     t.nest = chain;
     ++t.proc->nest_chains;
@@ -107,8 +93,8 @@ Restart Tracer::start_nest(ThreadState& t, const SyscallStopInfo& info, bool for
     return fail(fmt::format("has seccomp filters of its own ({} of which {} ours): cannot nest "
                             "its Landlock domain", filters, t.proc->our_filters));
   if (spec.size > 3 * sizeof(std::uint64_t) ||
-      !write_bytes(t.tid, chain.scratch_addr, block, sizeof block) ||
-      !rewrite_syscall(t.tid, chain.saved, SYS_rt_sigprocmask,
+      !effects::write_scratch(t.tid, chain.scratch_addr, block, sizeof block) ||
+      !effects::inject(t.tid, chain.saved, SYS_rt_sigprocmask,
                        {SIG_BLOCK, chain.sigset_all(), chain.sigset_old(), 8}))
     return fail("cannot inject its Landlock nesting");
   chain.step = Chain::kBlock;
@@ -127,7 +113,7 @@ void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
     c.ours_in_flight = false;
     c.expect_nr = nr;
     c.expect_a0 = a[0];
-    if (!reissue_syscall(t.tid, c.saved, nr, a)) t.nest.reset();
+    if (!effects::reissue(t.tid, c.saved, nr, a)) t.nest.reset();
   };
   const auto unblock = [&] {
     if (c.blocked)
@@ -175,7 +161,7 @@ void Tracer::on_nest_step(ThreadState& t, const SyscallStopInfo& info) {
     if (!done.for_xpledge) kill(t.proc->tgid, SIGKILL);
     else t.nest_failed = true;
   }
-  restore_regs_and_restart(t.tid, done.saved);
+  effects::restore_and_restart(t.tid, done.saved);
   unpark(t.proc);
 }
 

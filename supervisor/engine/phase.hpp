@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -25,7 +26,7 @@ struct Running {};
 // A call skipped at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
 struct AwaitingReturn {
   std::int64_t value = 0;
-  std::int64_t skipped_nr = -1;
+  std::string skipped;  // its name, for the warning should the kernel have run it anyway
 };
 
 // A filter injected as seccomp(SET_MODE_FILTER, TSYNC) in place of the call: a pledge filter
@@ -57,6 +58,7 @@ struct SeccompRunning {};
 // which): what the check saw.
 struct ExitCheck {
   Syscall call;
+  std::string_view name;  // its signature's (a static table): for the warnings
   PathArg arg;            // the (first) path as judged
   std::string dest;       // a move: the new name, which must now be `arg.id`
   bool open = false;      // an open: the descriptor returned must be `arg.id`
@@ -73,11 +75,18 @@ struct ExecMapWatch {
   std::vector<ExecImage> judged;
 };
 
+// An allowed execve/execveat under exec path rules: the file it named, as resolved at entry.
+// At the exec event the `#!` chain that started from it (the script is not /proc/PID/exe) is
+// judged too; a failed exec's exit stop just ends it.
+struct ExecCall {
+  std::string target;
+};
+
 }  // namespace phase
 
 using ExitPhase = std::variant<phase::Running, phase::AwaitingReturn, phase::AwaitingFilter,
                                phase::AwaitingScratch, phase::SeccompRunning, phase::ExitCheck,
-                               phase::ExecMapWatch>;
+                               phase::ExecMapWatch, phase::ExecCall>;
 
 template <typename P>
 bool in_phase(const ExitPhase& p) {

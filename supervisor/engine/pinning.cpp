@@ -50,6 +50,7 @@
 #include "unveil.hpp"
 #include "tracee_mem.hpp"
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "proc_facts.hpp"
 #include "call_kinds.hpp"
@@ -99,7 +100,7 @@ void Tracer::note_interrupted_call(ThreadState& t) {
     // program's own call again, which is judged (and rewritten) afresh when it comes back.
     SavedRegs regs;
     if (!save_regs(t.tid, regs) ||
-        !rewrite_syscall(t.tid, regs, o->nr, {o->args[0], o->args[1], o->args[2], o->args[3]}))
+        !effects::inject(t.tid, regs, o->nr, {o->args[0], o->args[1], o->args[2], o->args[3]}))
       kill(t.proc ? t.proc->tgid : t.tid, SIGKILL);  // cannot leave it half-rewritten
     return;
   }
@@ -127,9 +128,10 @@ void Tracer::restore_restarted_paths(ThreadState& t, const Syscall& call) {
 // Points an allowed path call at its paths as judged, in the thread's read-only scratch slot
 // (nullopt: done, enforce the verdict). Otherwise how the stop ends: the scratch area is being
 // attached (the call restarts), or the call was refused.
-std::optional<Restart> Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& info,
-                                         const SyscallSig* sig, const std::vector<PathArg>& paths,
-                                         bool seccomp_stop) {
+std::optional<Restart> Tracer::pin_paths(ThreadState& t, const StopFacts& f) {
+  const SyscallStopInfo& info = f.info;
+  const SyscallSig* sig = f.sig();
+  const std::vector<PathArg>& paths = f.paths;
   if (in_phase<phase::ExitCheck>(t.exit_phase)) t.exit_phase = phase::Running{};
   if (paths.empty() || !sig) return std::nullopt;
   // i386 calls come through int $0x80, where an injected x86-64 shmat cannot be issued; they
@@ -139,9 +141,11 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& 
     return std::nullopt;
   }
   static const RuleRef kScratchRule{"guard:path-scratch", 0, {}};
-  const auto refuse = [&](int err, const std::string& why) -> std::optional<Restart> {
+  // `quiet`: the kernel's own answer, not a denial.
+  const auto refuse = [&](int err, const std::string& why,
+                          bool quiet = false) -> std::optional<Restart> {
     if (!why.empty()) opts_.log->error(fmt::format("pid {}: {}; refusing the call", t.tid, why));
-    return enforce(t, info, Verdict{Action::deny, err, &kScratchRule}, seccomp_stop, paths);
+    return enforce(t, f, Outcome{Verdict{Action::deny, err, &kScratchRule}, {}, quiet});
   };
   std::string why;
   switch (attach_scratch(t, why)) {
@@ -168,10 +172,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& 
     // A path we could not read or resolve was not checked: the kernel must not read it either
     // (another thread could make it readable in between). Its error is the kernel's own.
     if (paths[i].err) return refuse(paths[i].err, "");
-    if (paths[i].walk_err) {
-      t.quiet = true;  // the kernel's own answer, not a denial
-      return refuse(paths[i].walk_err, "");
-    }
+    if (paths[i].walk_err) return refuse(paths[i].walk_err, "", true);
     if (paths[i].on_dirfd) continue;  // a NULL path stays NULL: no bytes to change
     const std::string& bytes =
         pin_resolved(paths[i], sig->name) ? paths[i].path : paths[i].raw;
@@ -179,7 +180,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& 
     if (!at) return refuse(EAGAIN, fmt::format("no path scratch slot free ({} threads hold one)",
                                                PathScratch::kSlots));
     const int arg = how ? 1 : specs[i].path_arg;
-    if (!how && !set_syscall_arg(t.tid, info.call.abi, arg, *at))
+    if (!how && !effects::set_arg(t.tid, info.call.abi, arg, *at))
       return refuse(EAGAIN, "cannot point the call at its pinned path");
     pinned.call.args[static_cast<std::size_t>(arg)] = *at;
     pinned.paths[i] = bytes;
@@ -191,7 +192,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const SyscallStopInfo& 
       const auto at_how = scratch_.pin_bytes(t.tid, 1, struct_bytes);
       const int how_arg = how ? 2 : specs[i].flags_arg;
       if (!at_how || how_arg < 0 ||
-          (!how && !set_syscall_arg(t.tid, info.call.abi, how_arg, *at_how)))
+          (!how && !effects::set_arg(t.tid, info.call.abi, how_arg, *at_how)))
         return refuse(EAGAIN, "cannot pin openat2's struct open_how");
       pinned.call.args[static_cast<std::size_t>(how_arg)] = *at_how;
       pinned.open_how = struct_bytes;
@@ -222,7 +223,7 @@ bool Tracer::rewrite_open(ThreadState& t, const SyscallStopInfo& info, const Sys
     pinned.call.args[3] = how_size;
     SavedRegs regs;
     if (!nr || !save_regs(t.tid, regs) ||
-        !rewrite_syscall(t.tid, regs, *nr,
+        !effects::inject(t.tid, regs, *nr,
                          {pinned.call.args[0], pinned.call.args[1], pinned.call.args[2],
                           pinned.call.args[3]}))
       return false;
@@ -240,7 +241,7 @@ bool Tracer::rewrite_open(ThreadState& t, const SyscallStopInfo& info, const Sys
       const std::array<std::uint64_t, 4> args{
           static_cast<std::uint64_t>(static_cast<std::int64_t>(AT_FDCWD)), pinned.call.args[0],
           adjusted_flags(O_CREAT | O_WRONLY | O_TRUNC), pinned.call.args[1]};
-      done = nr && save_regs(t.tid, regs) && rewrite_syscall(t.tid, regs, *nr, args);
+      done = nr && save_regs(t.tid, regs) && effects::inject(t.tid, regs, *nr, args);
       if (done) {
         pinned.call.nr = *nr;
         std::copy(args.begin(), args.end(), pinned.call.args.begin());
@@ -249,7 +250,7 @@ bool Tracer::rewrite_open(ThreadState& t, const SyscallStopInfo& info, const Sys
       const int flags_arg = sig.name == "open" ? 1 : 2;
       auto& flags = pinned.call.args[static_cast<std::size_t>(flags_arg)];
       flags = adjusted_flags(flags);
-      done = set_syscall_arg(t.tid, info.call.abi, flags_arg, flags);
+      done = effects::set_arg(t.tid, info.call.abi, flags_arg, flags);
     }
     if (!done) return false;
     pinned.rewritten_from = info.call;
@@ -330,16 +331,16 @@ void Tracer::verify_exit(ThreadState& t, const ThreadState::ExitCheck& c,
       // the error the kernel's own O_TRUNC would have given.
       opts_.log->error(fmt::format("pid {}: {}: O_TRUNC done at exit failed ({}); descriptor {} "
                                    "left open",
-                                   t.tid, syscall_name(c.call.abi, c.call.nr), strerror(err),
+                                   t.tid, c.name, strerror(err),
                                    info.rval));
-      set_return_value(t.tid, -err);
+      effects::set_return(t.tid, -err);
     }
   }
   if (!race) return;
   opts_.log->error(fmt::format(
       "pid {}: {} reached {} where the check saw {}: the path changed between the check and the "
       "call (a race); the process is killed",
-      t.tid, syscall_name(c.call.abi, c.call.nr), where.empty() ? "?" : where, c.arg.path));
+      t.tid, c.name, where.empty() ? "?" : where, c.arg.path));
   kill(t.proc ? t.proc->tgid : t.tid, SIGKILL);
 }
 

@@ -50,6 +50,7 @@
 #include "unveil.hpp"
 #include "tracee_mem.hpp"
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "proc_facts.hpp"
 #include "call_kinds.hpp"
@@ -76,8 +77,8 @@ Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool sec
   switch (plan.step) {
     case XpledgePlan::Step::refuse:
       if (plan.clears_nest_failed) t.nest_failed = false;
-      t.hint = plan.hint;
-      return enforce(t, info, Verdict{Action::deny, plan.err, &kXpledge}, seccomp_stop, {});
+      return enforce(t, StopFacts(info, seccomp_stop),
+                     Outcome{Verdict{Action::deny, plan.err, &kXpledge}, plan.hint});
     case XpledgePlan::Step::nest_first: return start_nest(t, info, true);
     case XpledgePlan::Step::commit:
     case XpledgePlan::Step::stack_filter: break;
@@ -88,9 +89,9 @@ Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool sec
   if (plan.step == XpledgePlan::Step::commit) {
     t.proc->pledge = next;
     t.proc->nest_level = plan.commit_level;
-    skip_syscall(tid);
-    if (seccomp_stop) set_return_value(tid, 0);
-    else t.exit_phase = phase::AwaitingReturn{0, kSysXpledge};
+    effects::skip(tid);
+    if (seccomp_stop) effects::set_return(tid, 0);
+    else t.exit_phase = phase::AwaitingReturn{0, "xpledge"};
     return kResume;
   }
   std::string why;
@@ -105,8 +106,8 @@ Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool sec
   // Could not narrow in the kernel: refuse rather than pretend; state unchanged.
   opts_.log->error(fmt::format("pid {}: cannot install the pledge filter ({}): xpledge fails "
                                "with ENOMEM", tid, why));
-  skip_syscall(tid);
-  set_return_value(tid, -ENOMEM);
+  effects::skip(tid);
+  effects::set_return(tid, -ENOMEM);
   return kResume;
 }
 
@@ -151,7 +152,7 @@ bool Tracer::inject_filter(ThreadState& t, const std::vector<unsigned char>& pro
   }
   SavedRegs regs{};
   if (!save_regs(t.tid, regs) ||
-      !rewrite_syscall(t.tid, regs, SYS_seccomp,
+      !effects::inject(t.tid, regs, SYS_seccomp,
                        {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, *fprog})) {
     why = "cannot rewrite the call";
     return false;
@@ -193,14 +194,14 @@ void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info,
   if (after_exec) {
     // The first call of an image that got execpromises: it runs now, under the new filter.
     t.exec_filter.reset();
-    restore_regs_and_restart(t.tid, regs);
+    effects::restore_and_restart(t.tid, regs);
     if (!installed) kill(proc->tgid, SIGKILL);
   } else {
     if (installed) {
       proc->pledge = *f.pledge;
       if (f.nest_level) proc->nest_level = *f.nest_level;
     }
-    restore_regs(t.tid, regs, installed ? 0 : -EPERM);
+    effects::restore(t.tid, regs, installed ? 0 : -EPERM);
   }
   unpark(proc);
 }
@@ -211,8 +212,8 @@ void Tracer::on_filter_injected(ThreadState& t, const SyscallStopInfo& info,
 Restart Tracer::on_exec_filter(ThreadState& t, const SyscallStopInfo& info) {
   static const RuleRef kExecFilter{"pledge:exec-filter", 0, {}};
   if (info.abi != Abi::x86_64) {
-    return enforce(t, info, Verdict{Action::deny, EAGAIN, &kExecFilter},
-                   info.op == SyscallOp::seccomp, {});
+    return enforce(t, StopFacts(info, info.op == SyscallOp::seccomp),
+                   {Verdict{Action::deny, EAGAIN, &kExecFilter}});
   }
   std::string why;
   const Area area = stack_pledge_filter(t, *t.exec_filter, why);
@@ -221,7 +222,7 @@ Restart Tracer::on_exec_filter(ThreadState& t, const SyscallStopInfo& info) {
   opts_.log->error(fmt::format("pid {}: cannot install the execpromises filter ({}): killed",
                                t.tid, why));
   t.exec_filter.reset();
-  skip_syscall(t.tid);
+  effects::skip(t.tid);
   kill(t.proc->tgid, SIGKILL);
   return kResume;
 }

@@ -82,30 +82,43 @@ void Tracer::notify(const ThreadState& t, const Syscall& call, const Verdict& v,
 // A number this build does not name (policy rule `unknown`): answered ENOSYS like any denial,
 // but logged once per number per run with a warning instead of a record per call: a program
 // probing for a newer kernel's call may retry it in a loop.
-void Tracer::warn_unknown_once(ThreadState& t, const Syscall& call) {
+void Tracer::warn_unknown_once(const ThreadState& t, const StopFacts& f, Outcome& o) {
   // A tracee walking through millions of numbers must not grow our memory: past the cap, a new
   // number gets the ordinary record per call.
   constexpr std::size_t kMaxUnknownSeen = 1024;
+  const Syscall& call = f.call();
   const auto key = std::make_pair(call.abi, call.nr);
   if (!unknown_seen_.contains(key) && unknown_seen_.size() >= kMaxUnknownSeen) return;
-  t.quiet = !opts_.permissive;  // permissive runs record every call they let through
+  o.quiet = !opts_.permissive;  // permissive runs record every call they let through
   if (!unknown_seen_.insert(key).second) return;
   const pid_t tid = t.tid;
-  const std::string text =
-      decode_call(call, [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); });
+  const std::string text = decode_call(
+      call, f.name(), f.sig(), [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); });
   opts_.log->warn(fmt::format(
       "pid {} comm={}: {} = -1 ENOSYS: not a system call this build knows (libseccomp {} + "
       "Linux {} tables); logged once per number (policy `unknown: allow` lets such calls run)",
       tid, read_comm(tid), text, libseccomp_version(), syscall_tables_release()));
 }
 
-void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict& v,
-                       const std::vector<PathArg>& paths, bool permissive) {
+// The one place that says which outcomes leave a record: a refusal (unless quiet: the kernel's
+// own answer, a guard's silent one, an unknown number already warned of), a kill, a `log`
+// rule's call, and under --permissive a refusal let through (`let_through`). An allowed call
+// leaves none.
+void Tracer::report(const ThreadState& t, const StopFacts& f, const Outcome& o,
+                    bool let_through) {
+  const Action a = o.verdict.action;
+  if (a == Action::allow || (a == Action::deny && o.quiet && !let_through)) return;
+  log_event(t, f, o.verdict, o.hint, let_through);
+}
+
+void Tracer::log_event(const ThreadState& t, const StopFacts& f, const Verdict& v,
+                       const std::string& hint, bool permissive) {
   AuditEvent ev;
   ev.permissive = permissive;
   ev.action = v.action;
-  ev.syscall = syscall_name(call.abi, call.nr);
+  ev.syscall = f.name();
   if (!opts_.log->admit(ev)) return;  // rate-limited: nothing more to read or format
+  const Syscall& call = f.call();
   ev.tid = t.tid;
   ev.pid = t.proc ? t.proc->tgid : t.tid;
   ev.comm = read_comm(t.tid);
@@ -116,17 +129,18 @@ void Tracer::log_event(const ThreadState& t, const Syscall& call, const Verdict&
     return read_bytes(tid, addr, buf, len);
   };
   ev.call_text = decode_call(
-      call, [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); }, bytes);
-  if (opts_.log->wants_sockaddr()) ev.sockaddr = call_sockaddr(call, bytes);
+      call, f.name(), f.sig(), [tid](std::uint64_t addr) { return read_string(tid, addr, 4096); },
+      bytes);
+  if (opts_.log->wants_sockaddr()) ev.sockaddr = call_sockaddr(call, f.sig(), bytes);
   // Paths are resolved at the stop only when a rule or an observer needs them; a record names
   // them whatever decided (a call denied by name: renameat2, utimensat, symlinkat...).
-  const std::vector<PathArg> resolved = paths.empty() ? resolve_path_args(tid, call)
-                                                      : std::vector<PathArg>{};
-  for (const auto& p : paths.empty() ? resolved : paths)
+  const std::vector<PathArg> resolved =
+      f.paths.empty() ? resolve_path_args(tid, call, f.sig(), {}) : std::vector<PathArg>{};
+  for (const auto& p : f.paths.empty() ? resolved : f.paths)
     if (!p.err) ev.paths.push_back(p.path);
   ev.err = v.err;
   ev.rule = v.rule ? v.rule->describe() : "?";
-  ev.hint = t.hint;
+  ev.hint = hint;
   opts_.log->record(ev);
 }
 

@@ -50,6 +50,7 @@
 #include "unveil.hpp"
 #include "tracee_mem.hpp"
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "proc_facts.hpp"
 #include "call_kinds.hpp"
@@ -64,10 +65,11 @@ namespace xpledge::engine {
 // clone's (PTRACE_O_TRACECLONE/FORK/VFORK report clone3 children too).
 Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
   static const RuleRef kClone3{"guard:clone3", 0, {}};
+  const StopFacts f(info, seccomp_stop);
   const Syscall& call = info.call;
   const auto refuse = [&](int err, bool quiet) {
-    t.quiet = quiet && opts_.log->verbosity() == 0;
-    return enforce(t, info, Verdict{Action::deny, err, &kClone3}, seccomp_stop, {});
+    return enforce(t, f, Outcome{Verdict{Action::deny, err, &kClone3}, {},
+                                 quiet && opts_.log->verbosity() == 0});
   };
   // What the kernel would answer without reading anything, or for a struct it cannot read.
   if (const int err = clone3_size_error(call.args[1])) return refuse(err, false);
@@ -79,55 +81,42 @@ Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool secc
   const Syscall judged = clone3_as_clone(call.abi, parse_clone_args(bytes));
   CallContext ctx{judged, {}};
   ctx.tgid = t.proc->tgid;
-  Verdict v = opts_.policy->evaluate(ctx);
-  // A rule that names clone3 itself applies too, and the stricter of the two wins: a policy's
-  // `{ syscall: clone3, errno: ENOSYS }` keeps meaning what it says (libc then uses clone).
-  // Only a rule of the policy's lists speaks for clone3: its default, and its promises (which
-  // judge clone's flags), leave it to the rules on clone.
-  const Verdict own = opts_.policy->evaluate(CallContext{call, {}, ctx.tgid});
-  if (own.rule &&
-      (own.rule->list == "allow" || own.rule->list == "deny" || own.rule->list == "kill" ||
-       own.rule->list == "log") &&
-      own.action > v.action)
-    v = own;
+  Outcome o{clone3_verdict(opts_.policy->evaluate(ctx),
+                           opts_.policy->evaluate(CallContext{call, {}, ctx.tgid}))};
+  Verdict& v = o.verdict;
   const Decision g = apply_guard(judged, guard_context(t, judged), v);
   const RuleRef* untraced = g.strip_untraced;  // CLONE_UNTRACED is cleared in the pinned copy
   const bool guarded = g.verdict.rule != v.rule;
-  v = pledge_verdict(judge_for(t), ctx, g.verdict, t.hint);
-  if (opts_.log->verbosity() > 0 && t.hint.empty() && !runs(v) && !guarded)
-    t.hint = explain(catalogue(), ctx);
+  const CallName judged_name(judged);  // a hint names the clone it is judged as
+  v = pledge_verdict(judge_for(t), ctx, judged_name, g.verdict, o.hint);
+  if (opts_.log->verbosity() > 0 && o.hint.empty() && !runs(v) && !guarded)
+    o.hint = explain(catalogue(), ctx, judged_name);
   notify(t, judged, v, {});
   const bool refused = v.action == Action::deny || v.action == Action::kill;
-  if (refused && !(opts_.permissive && !guarded)) {
-    return enforce(t, info, v, seccomp_stop, {});
-  }
+  if (refused && !(opts_.permissive && !guarded)) return enforce(t, f, o);
   // It runs: from the pinned copy only (also under --permissive: the guard holds there too).
   std::string why;
   switch (attach_scratch(t, why)) {
     case Area::ready: break;
-    case Area::attaching: t.hint.clear(); return kResume;  // the call restarts, decided anew
-    case Area::unavailable:
-      t.hint.clear();
-      return refuse(ENOSYS, true);  // cannot pin: libc falls back to clone, as before
+    case Area::attaching: return kResume;  // the call restarts, decided anew
+    case Area::unavailable: return refuse(ENOSYS, true);  // cannot pin: libc falls back to clone
   }
   const std::string pinned = clone3_pinned_bytes(bytes);
   const auto at = scratch_.pin_bytes(t.tid, 0, pinned);
-  if (!at || !set_syscall_arg(t.tid, call.abi, 0, *at)) {
+  if (!at || !effects::set_arg(t.tid, call.abi, 0, *at)) {
     opts_.log->error(fmt::format("pid {}: cannot pin clone3's struct clone_args; refusing the call",
                                  t.tid));
-    t.hint.clear();
     return refuse(EAGAIN, false);
   }
   ThreadState::PinnedCall record{call, {}, {}, pinned, {}, {}};
   record.call.args[0] = *at;
   t.last_pinned = std::move(record);
-  if (untraced) log_event(t, call, Verdict{Action::log, 0, untraced}, {});
+  if (untraced) report(t, f, {Verdict{Action::log, 0, untraced}});
   if (refused) {
-    log_event(t, call, v, {}, true);  // permissive: observed, not enforced
-    t.hint.clear();
+    report(t, f, o, true);  // permissive: observed, not enforced
     return kResume;
   }
-  return enforce(t, info, v, seccomp_stop, {});
+  return enforce(t, f, o);
 }
 
 // Whether the scratch area is attached in t's address space, and if not, attaches it: the
@@ -160,7 +149,7 @@ Tracer::Area Tracer::attach_scratch(ThreadState& t, std::string& why) {
   }
   SavedRegs regs{};
   if (!save_regs(t.tid, regs) ||
-      !rewrite_syscall(t.tid, regs, SYS_shmat,
+      !effects::inject(t.tid, regs, SYS_shmat,
                        {static_cast<std::uint64_t>(scratch_.id()), PathScratch::kAddr,
                         SHM_RDONLY})) {
     why = "cannot inject the scratch area's shmat";
@@ -195,7 +184,7 @@ void Tracer::on_scratch_attached(ThreadState& t, const SyscallStopInfo& info,
         "refused with EAGAIN", t.proc->tgid, PathScratch::kAddr,
         info.rval < 0 ? std::strerror(static_cast<int>(-info.rval)) : "another address"));
   }
-  restore_regs_and_restart(t.tid, regs);
+  effects::restore_and_restart(t.tid, regs);
 }
 
 // An inherited attachment, checked before the first pin in this address space: ours -> mapped;

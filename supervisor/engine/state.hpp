@@ -134,15 +134,10 @@ struct ThreadState {
   };
   std::optional<PinnedCall> last_pinned;
   std::vector<PinnedCall> restartable;
-  // The file an allowed execve/execveat named, as resolved at entry: at the exec event, the
-  // `#!` chain that started from it (the script is not /proc/PID/exe) is judged too.
-  std::string exec_target;
   // What the exit stop of the current call must do (phase.hpp); Running: nothing.
   ExitPhase exit_phase;
   using ExitCheck = phase::ExitCheck;
   using ExecMapWatch = phase::ExecMapWatch;
-  std::string hint;     // why the current call was refused, for the log line
-  bool quiet = false;   // the current refusal is not logged (see GuardDecision::quiet)
 };
 
 inline ThreadState new_thread(pid_t tid, std::shared_ptr<ProcessState> proc) {

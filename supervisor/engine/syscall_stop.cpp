@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "call_kinds.hpp"
 #include "decide.hpp"
@@ -38,19 +39,18 @@ Restart Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
   if (t.nest)
     if (const auto r = on_call_in_nest(t, info, seccomp_stop)) return *r;
   if (t.exec_filter) return on_exec_filter(t, info);
-  if (!t.nest && t.nest_level < t.proc->nest_level && landlock_nesting()) {
-    // Its process narrowed while it ran: it joins the nested domain before this call runs (an
-    // i386 call cannot carry the injected x86-64 ones: refused until an x86-64 call comes).
-    if (info.abi != Abi::x86_64) {
-      static const RuleRef kNest{"pledge:nest", 0, {}};
-      return enforce(t, info, Verdict{Action::deny, EAGAIN, &kNest}, seccomp_stop, {});
-    }
-    if (t.proc->filter_injector != 0 || t.proc->seccomp_running > 0) {
-      t.parked_at_seccomp_stop = seccomp_stop;  // its filter count would not be ours alone
+  static const RuleRef kNest{"pledge:nest", 0, {}};
+  switch (catch_up(t.nest.has_value(), t.nest_level, t.proc->nest_level, landlock_nesting(),
+                   info.abi == Abi::x86_64,
+                   t.proc->filter_injector != 0 || t.proc->seccomp_running > 0)) {
+    case CatchUp::none: break;
+    case CatchUp::refuse:
+      return enforce(t, StopFacts(info, seccomp_stop), {Verdict{Action::deny, EAGAIN, &kNest}});
+    case CatchUp::park:
+      t.parked_at_seccomp_stop = seccomp_stop;
       t.proc->parked.push_back(t.tid);
       return kHold;
-    }
-    return start_nest(t, info, false);
+    case CatchUp::nest: return start_nest(t, info, false);
   }
   if (opts_.use_seccomp && park_if_filters_busy(t, info, seccomp_stop)) return kHold;
   if (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge)
@@ -68,65 +68,59 @@ Restart Tracer::on_syscall(ThreadState& t, bool seccomp_stop) {
 // own is judged (nullopt: like any other call) or refused.
 std::optional<Restart> Tracer::on_call_in_nest(ThreadState& t, const SyscallStopInfo& info,
                                                bool seccomp_stop) {
-  if (nest_stop_is_ours(*t.nest, info)) return kResume;
-  if (t.nest->blocked) {
-    // Signals are blocked: no handler runs inside the chain, so the thread left it by itself
-    // (an rseq abort moved it off the syscall instruction, or a sibling rewrote the signal
-    // set): it runs with the chain's registers, nothing it does can be trusted to be ours.
-    opts_.log->error(fmt::format("pid {}: left its Landlock nesting chain (rseq abort?): its "
-                                 "process is killed", t.tid));
-    kill(t.proc->tgid, SIGKILL);
-    return kResume;
-  }
-  // The thread's own call between two steps of the chain (a signal handler's, the mask not
-  // set): judged like any other, at its seccomp stop if the filters stop it (seccomp mode).
-  t.nest->foreign_in_flight = true;
-  if (info.op == SyscallOp::entry && opts_.use_seccomp) return kResume;
-  // Refused: any call of a thread catching up with its process's narrowing (it must not run
-  // a call before it is nested), and what would need a chain or injection of its own.
   static const RuleRef kNest{"pledge:nest", 0, {}};
-  if (!t.nest->for_xpledge || t.nest_level < t.proc->nest_level ||
-      (info.abi == Abi::x86_64 && info.call.nr == kSysXpledge) || is_seccomp_call(info.call))
-    return enforce(t, info, Verdict{Action::deny, EINTR, &kNest}, seccomp_stop, {});
+  switch (classify_nest_stop(*t.nest, info, opts_.use_seccomp, t.nest_level,
+                             t.proc->nest_level)) {
+    case NestStop::ours:
+    case NestStop::to_seccomp_stop: return kResume;
+    case NestStop::left_chain:
+      // It runs with the chain's registers: nothing it does can be trusted to be ours.
+      opts_.log->error(fmt::format("pid {}: left its Landlock nesting chain (rseq abort?): its "
+                                   "process is killed", t.tid));
+      kill(t.proc->tgid, SIGKILL);
+      return kResume;
+    case NestStop::refuse:
+      return enforce(t, StopFacts(info, seccomp_stop), {Verdict{Action::deny, EINTR, &kNest}});
+    case NestStop::judge: break;
+  }
   return std::nullopt;
 }
 
 // The program's own call: decided (judge_call), told to the observers, then enforced, its
 // paths pinned first if it runs.
 Restart Tracer::on_program_call(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
-  Judged j = judge_call(t, info);
-  const Verdict& v = j.verdict;
-  if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, info.call);
-  notify(t, info.call, v, j.paths);
+  StopFacts f(info, seccomp_stop);
+  Judged j = judge_call(t, f);
+  Outcome& o = j.outcome;
+  const Verdict& v = o.verdict;
+  if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, f, o);
+  notify(t, f.call(), v, f.paths);
   if (opts_.permissive && !j.guarded && (v.action == Action::deny || v.action == Action::kill)) {
     // Observe, do not enforce: the call runs; the record says what would have happened.
-    log_event(t, info.call, v, j.paths, true);
-    t.hint.clear();
+    report(t, f, o, true);
     return kResume;
   }
-  if (j.paths_checked && (v.action == Action::allow || v.action == Action::log))
+  if (f.paths_checked && (v.action == Action::allow || v.action == Action::log))
     // The scratch area is being attached (the call restarts), or the call was refused.
-    if (const auto r = pin_paths(t, info, j.sig, j.paths, seccomp_stop)) return *r;
-  if (j.addr && (v.action == Action::allow || v.action == Action::log))
-    if (const auto r = pin_addr(t, info, *j.addr, seccomp_stop)) return *r;  // addr_pinning.cpp
-  return enforce(t, info, v, seccomp_stop, j.paths);
+    if (const auto r = pin_paths(t, f)) return *r;
+  if (f.addr && (v.action == Action::allow || v.action == Action::log))
+    if (const auto r = pin_addr(t, f)) return *r;  // addr_pinning.cpp
+  return enforce(t, f, o);
 }
 
 // The paths of the call when a rule or an observer needs them, resolved once per stop.
-void Tracer::resolve_call_paths(ThreadState& t, const SyscallStopInfo& info, Judged& j) {
+void Tracer::resolve_call_paths(ThreadState& t, StopFacts& f) {
+  const Syscall& call = f.call();
   const auto& pledged = t.proc->pledge.promises;
-  j.paths_checked = opts_.policy->needs_paths(info.call.abi, info.call.nr) ||
-                    (pledged && catalogue().needs_paths(*pledged, info.call.abi, info.call.nr)) ||
+  f.paths_checked = opts_.policy->needs_paths(call.abi, call.nr) ||
+                    (pledged && catalogue().needs_paths(*pledged, call.abi, call.nr)) ||
                     t.proc->unveil.active;
-  if (j.paths_checked && !t.restartable.empty()) restore_restarted_paths(t, info.call);
-  if (j.paths_checked || want_paths_) {
-    // The signature once per stop, for the resolution and the pinning.
-    j.sig = syscall_sig(syscall_name(info.call.abi, info.call.nr));
-    j.paths = resolve_path_args(t.tid, info.call, j.sig, opts_.policy->impl().dir_anchors);
-  }
-  if (j.paths_checked) j.addr = read_call_addr(t.tid, info.call);  // connect, sendto...
-  if (j.paths_checked && t.proc && !t.proc->warned_no_view &&
-      std::any_of(j.paths.begin(), j.paths.end(), [](const PathArg& p) { return p.no_view; })) {
+  if (f.paths_checked && !t.restartable.empty()) restore_restarted_paths(t, call);
+  if (f.paths_checked || want_paths_)
+    f.paths = resolve_path_args(t.tid, call, f.sig(), opts_.policy->impl().dir_anchors);
+  if (f.paths_checked) f.addr = read_call_addr(t.tid, call);  // connect, sendto...
+  if (f.paths_checked && t.proc && !t.proc->warned_no_view &&
+      std::any_of(f.paths.begin(), f.paths.end(), [](const PathArg& p) { return p.no_view; })) {
     t.proc->warned_no_view = true;
     opts_.log->error(fmt::format(
         "pid {}: cannot read /proc/{}/root (the program made itself not dumpable?): its "
@@ -137,42 +131,44 @@ void Tracer::resolve_call_paths(ThreadState& t, const SyscallStopInfo& info, Jud
 
 // The policy, the guard, the denied-tree move check, pledge, unveil and the exec rules, in
 // that order: the verdict on the program's own call.
-Tracer::Judged Tracer::judge_call(ThreadState& t, const SyscallStopInfo& info) {
+Tracer::Judged Tracer::judge_call(ThreadState& t, StopFacts& f) {
   Judged j;
-  if (!info.abi) {
+  if (!f.info.abi) {
     // An arch this host should not have: never allowed.
     static const RuleRef kUnknownArch{"abi", 0, {}};
-    j.verdict = Verdict{Action::deny, ENOSYS, &kUnknownArch};
+    j.outcome.verdict = Verdict{Action::deny, ENOSYS, &kUnknownArch};
     return j;
   }
-  resolve_call_paths(t, info, j);
-  const Decision d = decide_call(judge_for(t), CallFacts{info.call, j.paths,
-                                                         guard_context(t, info.call),
-                                                         j.addr ? &*j.addr : nullptr});
+  resolve_call_paths(t, f);
+  const Syscall& call = f.call();
+  const Decision d =
+      decide_call(judge_for(t), CallFacts{call, f.paths, guard_context(t, call), f.named,
+                                              f.addr ? &*f.addr : nullptr});
   if (d.strip_untraced) {
     // The child must stay traced: the flag is cleared, the verdict stands.
-    set_syscall_arg(t.tid, info.call.abi, 0,
-                    info.call.args[0] & ~static_cast<std::uint64_t>(CLONE_UNTRACED));
-    log_event(t, info.call, Verdict{Action::log, 0, d.strip_untraced}, {});
+    effects::set_arg(t.tid, call.abi, 0,
+                     call.args[0] & ~static_cast<std::uint64_t>(CLONE_UNTRACED));
+    report(t, f, {Verdict{Action::log, 0, d.strip_untraced}});
   }
-  if (d.quiet) t.quiet = opts_.log->verbosity() == 0;
-  if (!d.hint.empty()) t.hint = d.hint;
+  Outcome& o = j.outcome;
+  o.quiet = d.quiet && opts_.log->verbosity() == 0;
+  o.hint = d.hint;
   j.guarded = d.guarded;
   Verdict v = d.verdict;
   const bool call_runs = runs(v);
   static const CallNumbers execve("execve"), execveat("execveat");
-  if (exec_rules_ && (execve.is(info.call) || execveat.is(info.call)))
-    // Each exec call says anew what its exec event walks: a failed one leaves nothing.
-    // The file it names as the kernel reaches it (path_walk.hpp), where its `#!` chain starts.
-    t.exec_target =
-        call_runs && !j.paths.empty() && !j.paths[0].err ? j.paths[0].path : std::string{};
+  if (exec_rules_ && call_runs && (execve.is(call) || execveat.is(call)))
+    // The file it names as the kernel reaches it (path_walk.hpp), where its `#!` chain starts:
+    // its exec event reads it, its exit stop (a failed exec) drops it.
+    t.exit_phase = phase::ExecCall{!f.paths.empty() && !f.paths[0].err ? f.paths[0].path
+                                                                          : std::string{}};
   if (exec_rules_ && call_runs) {
-    if (auto refusal = judge_exec_mapping(t, info.call)) {
+    if (auto refusal = judge_exec_mapping(t, call, o.hint)) {
       v = refusal->verdict;
-      if (!refusal->image.empty()) j.paths = {PathArg::of(refusal->image, Access::exec)};
+      if (!refusal->image.empty()) f.paths = {PathArg::of(refusal->image, Access::exec)};
     }
   }
-  j.verdict = v;
+  o.verdict = v;
   return j;
 }
 

@@ -18,6 +18,7 @@
 #include "tracee_mem.hpp"
 #include "unveil.hpp"
 
+#include "effects.hpp"
 #include "engine.hpp"
 #include "path_resolve.hpp"
 #include "proc_facts.hpp"
@@ -56,8 +57,8 @@ Restart Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool sec
   const auto unveil_promise = catalogue().find("unveil");
   if (pledged && (!unveil_promise || !pledged->has(*unveil_promise))) {
     t.proc->unveil.locked = true;
-    t.hint = "pledged without unveil";
-    return enforce(t, info, Verdict{Action::deny, EPERM, &kXunveil}, seccomp_stop, {});
+    return enforce(t, StopFacts(info, seccomp_stop),
+                   Outcome{Verdict{Action::deny, EPERM, &kXunveil}, "pledged without unveil"});
   }
   std::optional<std::string> path, permissions;
   const int err = read_unveil_args(t.tid, info, path, permissions);
@@ -65,8 +66,8 @@ Restart Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool sec
   UnveilOutcome out;
   if (!err) out = apply_unveil(next, path, permissions);
   if (err || out.err) {
-    t.hint = out.detail;
-    return enforce(t, info, Verdict{Action::deny, err ? err : out.err, &kXunveil}, seccomp_stop, {});
+    return enforce(t, StopFacts(info, seccomp_stop),
+                   Outcome{Verdict{Action::deny, err ? err : out.err, &kXunveil}, out.detail});
   }
   opts_.log->info(fmt::format("pid {} unveiled {} {}", t.proc->tgid,
                               path ? *path : std::string("(lock)"),
@@ -88,16 +89,16 @@ Restart Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool sec
   }
   opts_.log->error(fmt::format("pid {}: cannot install the unveil filter ({}): nothing is "
                                "unveiled, xunveil fails with ENOMEM", t.tid, why));
-  skip_syscall(t.tid);
-  set_return_value(t.tid, -ENOMEM);
+  effects::skip(t.tid);
+  effects::set_return(t.tid, -ENOMEM);
   return kResume;
 }
 
 Restart Tracer::commit_unveil(ThreadState& t, UnveilState next, bool seccomp_stop) {
   t.proc->unveil = std::move(next);
-  skip_syscall(t.tid);
-  if (seccomp_stop) set_return_value(t.tid, 0);
-  else t.exit_phase = phase::AwaitingReturn{0, kSysXunveil};  // pure-ptrace mode: written at exit
+  effects::skip(t.tid);
+  if (seccomp_stop) effects::set_return(t.tid, 0);
+  else t.exit_phase = phase::AwaitingReturn{0, "xunveil"};  // pure-ptrace mode: written at exit
   return kResume;
 }
 
@@ -117,7 +118,7 @@ void Tracer::on_unveil_filter_injected(ThreadState& t, const SyscallStopInfo& in
                                  "{}, filters {} -> {}): nothing unveiled, xunveil fails with "
                                  "ENOMEM", t.tid, info.rval, f.filters_before, after));
   }
-  restore_regs(t.tid, f.regs, installed ? 0 : -ENOMEM);
+  effects::restore(t.tid, f.regs, installed ? 0 : -ENOMEM);
 }
 
 // A new process (fork, vfork, clone without CLONE_THREAD) copies its parent's table, and the

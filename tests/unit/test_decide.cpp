@@ -48,7 +48,8 @@ struct World {
   }
   Decision decide(const Syscall& c, const std::vector<PathArg>& paths = {},
                   GuardContext g = guard()) const {
-    return decide_call(judge(), CallFacts{c, paths, g});
+    const CallName named(c);
+    return decide_call(judge(), CallFacts{c, paths, g, named});
   }
 };
 
@@ -263,4 +264,116 @@ TEST_CASE("decide: path pinning, how an allowed open is changed and what its exi
   REQUIRE(m);
   CHECK(m->dest == "/b");
   CHECK_FALSE(m->open);
+}
+
+namespace {
+
+SyscallStopInfo stop(SyscallOp op, const Syscall& c, std::uint64_t ip) {
+  SyscallStopInfo s;
+  s.op = op;
+  s.abi = c.abi;
+  s.call = c;
+  s.ip = ip;
+  return s;
+}
+
+// A chain between two steps: its next step (landlock_create_ruleset) reissued from `kIp`.
+ThreadState::NestChain chain_between_steps(bool blocked, bool for_xpledge) {
+  ThreadState::NestChain c;
+  c.ip = 0x401000;
+  c.expect_nr = *syscall_nr(Abi::x86_64, "landlock_create_ruleset");
+  c.expect_a0 = 0x7ff000;
+  c.ours_in_flight = false;
+  c.blocked = blocked;
+  c.for_xpledge = for_xpledge;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("decide: a thread behind its process's narrowing nests before its next call runs") {
+  // Not behind, inside a chain already, or no Landlock: nothing to catch up.
+  CHECK(catch_up(false, 1, 1, true, true, false) == CatchUp::none);
+  CHECK(catch_up(true, 0, 1, true, true, false) == CatchUp::none);
+  CHECK(catch_up(false, 0, 1, false, true, false) == CatchUp::none);
+  // Behind: it nests now; an i386 call cannot carry the injected x86-64 chain (refused, EAGAIN);
+  // while an injection or seccomp() is in flight its filter count is not ours alone: parked.
+  CHECK(catch_up(false, 0, 1, true, true, false) == CatchUp::nest);
+  CHECK(catch_up(false, 0, 2, true, false, false) == CatchUp::refuse);
+  CHECK(catch_up(false, 0, 1, true, true, true) == CatchUp::park);
+}
+
+TEST_CASE("decide: inside a nesting chain only the reissued step is ours (issue 15)") {
+  const std::uint64_t ip = 0x401000;
+  const Syscall step = call("landlock_create_ruleset", {0x7ff000, 24, 0});
+  SUBCASE("the reissued step, and its exit, are the chain's") {
+    auto c = chain_between_steps(false, true);
+    CHECK(classify_nest_stop(c, stop(SyscallOp::entry, step, ip), false, 1, 0) == NestStop::ours);
+    CHECK(c.ours_in_flight);
+  }
+  SUBCASE("a signal handler's openat between two steps is the thread's own: judged, never ours") {
+    // Issue 15's first hole: such a call was taken for the chain's and ran unchecked.
+    auto c = chain_between_steps(false, true);
+    const Syscall open = call("openat", {static_cast<std::uint64_t>(AT_FDCWD), 0x1000, 0});
+    CHECK(classify_nest_stop(c, stop(SyscallOp::entry, open, 0x402000), false, 1, 0) ==
+          NestStop::judge);
+    CHECK(c.foreign_in_flight);
+    // Its exit and any stop until then are not the chain's either.
+    CHECK(classify_nest_stop(c, stop(SyscallOp::entry, step, ip), false, 1, 0) ==
+          NestStop::judge);
+  }
+  SUBCASE("the step's number from another instruction, or another first argument, is not ours") {
+    auto c = chain_between_steps(false, true);
+    CHECK(classify_nest_stop(c, stop(SyscallOp::entry, step, ip + 16), false, 1, 0) !=
+          NestStop::ours);
+    auto d = chain_between_steps(false, true);
+    const Syscall other = call("landlock_create_ruleset", {0x1234, 24, 0});
+    CHECK(classify_nest_stop(d, stop(SyscallOp::entry, other, ip), false, 1, 0) !=
+          NestStop::ours);
+  }
+  SUBCASE("seccomp mode: the thread's own call is judged at its seccomp stop") {
+    auto c = chain_between_steps(false, true);
+    const Syscall open = call("openat", {static_cast<std::uint64_t>(AT_FDCWD), 0x1000, 0});
+    CHECK(classify_nest_stop(c, stop(SyscallOp::entry, open, 0x402000), true, 1, 0) ==
+          NestStop::to_seccomp_stop);
+  }
+  SUBCASE("refused: a thread catching up, and calls that need an injection of their own") {
+    const Syscall open = call("openat", {static_cast<std::uint64_t>(AT_FDCWD), 0x1000, 0});
+    auto catching_up = chain_between_steps(false, false);
+    CHECK(classify_nest_stop(catching_up, stop(SyscallOp::entry, open, 0), false, 0, 1) ==
+          NestStop::refuse);
+    auto caller = chain_between_steps(false, true);
+    CHECK(classify_nest_stop(caller, stop(SyscallOp::entry, call("seccomp"), 0), false, 1, 0) ==
+          NestStop::refuse);
+    auto again = chain_between_steps(false, true);
+    const Syscall xp{Abi::x86_64, kSysXpledge, {}};
+    CHECK(classify_nest_stop(again, stop(SyscallOp::entry, xp, 0), false, 1, 0) ==
+          NestStop::refuse);
+  }
+  SUBCASE("signals blocked, yet a call that is not ours: the thread left the chain") {
+    auto c = chain_between_steps(true, true);
+    CHECK(classify_nest_stop(c, stop(SyscallOp::entry, call("getpid"), 0x402000), false, 1, 0) ==
+          NestStop::left_chain);
+  }
+}
+
+TEST_CASE("decide: clone3 is judged as its clone, and a listed rule on clone3 itself is stricter") {
+  static const Policy p = load_policy_string(
+      "version: 1\ndefault: allow\nerrno: EUCLEAN\ndeny:\n  - clone3\n", "clone3.yaml");
+  const Verdict as_clone = p.evaluate(CallContext{call("clone", {CLONE_VM}), {}});
+  const Verdict own = p.evaluate(CallContext{call("clone3"), {}});
+  REQUIRE(runs(as_clone));
+  const Verdict v = clone3_verdict(as_clone, own);
+  CHECK(v.action == Action::deny);
+  CHECK(v.err == EUCLEAN);
+  // The default speaks for clone: a clone3 nobody names is what its clone is.
+  const Verdict by_default = allow_all().evaluate(CallContext{call("clone3"), {}});
+  CHECK(clone3_verdict(as_clone, by_default).rule == as_clone.rule);
+  // A refused clone stays refused whatever clone3's own rule says.
+  static const Policy q = load_policy_string(
+      "version: 1\ndefault: allow\nerrno: EUCLEAN\ndeny:\n  - clone\nallow:\n  - clone3\n",
+      "clone.yaml");
+  const Verdict refused = q.evaluate(CallContext{call("clone"), {}});
+  CHECK(clone3_verdict(refused, q.evaluate(CallContext{call("clone3"), {}})).action ==
+        Action::deny);
 }
