@@ -46,6 +46,26 @@ for exe in consumer_shared consumer_static; do
   out=$(XPLEDGE_REQUIRE_SUPERVISOR=1 LD_LIBRARY_PATH=$ROOT$LIBDIR "$T/$exe") || fail "$exe exited $?"
   [ "$out" = "$expected_required" ] || fail "$exe (XPLEDGE_REQUIRE_SUPERVISOR=1) printed '$out', expected '$expected_required'"
 done
+# Under the package's own supervisor, in both engine modes, the same program gets OpenBSD's
+# answers (issue 19): a hidden path is ENOENT (unveil), not Landlock's EACCES; every refusal is
+# the supervisor's, logged with its rule.
+need_ptrace "$ROOT$BINDIR/xpledge"
+expected_supervised='xpledge_supported=1 unveil=ok lock=ok open_unveiled=ok open_hidden=ENOENT pledge=ok socket=EPERM'
+for exe in consumer_shared consumer_static; do
+  for mode in "" --no-seccomp; do
+    # shellcheck disable=SC2086  # an empty mode is no argument
+    run_to "$T/sup.out" "$T/sup.err" env LD_LIBRARY_PATH="$ROOT$LIBDIR" \
+      "$ROOT$BINDIR/xpledge" run $mode -- "$T/$exe"
+    [ "$rc" -eq 0 ] || { show "$T/sup.out" "$T/sup.err"; fail "$exe under xpledge run $mode exited $rc"; }
+    [ "$(cat "$T/sup.out")" = "$expected_supervised" ] \
+      || { show "$T/sup.out" "$T/sup.err"; fail "$exe under xpledge run $mode: expected '$expected_supervised'"; }
+    grep -q 'openat(AT_FDCWD, "/etc/passwd".* = -1 ENOENT rule=unveil' "$T/sup.err" \
+      || { show "$T/sup.err"; fail "$exe under xpledge run $mode: the hidden open was not logged as unveil's"; }
+    grep -q 'socket(AF_INET, SOCK_STREAM, 0) = -1 EPERM rule=pledge' "$T/sup.err" \
+      || { show "$T/sup.err"; fail "$exe under xpledge run $mode: the socket was not refused by pledge"; }
+  done
+done
+note "supervised by the package's xpledge, both modes: $expected_supervised"
 grep -qF "$ROOT$LIBDIR/libxpledge.so.0" <<<"$(LD_LIBRARY_PATH=$ROOT$LIBDIR ldd "$T/consumer_shared")" \
   || fail "consumer_shared does not load the package's libxpledge.so.0"
 note "shared and static consumers built and ran: $expected"
