@@ -51,10 +51,6 @@ class Tracer {
   // launch.cpp
   pid_t spawn(const std::vector<std::string>& argv, const std::vector<unsigned char>* filter,
               std::string& error);
-  [[noreturn]] void spawned_child(const std::vector<std::string>& argv,
-                                  const std::vector<unsigned char>* filter,
-                     int sync_fd, pid_t supervisor, const ConfinePlan& confine,
-                     std::vector<PathRule>& path_rules);
   std::vector<PathRule> open_landlock_rules(ConfinePlan& confine);
 
   // loop.cpp: the only place that restarts a tracee.

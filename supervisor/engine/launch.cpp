@@ -13,6 +13,8 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <pthread.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <climits>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
@@ -77,55 +80,145 @@ bool openat2_reaches_kernel() {
 
 }  // namespace
 
-// The child between fork and exec: waits until it is seized, confines itself, loads the
-// pre-filter, runs CMD. Never returns.
-void Tracer::spawned_child(const std::vector<std::string>& argv,
-                           const std::vector<unsigned char>* filter, int sync_fd,
-                           pid_t supervisor, const ConfinePlan& confine,
-                           std::vector<PathRule>& path_rules) {
-  // Between fork and exec only async-signal-safe work and our own setenv (single-threaded).
-  const std::string me = std::to_string(supervisor), child = std::to_string(getpid());
-  for (const char* var : {"LISTEN_PID", "WATCHDOG_PID"}) {
-    const char* v = getenv(var);
-    if (v && me == v) setenv(var, child.c_str(), 1);
+namespace {
+
+// What the child between clone and exec may have to say, rendered before it exists (the log's
+// format, a timestamp): the text before and after what only the child knows (an errno).
+constexpr std::string_view kErrMark = "@@XPLEDGE-ERRNO@@";
+struct ChildMessage {
+  std::string head, tail;
+};
+
+ChildMessage child_message(const AuditLog& log, const std::string& text) {
+  const std::string rendered = log.render_child_message(AuditLog::Level::error, text);
+  const auto at = rendered.rfind(kErrMark);
+  return {rendered.substr(0, at), rendered.substr(at + kErrMark.size())};
+}
+
+// Everything the child reads between clone and exec. It shares our memory (CLONE_VM) until
+// exec, on a thread of ours that vfork suspends (so errno and the rest of that thread's TLS are
+// its own, and nobody else touches what it uses): it may make system calls and nothing else,
+// so no allocation, no setenv, no logging. Deleted by that thread once the child has exec'd or
+// is gone.
+struct ChildPlan {
+  std::vector<std::string> argv_text, env_text;
+  std::vector<char*> argv, envp;
+  std::vector<char*> pid_slots;  // LISTEN_PID=, WATCHDOG_PID= that named us: the child's pid
+  bool has_filter = false;
+  sock_fprog prog{};
+  std::vector<unsigned char> filter;
+  ConfinePlan confine{};
+  std::vector<PathRule> path_rules;
+  int ready_fd = -1, sync_fd = -1;  // the child writes its pid on one, waits for "go" on the other
+  int close_fds[2] = {-1, -1};      // our ends of those pipes
+  sigset_t mask{};                  // the supervisor's, restored just before exec
+  std::vector<int> caught;          // signals we handle: SIG_DFL in the child
+  ChildMessage confine_msg, filter_msg, exec_msg;
+  // The child's stack: allocated, not filled (a zeroed 128 KiB would be 32 page faults).
+  std::unique_ptr<char[]> stack;
+  std::size_t stack_size = 0;
+};
+
+// The environment, with LISTEN_PID and WATCHDOG_PID moved from us to the child (systemd's
+// socket activation names the process that should use the sockets): their values are left
+// blank here and written by the child, which alone knows its pid.
+void plan_environment(ChildPlan& p, pid_t supervisor) {
+  const std::string me = std::to_string(supervisor);
+  std::vector<std::size_t> slots;
+  bool done[2] = {false, false};
+  constexpr std::string_view kVars[] = {"LISTEN_PID=", "WATCHDOG_PID="};
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    for (std::size_t v = 0; v < 2; ++v)
+      if (!done[v] && entry.starts_with(kVars[v]) && entry.substr(kVars[v].size()) == me) {
+        done[v] = true;
+        entry = std::string(kVars[v]) + std::string(24, '\0');
+        slots.push_back(p.env_text.size());
+      }
+    p.env_text.push_back(std::move(entry));
   }
+  for (auto& e : p.env_text) p.envp.push_back(e.data());
+  p.envp.push_back(nullptr);
+  for (std::size_t i : slots) p.pid_slots.push_back(p.env_text[i].data() + p.env_text[i].find('='));
+}
+
+void write_decimal(char* at, long v) {
+  char digits[24];
+  int n = 0;
+  do digits[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) > 0);
+  while (n > 0) *at++ = digits[--n];
+  *at = '\0';
+}
+
+// child_fail and child_main run on ChildPlan::stack, which ASan did not make: before a call
+// that does not return (_exit) it would warn that it cannot follow the stack switch, on stderr.
+// Not instrumented: they only hand prepared data to system calls.
+[[noreturn, gnu::no_sanitize_address]] void child_fail(const ChildMessage& m, const char* step,
+                                                       int err, int code) {
+  const char* what = strerrordesc_np(err);
+  char unknown[48] = "Unknown error ";
+  if (!what) {
+    write_decimal(unknown + std::strlen(unknown), err);
+    what = unknown;
+  }
+  iovec iov[5];
+  int n = 0;
+  const auto add = [&](const char* s, std::size_t len) { iov[n++] = {const_cast<char*>(s), len}; };
+  add(m.head.data(), m.head.size());
+  if (step) {
+    add(step, std::strlen(step));
+    add(": ", 2);
+  }
+  add(what, std::strlen(what));
+  add(m.tail.data(), m.tail.size());
+  (void)!writev(STDERR_FILENO, iov, n);
+  _exit(code);
+}
+
+// The child: tells us its pid, waits until it is seized, confines itself, loads the pre-filter,
+// runs CMD. Never returns.
+[[gnu::no_sanitize_address]] int child_main(void* arg) {
+  const ChildPlan& p = *static_cast<const ChildPlan*>(arg);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (const int sig : p.caught) sigaction(sig, &dfl, nullptr);
+  for (const int fd : p.close_fds) close(fd);
+  const pid_t me = getpid();
+  for (char* slot : p.pid_slots) write_decimal(slot + 1, me);
   char go = 0;
-  if (read(sync_fd, &go, 1) != 1) _exit(125);  // the supervisor could not seize us
+  if (write(p.ready_fd, &me, sizeof me) != sizeof me || read(p.sync_fd, &go, 1) != 1)
+    _exit(125);  // the supervisor could not seize us
   // Fail closed: a kernel that offered Landlock at the probe but refuses it now (a seccomp
   // profile of a container, an LSM) gets no unconfined tracee.
   const char* step = "";
-  if (const int err = apply_confinement(confine, &step, path_rules.data(), path_rules.size());
-      err != 0) {
-    const std::string msg = opts_.log->render_child_message(
-        AuditLog::Level::error,
-        fmt::format("cannot confine the child: {}: {}", step, std::strerror(err)));
-    (void)!write(STDERR_FILENO, msg.data(), msg.size());
-    _exit(125);
-  }
-  if (filter) {
-    sock_fprog prog{};
-    prog.len = static_cast<unsigned short>(filter->size() / sizeof(sock_filter));
-    prog.filter = reinterpret_cast<sock_filter*>(const_cast<unsigned char*>(filter->data()));
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
-      const std::string msg = opts_.log->render_child_message(
-          AuditLog::Level::error,
-          fmt::format("cannot load the seccomp pre-filter: {} (try --no-seccomp)",
-                      std::strerror(errno)));
-      (void)!write(STDERR_FILENO, msg.data(), msg.size());
-      _exit(125);
-    }
-  }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execvp(args[0], args.data());
+  if (const int err = apply_confinement(p.confine, &step, p.path_rules.data(), p.path_rules.size()))
+    child_fail(p.confine_msg, step, err, 125);
+  if (p.has_filter && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p.prog) != 0))
+    child_fail(p.filter_msg, nullptr, errno, 125);
+  sigprocmask(SIG_SETMASK, &p.mask, nullptr);
+  execvpe(p.argv[0], p.argv.data(), p.envp.data());
   const int err = errno;
-  const std::string msg = opts_.log->render_child_message(
-      AuditLog::Level::error, fmt::format("{}: {}", argv[0], std::strerror(err)));
-  (void)!write(STDERR_FILENO, msg.data(), msg.size());
-  _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+  child_fail(p.exec_msg, nullptr, err, err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
+
+// A thread of ours that makes the child and waits, suspended by CLONE_VFORK, until it has
+// exec'd or died; the main thread meanwhile seizes it. vfork instead of fork: no copy of our
+// page tables, and none of the copy-on-write faults both sides took after it.
+void* clone_helper(void* arg) {
+  auto* plan = static_cast<ChildPlan*>(arg);
+  const int ready = plan->ready_fd;
+  auto top = reinterpret_cast<std::uintptr_t>(plan->stack.get() + plan->stack_size);
+  const pid_t pid = clone(child_main, reinterpret_cast<void*>(top & ~std::uintptr_t{15}),
+                          CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+  const pid_t failed = -errno;
+  delete plan;
+  if (pid < 0) (void)!write(ready, &failed, sizeof failed);
+  close(ready);  // a child that died before it wrote its pid: end of file for the main thread
+  return nullptr;
+}
+
+}  // namespace
 
 // The allow-list's trees, opened here: the child may only make raw system calls.
 std::vector<PathRule> Tracer::open_landlock_rules(ConfinePlan& confine) {
@@ -145,14 +238,82 @@ std::vector<PathRule> Tracer::open_landlock_rules(ConfinePlan& confine) {
   return path_rules;
 }
 
+namespace {
+
+// Everything the child will read, before it exists (ChildPlan).
+std::unique_ptr<ChildPlan> plan_child(const std::vector<std::string>& argv,
+                                      const std::vector<unsigned char>* filter, pid_t supervisor,
+                                      const AuditLog& log) {
+  auto p = std::make_unique<ChildPlan>();
+  p->argv_text = argv;
+  for (auto& a : p->argv_text) p->argv.push_back(a.data());
+  p->argv.push_back(nullptr);
+  plan_environment(*p, supervisor);
+  if (filter) {
+    p->has_filter = true;
+    p->filter = *filter;
+    p->prog.len = static_cast<unsigned short>(p->filter.size() / sizeof(sock_filter));
+    p->prog.filter = reinterpret_cast<sock_filter*>(p->filter.data());
+  }
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction sa {};
+    if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+      p->caught.push_back(sig);
+  }
+  const std::string mark(kErrMark);
+  p->confine_msg = child_message(log, "cannot confine the child: " + mark);
+  p->filter_msg = child_message(
+      log, "cannot load the seccomp pre-filter: " + mark + " (try --no-seccomp)");
+  p->exec_msg = child_message(log, argv[0] + ": " + mark);
+  // execvpe's own needs (the PATH search's buffer, a script's argv) are on this stack.
+  std::size_t need = 128 * 1024 + (argv.size() + 3) * sizeof(char*);
+  if (const char* path = getenv("PATH")) need += std::strlen(path);
+  p->stack.reset(new char[need]);
+  p->stack_size = need;
+  return p;
+}
+
+// Starts the thread that clones the child (clone_helper) and returns the child's pid, or -1
+// with `error` set. Every signal is blocked while the thread starts: it and the child run with
+// none delivered until the child, its handlers reset, restores our mask before exec.
+pid_t start_child(std::unique_ptr<ChildPlan> plan, int ready_read, std::string& error) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  plan->mask = old;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_t thread;
+  const int ready_write = plan->ready_fd;
+  const int rc = pthread_create(&thread, &attr, clone_helper, plan.get());
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (rc != 0) {
+    close(ready_write);
+    error = fmt::format("fork: {}", std::strerror(rc));
+    return -1;
+  }
+  plan.release();  // clone_helper's now
+  pthread_detach(thread);
+  pid_t pid = 0;
+  ssize_t n;
+  do n = read(ready_read, &pid, sizeof pid); while (n < 0 && errno == EINTR);
+  if (n == sizeof pid && pid > 0) return pid;
+  error = fmt::format("fork: {}", n == sizeof pid ? std::strerror(static_cast<int>(-pid))
+                                                  : "the child died before it could be traced");
+  return -1;
+}
+
+}  // namespace
+
 pid_t Tracer::spawn(const std::vector<std::string>& argv,
                     const std::vector<unsigned char>* filter, std::string& error) {
-  int sync[2];
-  if (pipe2(sync, O_CLOEXEC) != 0) {
+  int sync[2], ready[2];
+  if (pipe2(sync, O_CLOEXEC) != 0 || pipe2(ready, O_CLOEXEC) != 0) {
     error = fmt::format("pipe: {}", std::strerror(errno));
     return -1;
   }
-  const pid_t self = getpid();
   ConfinePlan confine = probe_confinement();
   opts_.log->info(describe(confine));
   std::vector<PathRule> path_rules = open_landlock_rules(confine);
@@ -163,17 +324,21 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
         "openat2 is refused here ({}: a seccomp filter xpledge was started under?): opens are "
         "checked again at their exit instead of being made openat2 without symlinks",
         std::strerror(errno)));
-  const pid_t pid = fork();
-  if (pid < 0) {
-    error = fmt::format("fork: {}", std::strerror(errno));
-    return -1;
-  }
-  if (pid == 0) {
-    close(sync[1]);
-    spawned_child(argv, filter, sync[0], self, confine, path_rules);
-  }
+  auto plan = plan_child(argv, filter, getpid(), *opts_.log);
+  plan->confine = confine;
+  plan->path_rules = path_rules;
+  plan->ready_fd = ready[1];
+  plan->sync_fd = sync[0];
+  plan->close_fds[0] = sync[1];
+  plan->close_fds[1] = ready[0];
+  const pid_t pid = start_child(std::move(plan), ready[0], error);
+  close(ready[0]);
   close(sync[0]);
   for (const PathRule& r : path_rules) close(r.fd);
+  if (pid < 0) {
+    close(sync[1]);
+    return -1;
+  }
   const long options = kTraceOptions | (filter ? PTRACE_O_TRACESECCOMP : 0);
   if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(options)) != 0) {
     error = fmt::format("cannot trace the child: ptrace(PTRACE_SEIZE): {}{}", std::strerror(errno),

@@ -32,10 +32,6 @@
 #include "name_hints.hpp"
 #include "policy_text.hpp"
 
-namespace xpledge::embedded {
-extern const std::string_view default_policy_yaml;
-}
-
 namespace xpledge {
 
 namespace {
@@ -427,10 +423,6 @@ Policy load_policy_file(const std::string& path) {
           {path, 0, 0}, "policy file larger than " + std::string(kMaxPolicySize)}});
   }
   return load_policy_string(text.text, path);
-}
-
-Policy load_default_policy() {
-  return load_policy_string(embedded::default_policy_yaml, "<default>");
 }
 
 }  // namespace xpledge

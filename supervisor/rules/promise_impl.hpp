@@ -38,5 +38,7 @@ struct PromiseCatalogue::Impl {
 
 // Loads promises.yaml's schema; throws std::runtime_error naming the line and what was expected.
 std::shared_ptr<PromiseCatalogue::Impl> load_promise_catalogue(std::string_view yaml);
+// Fills by_nr from the rest (the last step of loading, from YAML or from promise_table.hpp).
+void index_catalogue(PromiseCatalogue::Impl& impl);
 
 }  // namespace xpledge

@@ -143,8 +143,7 @@ std::string parse_addr_limit(const std::string& syscall, const YAML::Node& key,
   return "addr in {" + text + "}";
 }
 
-void parse_entry(const YAML::Node& e, std::size_t promise, PromiseCatalogue::Impl& impl,
-                 std::map<std::string, std::vector<std::size_t>>& by_name) {
+void parse_entry(const YAML::Node& e, std::size_t promise, PromiseCatalogue::Impl& impl) {
   Rule rule;
   rule.action = Action::allow;
   rule.promise = promise;
@@ -208,7 +207,6 @@ void parse_entry(const YAML::Node& e, std::size_t promise, PromiseCatalogue::Imp
     fail(e, "expected a syscall name or a map with 'syscall:'");
   }
   rule.syscall = written.syscall;
-  by_name[written.syscall].push_back(impl.rules.size());
   impl.rules.push_back(std::move(rule));
   impl.written[promise].push_back(std::move(written));
 }
@@ -221,10 +219,13 @@ std::vector<std::string> name_list(const YAML::Node& n, const std::string& key) 
   return out;
 }
 
+}  // namespace
+
 // Number -> rules per ABI. Calls are governed by name: the ABI's name, through aliases:, is
 // looked up among the x86-64 names the catalogue uses.
-void index_abis(PromiseCatalogue::Impl& impl,
-                const std::map<std::string, std::vector<std::size_t>>& by_name) {
+void index_catalogue(PromiseCatalogue::Impl& impl) {
+  std::map<std::string, std::vector<std::size_t>> by_name;
+  for (std::size_t i = 0; i < impl.rules.size(); ++i) by_name[impl.rules[i].syscall].push_back(i);
   for (Abi abi : kAllAbis) {
     std::map<std::string, std::string> alias(impl.aliases[abi_index(abi)].begin(),
                                              impl.aliases[abi_index(abi)].end());
@@ -241,6 +242,8 @@ void index_abis(PromiseCatalogue::Impl& impl,
     }
   }
 }
+
+namespace {
 
 std::shared_ptr<PromiseCatalogue::Impl> load(std::string_view yaml) {
   YAML::Node root;
@@ -274,7 +277,6 @@ std::shared_ptr<PromiseCatalogue::Impl> load(std::string_view yaml) {
   if (!promises || !promises.IsSequence()) fail(root, "expected a list after 'promises'");
   if (promises.size() > kMaxPromises)
     fail(promises, "more than " + std::to_string(kMaxPromises) + " promises");
-  std::map<std::string, std::vector<std::size_t>> by_name;
   for (const auto& p : promises) {
     if (!p.IsMap()) fail(p, "expected a promise: name, help, syscalls");
     for (const auto& kv : p) {
@@ -295,9 +297,9 @@ std::shared_ptr<PromiseCatalogue::Impl> load(std::string_view yaml) {
     impl->written.emplace_back();
     const auto syscalls = p["syscalls"];
     if (!syscalls.IsSequence()) fail(syscalls, "expected a list after 'syscalls'");
-    for (const auto& e : syscalls) parse_entry(e, impl->names.size() - 1, *impl, by_name);
+    for (const auto& e : syscalls) parse_entry(e, impl->names.size() - 1, *impl);
   }
-  index_abis(*impl, by_name);
+  index_catalogue(*impl);
   return impl;
 }
 

@@ -9,14 +9,11 @@
 #include "abi_index.hpp"
 #include "arg_grants.hpp"
 #include "promise_impl.hpp"
+#include "promise_table.hpp"
 #include "rule_eval.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge {
-
-namespace embedded {
-extern const std::string_view promises_yaml;
-}
 
 const CallRules* PromiseCatalogue::Impl::find(Abi abi, std::int64_t nr) const {
   const auto& m = by_nr[abi_index(abi)];
@@ -60,8 +57,10 @@ PromiseCatalogue PromiseCatalogue::from_yaml(std::string_view yaml) {
   return PromiseCatalogue(load_promise_catalogue(yaml));
 }
 
+// From the tables gen_promise_table wrote at build time: parsing the YAML took 1-2 ms of every
+// start-up with promises (bench/RESULTS.md, issue 21).
 const PromiseCatalogue& PromiseCatalogue::builtin() {
-  static const PromiseCatalogue catalogue = from_yaml(embedded::promises_yaml);
+  static const PromiseCatalogue catalogue(catalogue_from_table(builtin_promise_table()));
   return catalogue;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// OpenBSD pledge(2) promises as data (policies/promises.yaml, embedded) and a pure check of a
-// call against a promise set. No I/O.
+// OpenBSD pledge(2) promises as data (policies/promises.yaml, compiled into tables at build
+// time) and a pure check of a call against a promise set. No I/O.
 #include <bitset>
 #include <cstdint>
 #include <memory>
@@ -46,9 +46,9 @@ struct PromiseRule {
 
 class PromiseCatalogue {
  public:
-  static const PromiseCatalogue& builtin();  // from the embedded promises.yaml
+  static const PromiseCatalogue& builtin();  // promises.yaml, as tables (promise_table.hpp)
   // Loads a catalogue in promises.yaml's schema; throws std::runtime_error naming the line and
-  // what was expected. builtin() uses it on the embedded file, tests on broken tables.
+  // what was expected. The table generator uses it on promises.yaml, tests on broken tables.
   static PromiseCatalogue from_yaml(std::string_view yaml);
 
   std::size_t size() const;

@@ -51,6 +51,7 @@ struct AddrCond {
   Kind kind = Kind::range;
   AddrRange range;
   std::optional<std::uint16_t> port;
+  bool operator==(const AddrCond&) const = default;
 };
 
 // "1.2.3.4", "10.0.0.0/8", "::1", "fe80::/10"; an IPv6 scope ("%eth0") is ignored.
