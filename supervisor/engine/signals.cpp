@@ -18,6 +18,15 @@ constexpr int kDroppedSignals[] = {SIGALRM, SIGIO,  SIGPIPE, SIGPROF,  SIGVTALRM
 
 void drop_signal(int) {}
 
+// Ignored by whoever started us (nohup, a shell's background job, a service manager): it stays
+// ignored, in us and in the program, which inherits SIG_IGN across exec as it would natively.
+// Caught, the program would get SIG_DFL and die of a SIGHUP nohup was meant to keep from it.
+bool ignored_by_caller(int sig) {
+  struct sigaction old {};
+  return sigaction(sig, nullptr, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+         old.sa_handler == SIG_IGN;
+}
+
 
 volatile sig_atomic_t g_child_pid = 0;
 
@@ -35,8 +44,10 @@ void drop_tracee_signals() {
   drop.sa_handler = drop_signal;
   drop.sa_flags = SA_RESTART;
   sigemptyset(&drop.sa_mask);
-  for (int sig : kDroppedSignals) sigaction(sig, &drop, nullptr);
-  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &drop, nullptr);
+  for (int sig : kDroppedSignals)
+    if (!ignored_by_caller(sig)) sigaction(sig, &drop, nullptr);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig)
+    if (!ignored_by_caller(sig)) sigaction(sig, &drop, nullptr);
 }
 
 void install_signal_forwarding() {
@@ -44,7 +55,8 @@ void install_signal_forwarding() {
   sa.sa_sigaction = forward_signal;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
-  for (int sig : kForwardedSignals) sigaction(sig, &sa, nullptr);
+  for (int sig : kForwardedSignals)
+    if (!ignored_by_caller(sig)) sigaction(sig, &sa, nullptr);
 }
 
 void forward_signals_to(pid_t pid) { g_child_pid = pid; }
