@@ -113,6 +113,7 @@ struct ChildPlan {
   int close_fds[2] = {-1, -1};      // our ends of those pipes
   sigset_t mask{};                  // the supervisor's, restored just before exec
   std::vector<int> caught;          // signals we handle: SIG_DFL in the child
+  std::uint64_t ignored = 0;        // signals our caller ignored (bit sig-1): SIG_IGN in the child
   ChildMessage confine_msg, filter_msg, exec_msg;
   // The child's stack: allocated, not filled (a zeroed 128 KiB would be 32 page faults).
   std::unique_ptr<char[]> stack;
@@ -182,6 +183,8 @@ void write_decimal(char* at, long v) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (const int sig : p.caught) sigaction(sig, &dfl, nullptr);
+  for (int sig = 1; sig <= 64; ++sig)
+    if (p.ignored & (std::uint64_t{1} << (sig - 1))) ignore_raw(sig);
   for (const int fd : p.close_fds) close(fd);
   const pid_t me = getpid();
   for (char* slot : p.pid_slots) write_decimal(slot + 1, me);
@@ -260,6 +263,7 @@ std::unique_ptr<ChildPlan> plan_child(const std::vector<std::string>& argv,
     if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
       p->caught.push_back(sig);
   }
+  p->ignored = inherited_ignored();
   const std::string mark(kErrMark);
   p->confine_msg = child_message(log, "cannot confine the child: " + mark);
   p->filter_msg = child_message(
@@ -370,6 +374,7 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
   std::string error;
   // Install forwarding before the child exists so no signal is lost in between; the child
   // restores default dispositions for those (exec resets handled signals to SIG_DFL).
+  note_inherited_ignored();
   install_signal_forwarding();
   drop_tracee_signals();
 

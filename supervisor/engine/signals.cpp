@@ -1,6 +1,10 @@
 #include "signals.hpp"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdint>
 
 namespace xpledge::engine {
 
@@ -30,6 +34,9 @@ bool ignored_by_caller(int sig) {
 
 volatile sig_atomic_t g_child_pid = 0;
 
+std::uint64_t g_inherited_ignored = 0;
+
+
 void forward_signal(int sig, siginfo_t* info, void*) {
   // A terminal sends SIGINT/SIGQUIT/SIGWINCH/SIGHUP to the whole foreground process group, the
   // child included: forwarding those (si_code SI_KERNEL) would deliver them twice.
@@ -38,6 +45,20 @@ void forward_signal(int sig, siginfo_t* info, void*) {
 }
 
 }  // namespace
+
+void note_inherited_ignored() {
+  std::uint64_t ignored = 0;
+  for (int sig = 1; sig <= 64; ++sig) {
+    KernelSigaction old{};
+    if (syscall(SYS_rt_sigaction, sig, nullptr, &old, sizeof old.mask) == 0 &&
+        old.handler == SIG_IGN)
+      ignored |= std::uint64_t{1} << (sig - 1);
+  }
+  g_inherited_ignored = ignored;
+}
+
+std::uint64_t inherited_ignored() { return g_inherited_ignored; }
+
 
 void drop_tracee_signals() {
   struct sigaction drop {};
