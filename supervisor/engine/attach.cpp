@@ -149,6 +149,7 @@ RunResult Tracer::attach(pid_t pid) {
   sigaddset(&blocked, SIGCHLD);
   for (int sig : kDetachSignals) sigaddset(&blocked, sig);
   sigprocmask(SIG_BLOCK, &blocked, &saved);
+  note_inherited_ignored();
   drop_tracee_signals();
 
   auto proc = std::make_shared<ProcessState>();

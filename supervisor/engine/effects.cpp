@@ -61,8 +61,7 @@ Restart Tracer::enforce(ThreadState& t, const StopFacts& f, const Outcome& o) {
         // The kernel skips nr -1 without touching rax: the result can be written now.
         effects::set_return(tid, -v.err);
       } else {
-        // The name goes with it: the exit stop's warning must not look it up again.
-        t.exit_phase = phase::AwaitingReturn{-v.err, f.name()};
+        t.exit_phase = phase::AwaitingReturn{-v.err, call.abi, call.nr};
       }
       report(t, f, o);
       break;
@@ -105,7 +104,7 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
       // number?): the denial did not hold. Say so loudly; still return our result to the caller.
       opts_.log->error(fmt::format(
           "pid {}: skipped {} returned {} instead of -ENOSYS: the kernel may have run it", t.tid,
-          r->skipped, info.rval));
+          syscall_name(r->abi, r->skipped_nr), info.rval));
     }
     effects::set_return(t.tid, r->value);
   }

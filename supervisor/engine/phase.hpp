@@ -26,7 +26,10 @@ struct Running {};
 // A call skipped at syscall entry (PTRACE_SYSCALL mode): its result is written at exit.
 struct AwaitingReturn {
   std::int64_t value = 0;
-  std::string skipped;  // its name, for the warning should the kernel have run it anyway
+  // The call skipped, named only by the warning should the kernel have run it anyway: never
+  // looked up on the way (a denial is common, the warning is not).
+  Abi abi = Abi::x86_64;
+  std::int64_t skipped_nr = -1;
 };
 
 // A filter injected as seccomp(SET_MODE_FILTER, TSYNC) in place of the call: a pledge filter

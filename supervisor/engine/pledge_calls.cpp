@@ -91,7 +91,7 @@ Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool sec
     t.proc->nest_level = plan.commit_level;
     effects::skip(tid);
     if (seccomp_stop) effects::set_return(tid, 0);
-    else t.exit_phase = phase::AwaitingReturn{0, "xpledge"};
+    else t.exit_phase = phase::AwaitingReturn{0, Abi::x86_64, kSysXpledge};
     return kResume;
   }
   std::string why;

@@ -25,17 +25,13 @@ void drop_signal(int) {}
 // Ignored by whoever started us (nohup, a shell's background job, a service manager): it stays
 // ignored, in us and in the program, which inherits SIG_IGN across exec as it would natively.
 // Caught, the program would get SIG_DFL and die of a SIGHUP nohup was meant to keep from it.
+// note_inherited_ignored() records them before anything here changes a disposition.
+std::uint64_t g_inherited_ignored = 0;
 bool ignored_by_caller(int sig) {
-  struct sigaction old {};
-  return sigaction(sig, nullptr, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
-         old.sa_handler == SIG_IGN;
+  return sig >= 1 && sig <= 64 && (g_inherited_ignored >> (sig - 1)) & 1;
 }
 
-
 volatile sig_atomic_t g_child_pid = 0;
-
-std::uint64_t g_inherited_ignored = 0;
-
 
 void forward_signal(int sig, siginfo_t* info, void*) {
   // A terminal sends SIGINT/SIGQUIT/SIGWINCH/SIGHUP to the whole foreground process group, the
@@ -58,7 +54,6 @@ void note_inherited_ignored() {
 }
 
 std::uint64_t inherited_ignored() { return g_inherited_ignored; }
-
 
 void drop_tracee_signals() {
   struct sigaction drop {};

@@ -13,7 +13,7 @@ namespace xpledge::engine {
 
 // Signals whose default action would end the supervisor and that only a tracee has a reason to
 // send: caught and dropped. Both leave a signal our caller ignored ignored (the program
-// inherits that, as it would without us).
+// inherits that, as it would without us): note_inherited_ignored() must have run first.
 void drop_tracee_signals();
 // SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH to xpledge go to the program
 // (forward_signals_to's pid; none while it is 0).

@@ -98,7 +98,7 @@ Restart Tracer::commit_unveil(ThreadState& t, UnveilState next, bool seccomp_sto
   t.proc->unveil = std::move(next);
   effects::skip(t.tid);
   if (seccomp_stop) effects::set_return(t.tid, 0);
-  else t.exit_phase = phase::AwaitingReturn{0, "xunveil"};  // pure-ptrace mode: written at exit
+  else t.exit_phase = phase::AwaitingReturn{0, Abi::x86_64, kSysXunveil};  // pure-ptrace mode
   return kResume;
 }
 
