@@ -150,8 +150,12 @@ std::optional<StopFacts> Tracer::judge_mmsg_as_msg(ThreadState& t, const StopFac
   const Syscall& call = f.call();
   const Verdict& v = j.outcome.verdict;
   // i386 (int $0x80) cannot be pinned (pin_addr): its sendmmsg keeps its refusal, logged.
+  // Without the pre-filter the program's own seccomp filters run after our entry stop, on the
+  // sendmsg: one refusing sendmmsg would never see it. With it, they judged the sendmmsg before
+  // this stop (an errno of theirs outranks our trace) and judge the sendmsg again after.
   if (runs(v) || j.guarded || !kSendmmsg.is(call) || call.abi == Abi::i386 || !scratch_.ready() ||
-      !v.rule || (v.rule->list != "default" && v.rule->list != "pledge"))
+      (!opts_.use_seccomp && t.proc->own_filters) || !v.rule ||
+      (v.rule->list != "default" && v.rule->list != "pledge"))
     return std::nullopt;
   const auto nr = kSendmsg.on(call.abi);
   const auto plan = nr ? sendmmsg_as_sendmsg(call, *nr) : std::nullopt;

@@ -59,11 +59,15 @@ open(sys.argv[1], "w").write("ready\n")
 log = open(sys.argv[2], "a", buffering=1)
 while True:
     q, peer = s.recvfrom(512)
-    end = 12
-    while q[end]:
-        end += 1 + q[end]
-    question = q[12:end + 5]
-    qtype = struct.unpack(">H", q[end + 1:end + 3])[0]
+    try:
+        end = 12
+        while q[end]:
+            end += 1 + q[end]
+        question = q[12:end + 5]
+        qtype = struct.unpack(">H", q[end + 1:end + 3])[0]
+    except (IndexError, struct.error):
+        log.write("junk %r\n" % q)
+        continue
     log.write("qtype %d\n" % qtype)
     is_a = qtype == 1
     answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([10, 1, 2, 3]) if is_a else b""
@@ -86,8 +90,9 @@ PY
   : >"$T/dnsd.log"
   hx -v -p "$POLICIES/dns_promise.yaml" -- "$A/dns_addr" policy example.test
   assert_held
-  assert_ok resolve mmsg-other0
+  assert_ok resolve mmsg-other0 mmsg-own-filter
   assert_contains "$T/dnsd.log" '^qtype 28$'
+  assert_not_contains "$T/dnsd.log" '^junk'
   kill "$dnsd"
   wait "$dnsd" 2>/dev/null
 else
