@@ -93,6 +93,18 @@ PY
   assert_ok resolve mmsg-other0 mmsg-own-filter
   assert_contains "$T/dnsd.log" '^qtype 28$'
   assert_not_contains "$T/dnsd.log" '^junk'
+  # musl's resolver: it binds the unspecified address, port 0, then sendto()s each query.
+  if command -v musl-gcc >/dev/null 2>&1; then
+    musl-gcc -static -O1 -o "$T/musl_resolve" "$TESTS_SRC/attacks/musl/dns_resolve.c" ||
+      fail "musl-gcc cannot build attacks/musl/dns_resolve.c"
+    : >"$T/dnsd.log"
+    hx -v -p "$POLICIES/allow_all.yaml" -- "$T/musl_resolve" example.test
+    assert_held
+    assert_contains "$T/out" '^ok musl-resolve: example.test is 10\.1\.2\.3$'
+    assert_contains "$T/dnsd.log" '^qtype 28$'
+  else
+    note "musl-gcc is missing (Debian: musl-tools): musl's resolver under dns is not tried"
+  fi
   kill "$dnsd"
   wait "$dnsd" 2>/dev/null
 else

@@ -174,6 +174,14 @@ TEST_CASE("dns: only the nameservers on port 53; descriptors need sendfd/recvfd"
   // recvmsg may receive descriptors: recvfd, whatever else is pledged; bind is inet's.
   CHECK(check("stdio dns", call("recvmsg", {3, 0x1000, 0}), nullptr).needed == "recvfd");
   CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &ns).needed == "inet");
+  // musl binds the unspecified address, port 0 (what its first send would pick): only that.
+  const AddrArg any4 = named(sin("0.0.0.0", 0)), any6 = named(sin6("::", 0));
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &any4).allowed);
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 28}), &any6).allowed);
+  const AddrArg any_53 = named(sin("0.0.0.0", 53)), lo_0 = named(sin("127.0.0.1", 0));
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &any_53).needed == "inet");
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &lo_0).needed == "inet");
+  CHECK_FALSE(check("stdio dns", call("bind", {3, 0x1000, 16}), nullptr).allowed);
   // Unbound (no resolv.conf read): `nameservers` is no address at all.
   AddrArg unbound = ns;
   unbound.nameservers = {};
