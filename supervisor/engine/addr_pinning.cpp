@@ -3,12 +3,15 @@
 // and sendmsg's struct msghdr, after the check; another thread could rewrite them in between
 // (a resolver's address checked, another one reached). They are copied into the thread's
 // read-only scratch slot and the call's pointer is pointed there, as paths are (pinning.cpp).
+// A sendmmsg that dns would refuse runs as a sendmsg of its first message, pinned the same way.
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdint>
 
 #include "effects.hpp"
+#include "proc_facts.hpp"
+#include "scratch_layout.hpp"
 #include "engine.hpp"
 #include "regs.hpp"
 #include "sock_addr.hpp"
@@ -131,6 +134,91 @@ std::optional<Restart> Tracer::pin_addr(ThreadState& t, const StopFacts& f) {
   pinned.call.args[static_cast<std::size_t>(spot.ptr_arg)] = ptr_value;
   t.last_pinned = std::move(pinned);
   return std::nullopt;
+}
+
+// glibc's resolver sends its A and AAAA queries with one sendmmsg on a connected UDP socket,
+// which dns does not grant: the kernel writes each message's length back into the vector, so it
+// cannot be pinned read-only. Where a rule judges sendmsg by its address (dns) and sendmmsg was
+// refused by the policy's default or by pledge (not by a rule naming it: that stands), the call
+// is judged as sendmsg(fd, &vec[0].msg_hdr, flags); allowed so, it runs so, on the pinned header
+// (pin_addr), and returns 1: a short sendmmsg, after which glibc send()s the second query.
+// nullopt: it stays refused. Observers are told of the program's sendmmsg, never of a sendmsg
+// it did not make.
+std::optional<StopFacts> Tracer::judge_mmsg_as_msg(ThreadState& t, const StopFacts& f,
+                                                   Judged& j) {
+  static const CallNumbers kSendmmsg("sendmmsg"), kSendmsg("sendmsg");
+  const Syscall& call = f.call();
+  const Verdict& v = j.outcome.verdict;
+  // i386 (int $0x80) cannot be pinned (pin_addr): its sendmmsg keeps its refusal, logged.
+  // Without the pre-filter the program's own seccomp filters run after our entry stop, on the
+  // sendmsg: one refusing sendmmsg would never see it. With it, they judged the sendmmsg before
+  // this stop (an errno of theirs outranks our trace) and judge the sendmsg again after.
+  if (runs(v) || j.guarded || !kSendmmsg.is(call) || call.abi == Abi::i386 || !scratch_.ready() ||
+      (!opts_.use_seccomp && t.proc->own_filters) || !v.rule ||
+      (v.rule->list != "default" && v.rule->list != "pledge"))
+    return std::nullopt;
+  const auto nr = kSendmsg.on(call.abi);
+  const auto plan = nr ? sendmmsg_as_sendmsg(call, *nr) : std::nullopt;
+  if (!plan) return std::nullopt;
+  const auto& pledged = t.proc->pledge.promises;
+  if (!opts_.policy->needs_paths(call.abi, *nr) &&
+      !(pledged && catalogue().needs_paths(*pledged, call.abi, *nr)))
+    return std::nullopt;  // sendmsg is not judged by its address here: nothing of dns's
+  SyscallStopInfo info = f.info;
+  info.call = plan->sendmsg;
+  StopFacts g(info, f.seccomp_stop);
+  Judged k = judge_call(t, g);
+  if (!runs(k.outcome.verdict) || k.guarded || !g.addr || g.addr->err) return std::nullopt;
+  j.outcome = k.outcome;
+  return g;
+}
+
+Restart Tracer::run_mmsg_as_msg(ThreadState& t, const StopFacts& f, const StopFacts& as_msg,
+                                const Outcome& o) {
+  // Attaching the scratch area restarts the program's sendmmsg, judged afresh; a refusal here
+  // is pin_addr's, logged as the sendmsg it judged.
+  if (const auto r = pin_addr(t, as_msg)) return *r;
+  const Syscall& program = f.call();
+  // sendmsg's flags are its third argument, where sendmmsg has vlen.
+  if (!effects::set_arg(t.tid, program.abi, 2, as_msg.call().args[2]) ||
+      !effects::set_nr(t.tid, as_msg.call().nr)) {
+    // The vector register already names the pinned header: never run sendmmsg on it.
+    static const RuleRef kMmsgRule{"guard:mmsg-as-msg", 0, {}};
+    return enforce(t, f, Outcome{Verdict{Action::deny, EAGAIN, &kMmsgRule}});
+  }
+  t.exit_phase = phase::MmsgAsMsg{program, program.args[1] + mmsg_len_offset(program.abi)};
+  if (opts_.log->verbosity() > 0)
+    opts_.log->info(fmt::format("pid {}: sendmmsg(fd {}, vlen {}) runs as sendmsg of its first "
+                                "message, judged and pinned as that sendmsg: a short send of 1",
+                                t.tid, static_cast<int>(program.args[0]),
+                                program.args[2] & 0xffffffffULL));
+  return enforce(t, f, o);
+}
+
+// The exit of a sendmmsg run as sendmsg: the program's registers say sendmmsg again (a syscall
+// preserves rsi and rdx, and a restart runs what orig_rax says: its sendmmsg, judged afresh); a
+// message sent returns 1 with its byte count in vec[0].msg_len, as the kernel's put_user would,
+// or EFAULT where that would fail (the message is sent then too, as in the kernel).
+void Tracer::finish_mmsg_as_msg(ThreadState& t, const SyscallStopInfo& info,
+                                const phase::MmsgAsMsg& m) {
+  effects::set_nr(t.tid, m.program.nr);
+  effects::set_arg(t.tid, m.program.abi, 1, m.program.args[1]);
+  effects::set_arg(t.tid, m.program.abi, 2, m.program.args[2]);
+  constexpr std::int64_t kRestartSys = -512, kRestartBlock = -516;
+  if (info.rval <= kRestartSys && info.rval >= kRestartBlock) return;
+  const MmsgResult r = sendmmsg_result(info.rval);
+  std::int64_t ret = r.ret;
+  if (r.msg_len) {
+    const std::uint32_t len = *r.msg_len;
+    // Never into the scratch area (other threads' pinned bytes), never where the program could
+    // not write: /proc/PID/mem would write through a read-only private mapping.
+    const bool writable =
+        !ScratchLayout::overlaps(m.len_at, sizeof len) &&
+        maps_writable(read_small_file(fmt::format("/proc/{}/maps", t.tid), 1U << 22), m.len_at,
+                      sizeof len);
+    if (!writable || !effects::write_result(t.tid, m.len_at, &len, sizeof len)) ret = -EFAULT;
+  }
+  effects::set_return(t.tid, ret);
 }
 
 }  // namespace xpledge::engine

@@ -20,6 +20,7 @@ bool set_return(pid_t tid, std::int64_t value) { return set_return_value(tid, va
 bool set_arg(pid_t tid, Abi abi, int index, std::uint64_t value) {
   return set_syscall_arg(tid, abi, index, value);
 }
+bool set_nr(pid_t tid, std::int64_t nr) { return set_syscall_nr(tid, nr); }
 bool inject(pid_t tid, const SavedRegs& base, std::int64_t nr,
             const std::array<std::uint64_t, 4>& args) {
   return rewrite_syscall(tid, base, nr, args);
@@ -35,6 +36,9 @@ bool restore_and_restart(pid_t tid, const SavedRegs& regs) {
   return restore_regs_and_restart(tid, regs);
 }
 bool write_scratch(pid_t tid, std::uint64_t addr, const void* buf, std::size_t len) {
+  return write_bytes(tid, addr, buf, len);
+}
+bool write_result(pid_t tid, std::uint64_t addr, const void* buf, std::size_t len) {
   return write_bytes(tid, addr, buf, len);
 }
 
@@ -98,6 +102,8 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     verify_exec_mapping(t, info, *w);
   } else if (const auto* c = std::get_if<phase::ExitCheck>(&done)) {
     verify_exit(t, *c, info);
+  } else if (const auto* m = std::get_if<phase::MmsgAsMsg>(&done)) {
+    finish_mmsg_as_msg(t, info, *m);  // addr_pinning.cpp
   } else if (const auto* r = std::get_if<phase::AwaitingReturn>(&done)) {
     if (info.rval != -ENOSYS) {
       // Something ran although we skipped it (another tracer, a seccomp filter rewriting the

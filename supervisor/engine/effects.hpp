@@ -17,6 +17,9 @@ bool skip(pid_t tid);
 bool set_return(pid_t tid, std::int64_t value);
 // One argument register of a call stopped at entry or seccomp (a pinned path, a cleared flag).
 bool set_arg(pid_t tid, Abi abi, int index, std::uint64_t value);
+// The stopped call becomes the same ABI's call `nr`, its arguments kept (sendmmsg run as
+// sendmsg; at its exit stop, the program's own number back).
+bool set_nr(pid_t tid, std::int64_t nr);
 // The stopped call becomes x86-64 call `nr` with `args` (an injected call, a rewritten open).
 bool inject(pid_t tid, const SavedRegs& base, std::int64_t nr,
             const std::array<std::uint64_t, 4>& args);
@@ -29,5 +32,8 @@ bool restore(pid_t tid, const SavedRegs& regs, std::int64_t rax);
 bool restore_and_restart(pid_t tid, const SavedRegs& regs);
 // Bytes below the red zone that an injected call reads (a nesting chain's scratch).
 bool write_scratch(pid_t tid, std::uint64_t addr, const void* buf, std::size_t len);
+// A result the kernel would have written into the program's memory (sendmmsg's msg_len), after
+// the caller checked that the program may write there: /proc/PID/mem itself ignores protections.
+bool write_result(pid_t tid, std::uint64_t addr, const void* buf, std::size_t len);
 
 }  // namespace xpledge::engine::effects

@@ -118,6 +118,12 @@ class Tracer {
   // addr_pinning.cpp: a connect, bind, sendto or sendmsg's address, read and pinned.
   std::optional<AddrArg> read_call_addr(pid_t tid, const Syscall& call) const;
   std::optional<Restart> pin_addr(ThreadState& t, const StopFacts& f);
+  // A sendmmsg refused where dns judges sendmsg: judged as a sendmsg of its first message (its
+  // facts if that runs; `j` then holds that verdict), run so, finished at its exit stop.
+  std::optional<StopFacts> judge_mmsg_as_msg(ThreadState& t, const StopFacts& f, Judged& j);
+  Restart run_mmsg_as_msg(ThreadState& t, const StopFacts& f, const StopFacts& as_msg,
+                          const Outcome& o);
+  void finish_mmsg_as_msg(ThreadState& t, const SyscallStopInfo& info, const phase::MmsgAsMsg& m);
   std::optional<Restart> pin_paths(ThreadState& t, const StopFacts& f);
   bool rewrite_open(ThreadState& t, const SyscallStopInfo& info, const SyscallSig& sig,
                     ThreadState::PinnedCall& pinned, bool to_openat2, std::size_t how_size,

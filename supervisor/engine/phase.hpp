@@ -85,11 +85,20 @@ struct ExecCall {
   std::string target;
 };
 
+// A sendmmsg that dns let run as a sendmsg of its first message (addr_pinning.cpp): at the exit
+// stop the byte count goes into the program's vec[0].msg_len and the call returns 1; the
+// program's own call (number, vector) is put back in the registers, so that a restarted call is
+// its sendmmsg, judged afresh.
+struct MmsgAsMsg {
+  Syscall program;           // the sendmmsg as the program made it
+  std::uint64_t len_at = 0;  // &vec[0].msg_len
+};
+
 }  // namespace phase
 
 using ExitPhase = std::variant<phase::Running, phase::AwaitingReturn, phase::AwaitingFilter,
                                phase::AwaitingScratch, phase::SeccompRunning, phase::ExitCheck,
-                               phase::ExecMapWatch, phase::ExecCall>;
+                               phase::ExecMapWatch, phase::ExecCall, phase::MmsgAsMsg>;
 
 template <typename P>
 bool in_phase(const ExitPhase& p) {

@@ -91,6 +91,9 @@ std::optional<Restart> Tracer::on_call_in_nest(ThreadState& t, const SyscallStop
 Restart Tracer::on_program_call(ThreadState& t, const SyscallStopInfo& info, bool seccomp_stop) {
   StopFacts f(info, seccomp_stop);
   Judged j = judge_call(t, f);
+  // glibc's resolver's sendmmsg under dns: run as a sendmsg of its first message (addr_pinning).
+  std::optional<StopFacts> as_msg;
+  if (!opts_.permissive) as_msg = judge_mmsg_as_msg(t, f, j);
   Outcome& o = j.outcome;
   const Verdict& v = o.verdict;
   if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, f, o);
@@ -100,6 +103,7 @@ Restart Tracer::on_program_call(ThreadState& t, const SyscallStopInfo& info, boo
     report(t, f, o, true);
     return kResume;
   }
+  if (as_msg) return run_mmsg_as_msg(t, f, *as_msg, o);
   if (f.paths_checked && (v.action == Action::allow || v.action == Action::log))
     // The scratch area is being attached (the call restarts), or the call was refused.
     if (const auto r = pin_paths(t, f)) return *r;

@@ -213,4 +213,44 @@ std::string msghdr_pinned(Abi abi, std::string_view raw, std::uint64_t name) {
   return out;
 }
 
+std::size_t mmsg_len_offset(Abi abi) { return abi == Abi::x86_64 ? 56 : 28; }
+
+std::optional<MmsgAsMsg> sendmmsg_as_sendmsg(const Syscall& call, std::int64_t sendmsg_nr) {
+  // vlen and flags are unsigned int: the kernel takes the low halves.
+  if ((call.args[2] & 0xffffffffULL) == 0 || sendmsg_nr < 0) return std::nullopt;
+  const std::uint64_t vec = call.abi == Abi::i386 ? call.args[1] & 0xffffffffULL : call.args[1];
+  MmsgAsMsg m;
+  m.sendmsg = Syscall{call.abi, sendmsg_nr, {call.args[0], vec, call.args[3] & 0xffffffffULL, 0, 0, 0}};
+  m.len_at = vec + mmsg_len_offset(call.abi);
+  return m;
+}
+
+MmsgResult sendmmsg_result(std::int64_t sendmsg_rval) {
+  if (sendmsg_rval < 0) return {sendmsg_rval, std::nullopt};
+  return {1, static_cast<std::uint32_t>(sendmsg_rval)};
+}
+
+bool maps_writable(std::string_view maps, std::uint64_t addr, std::uint64_t len) {
+  if (len == 0 || addr > UINT64_MAX - len) return false;
+  std::uint64_t at = addr;
+  const std::uint64_t end = addr + len;
+  while (!maps.empty() && at < end) {
+    const auto eol = maps.find('\n');
+    const std::string_view line = maps.substr(0, eol);
+    maps = eol == std::string_view::npos ? std::string_view{} : maps.substr(eol + 1);
+    // "lo-hi rwxp offset dev inode path": addresses in hex, perms after one space.
+    const auto dash = line.find('-'), space = line.find(' ');
+    if (dash == std::string_view::npos || space == std::string_view::npos || space < dash ||
+        line.size() < space + 3)
+      return false;
+    const auto lo = parse_number("0x" + std::string(line.substr(0, dash)));
+    const auto hi = parse_number("0x" + std::string(line.substr(dash + 1, space - dash - 1)));
+    if (!lo || !hi) return false;
+    if (*hi <= at) continue;
+    if (*lo > at || line[space + 2] != 'w') return false;  // a hole, or read-only, at `at`
+    at = *hi;
+  }
+  return at >= end;
+}
+
 }  // namespace xpledge

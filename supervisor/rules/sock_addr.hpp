@@ -2,7 +2,8 @@
 // Socket addresses as rules see them, PURE: the sockaddr a connect, sendto or sendmsg names
 // (decoded from the bytes the tracer read), the address conditions of promise entries
 // (`addr: [nameservers:53]`), the nameservers of a resolv.conf text, and struct msghdr's layout
-// per ABI (sendmsg's address and control message are in memory, behind one pointer).
+// per ABI (sendmsg's address and control message are in memory, behind one pointer), and
+// sendmmsg run as a sendmsg of its first message (the plan and the result the program sees).
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -77,5 +78,34 @@ std::optional<MsgHdr> decode_msghdr(Abi abi, std::string_view raw);
 // The header bytes with msg_name at `name` (0 stays 0), the rest as read: what a pinned
 // sendmsg passes to the kernel, which copies the header once.
 std::string msghdr_pinned(Abi abi, std::string_view raw, std::uint64_t name);
+
+// sendmmsg(fd, vec, vlen, flags) judged and run as sendmsg(fd, &vec[0].msg_hdr, flags): the
+// header of message 0 is at the start of the vector, so the sendmsg names the same memory, and
+// what dns allows of a sendmsg (the address read and pinned, no control message) is what runs.
+// The kernel writes each message's byte count into the vector's msg_len, which therefore
+// cannot be pinned read-only; one message sent is a short sendmmsg, which callers handle (glibc
+// res_send: `just_one`, the second query by send()).
+struct MmsgAsMsg {
+  Syscall sendmsg;          // what runs (the ABI's own sendmsg number)
+  std::uint64_t len_at = 0;  // &vec[0].msg_len, where the byte count goes at the exit stop
+};
+// nullopt: vlen 0 (the kernel sends nothing and returns 0; not worth a rewrite), or no sendmsg
+// number. `sendmsg_nr`: that ABI's sendmsg.
+std::optional<MmsgAsMsg> sendmmsg_as_sendmsg(const Syscall& call, std::int64_t sendmsg_nr);
+// struct mmsghdr: a struct msghdr then unsigned int msg_len (x86-64: 64 bytes, msg_len at 56;
+// i386 and x32: compat_mmsghdr, 32 bytes, msg_len at 28).
+std::size_t mmsg_len_offset(Abi abi);
+// What the program's sendmmsg returns for the sendmsg's result: n >= 0 bytes sent is one message
+// sent (return 1, vec[0].msg_len = n); an error is sendmmsg's error (nothing was sent).
+struct MmsgResult {
+  std::int64_t ret = 0;
+  std::optional<std::uint32_t> msg_len;
+};
+MmsgResult sendmmsg_result(std::int64_t sendmsg_rval);
+// Whether [addr, addr + len) lies in mappings that the text of /proc/PID/maps marks writable:
+// the kernel's put_user of msg_len would fail elsewhere (EFAULT), and a write through
+// /proc/PID/mem (which ignores protections on private mappings) must not succeed where it
+// would not.
+bool maps_writable(std::string_view maps, std::uint64_t addr, std::uint64_t len);
 
 }  // namespace xpledge

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 #include <string>
@@ -172,6 +174,14 @@ TEST_CASE("dns: only the nameservers on port 53; descriptors need sendfd/recvfd"
   // recvmsg may receive descriptors: recvfd, whatever else is pledged; bind is inet's.
   CHECK(check("stdio dns", call("recvmsg", {3, 0x1000, 0}), nullptr).needed == "recvfd");
   CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &ns).needed == "inet");
+  // musl binds the unspecified address, port 0 (what its first send would pick): only that.
+  const AddrArg any4 = named(sin("0.0.0.0", 0)), any6 = named(sin6("::", 0));
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &any4).allowed);
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 28}), &any6).allowed);
+  const AddrArg any_53 = named(sin("0.0.0.0", 53)), lo_0 = named(sin("127.0.0.1", 0));
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &any_53).needed == "inet");
+  CHECK(check("stdio dns", call("bind", {3, 0x1000, 16}), &lo_0).needed == "inet");
+  CHECK_FALSE(check("stdio dns", call("bind", {3, 0x1000, 16}), nullptr).allowed);
   // Unbound (no resolv.conf read): `nameservers` is no address at all.
   AddrArg unbound = ns;
   unbound.nameservers = {};
@@ -219,4 +229,46 @@ TEST_CASE("inet: socket options, but no multicast (OpenBSD's mcast, not offered)
   CHECK(check("stdio dns", setsockopt(IPPROTO_IPV6, IPV6_V6ONLY), nullptr).allowed);
   CHECK(check("stdio dns", setsockopt(IPPROTO_IP, IP_TOS), nullptr).needed == "inet");
   CHECK(check("stdio dns", setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP), nullptr).needed == "");
+}
+
+TEST_CASE("sendmmsg run as sendmsg of its first message: the plan and the write-back") {
+  const std::int64_t sendmsg_nr = *syscall_nr(Abi::x86_64, "sendmsg");
+  const Syscall mm = call("sendmmsg", {3, 0x5000, 2, MSG_NOSIGNAL});
+  const auto plan = sendmmsg_as_sendmsg(mm, sendmsg_nr);
+  REQUIRE(plan.has_value());
+  // Message 0's header is where the vector starts; the flags go through; nothing of vlen.
+  CHECK(plan->sendmsg.nr == sendmsg_nr);
+  CHECK(plan->sendmsg.args == std::array<std::uint64_t, 6>{3, 0x5000, MSG_NOSIGNAL, 0, 0, 0});
+  CHECK(plan->len_at == 0x5000 + offsetof(mmsghdr, msg_len));
+  CHECK(mmsg_len_offset(Abi::x86_64) == offsetof(mmsghdr, msg_len));
+  CHECK(mmsg_len_offset(Abi::x32) == 28);  // compat_mmsghdr: seven 32-bit fields, then msg_len
+  // vlen is an unsigned int: 1 << 32 is 0, nothing to send, no rewrite.
+  CHECK_FALSE(sendmmsg_as_sendmsg(call("sendmmsg", {3, 0x5000, 1ULL << 32, 0}), sendmsg_nr));
+  CHECK_FALSE(sendmmsg_as_sendmsg(call("sendmmsg", {3, 0x5000, 0, 0}), sendmsg_nr));
+  CHECK(sendmmsg_as_sendmsg(call("sendmmsg", {3, 0x5000, (1ULL << 32) | 1, 0}), sendmsg_nr));
+  // What the program sees: one message sent and its byte count, or the sendmsg's error.
+  CHECK(sendmmsg_result(33).ret == 1);
+  CHECK(sendmmsg_result(33).msg_len == 33u);
+  CHECK(sendmmsg_result(0).ret == 1);
+  CHECK(sendmmsg_result(-EPERM).ret == -EPERM);
+  CHECK_FALSE(sendmmsg_result(-EPERM).msg_len);
+}
+
+TEST_CASE("maps_writable: the write-back goes only where the program may write") {
+  const std::string maps =
+      "00400000-00401000 r-xp 00000000 08:01 12 /bin/x\n"
+      "00401000-00402000 rw-p 00000000 08:01 12 /bin/x\n"
+      "00402000-00403000 rw-p 00000000 00:00 0 [heap]\n"
+      "7d000000-7d800000 r--s 00000000 00:01 5 /SYSV00000000 (deleted)\n"
+      "7ffd0000-7ffd1000 rw-p 00000000 00:00 0 [stack]\n";
+  CHECK(maps_writable(maps, 0x401000, 4));
+  CHECK(maps_writable(maps, 0x401ffe, 4));  // across two writable mappings
+  CHECK_FALSE(maps_writable(maps, 0x400ffe, 4));  // starts in the read-only text
+  CHECK_FALSE(maps_writable(maps, 0x402ffe, 4));  // runs into a hole
+  CHECK_FALSE(maps_writable(maps, 0x7d000010, 4));  // the scratch area: read-only
+  CHECK_FALSE(maps_writable(maps, 0x10, 4));
+  CHECK(maps_writable(maps, 0x7ffd0ffc, 4));
+  CHECK_FALSE(maps_writable(maps, 0x7ffd0ffd, 4));
+  CHECK_FALSE(maps_writable("", 0x401000, 4));
+  CHECK_FALSE(maps_writable(maps, UINT64_MAX - 1, 4));
 }
