@@ -23,33 +23,6 @@
 #define SYS_xpledge 10000
 static int g_go[2], g_res[2];
 
-// clone(flags, stack) whose child calls fn on `stack` and exits (SYS_exit: this task only) with
-// its result; the parent gets the child's tid, or -1 and errno.
-static long raw_clone_run(long (*fn)(void), unsigned long flags, void *stack) {
-  register long rax __asm__("rax") = SYS_clone;
-  register long (*r12)(void) __asm__("r12") = fn;
-  register long r10 __asm__("r10") = 0;
-  register long r8 __asm__("r8") = 0;
-  __asm__ volatile(
-      "syscall\n\t"
-      "test %%rax, %%rax\n\t"
-      "jnz 1f\n\t"
-      "and $-16, %%rsp\n\t"
-      "call *%%r12\n\t"
-      "mov %%rax, %%rdi\n\t"
-      "mov $60, %%eax\n\t"
-      "syscall\n\t"
-      "1:\n\t"
-      : "+a"(rax)
-      : "D"(flags), "S"(stack), "d"(0), "r"(r10), "r"(r8), "r"(r12)
-      : "rcx", "r11", "memory");
-  if (rax < 0) {
-    errno = (int)-rax;
-    return -1;
-  }
-  return rax;
-}
-
 // Opens /etc/passwd; sends back 0 (it opened) or the errno. Raw calls: T shares our TLS.
 static long try_open(void) {
   long fd = syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY | O_CLOEXEC);
