@@ -98,7 +98,7 @@ Restart Tracer::on_new_child(ThreadState& parent) {
   const pid_t parent_tid = parent.tid;
   if (const pid_t child = reported_child(parent_tid); child != 0) {
     forget_tracee_memory(child);  // a reused tid: nothing kept for its last owner is its
-    const pid_t tgid = read_tgid(child);
+    const pid_t tgid = new_task_tgid(child, parent.proc->tgid);
     if (tgid <= 0) {
       // Thread or process? Without the answer the child would start with the wrong state (a
       // narrowed process's thread as an unpledged process): it does not start at all. (A tracee
@@ -155,11 +155,12 @@ void Tracer::release_embryo(ThreadState& t, const std::shared_ptr<ProcessState>&
 // when an embryo is held (its parent may be reaped already) and whenever a tracee is gone.
 void Tracer::reap_orphan_embryos() {
   std::vector<pid_t> embryos;
-  std::unordered_set<pid_t> live;  // thread groups that can still report a fork event
-  for (const auto& [tid, t] : threads_) {
+  for (const auto& [tid, t] : threads_)
     if (t.embryo && !t.orphan_killed) embryos.push_back(tid);
-    else if (t.proc) live.insert(t.proc->tgid);
-  }
+  if (embryos.empty()) return;  // every exit asks: the usual answer allocates nothing
+  std::unordered_set<pid_t> live;  // thread groups that can still report a fork event
+  for (const auto& [tid, t] : threads_)
+    if (t.proc) live.insert(t.proc->tgid);  // an embryo has none
   // A CLONE_PARENT child names its creator's parent: a live tracee may be its creator when that
   // tracee's own parent is the embryo's. Read only when an embryo looks orphaned (rare).
   std::optional<std::unordered_set<long>> parents_of_live;

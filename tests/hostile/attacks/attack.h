@@ -188,12 +188,14 @@ ATTACK_FN int run_variants(const char **names, void (*fn)(const char *name)) {
   return finish();
 }
 
-// clone3(args, size) whose child never returns into the caller's frame: it calls fn on
-// whatever stack it has (the one the struct names, or the parent's copy) and exits with fn's
-// result from the assembly. The parent gets the child's pid, or -1 and errno.
+// System call `nr` (clone or clone3) with arguments a0, a1 (rdx, r10, r8 as they are: clone's
+// ptid, ctid, tls, unused without the flags that name them) whose child never returns into the
+// caller's frame: it calls fn on whatever stack it has (the one the call names, or the parent's
+// copy) and exits (SYS_exit: this task only) with fn's result from the assembly. The parent
+// gets the child's tid, or -1 and errno.
 #include <sys/syscall.h>
-ATTACK_FN long raw_clone3_run(long (*fn)(void), void *args, unsigned long size) {
-  register long rax __asm__("rax") = SYS_clone3;
+ATTACK_FN long raw_clone_call_run(long nr, long (*fn)(void), unsigned long a0, unsigned long a1) {
+  register long rax __asm__("rax") = nr;
   register long (*r12)(void) __asm__("r12") = fn;
   __asm__ volatile(
       "syscall\n\t"
@@ -206,13 +208,23 @@ ATTACK_FN long raw_clone3_run(long (*fn)(void), void *args, unsigned long size) 
       "syscall\n\t"
       "1:\n\t"
       : "+a"(rax)
-      : "D"(args), "S"(size), "r"(r12)
+      : "D"(a0), "S"(a1), "r"(r12)
       : "rcx", "r11", "memory");
   if (rax < 0) {
     errno = (int)-rax;
     return -1;
   }
   return rax;
+}
+
+// clone3(args, size), as above.
+ATTACK_FN long raw_clone3_run(long (*fn)(void), void *args, unsigned long size) {
+  return raw_clone_call_run(SYS_clone3, fn, (unsigned long)args, size);
+}
+
+// Legacy clone(flags, stack), as above (its exit signal is in flags; no tids, no TLS).
+ATTACK_FN long raw_clone_run(long (*fn)(void), unsigned long flags, void *stack) {
+  return raw_clone_call_run(SYS_clone, fn, flags, (unsigned long)stack);
 }
 
 #endif
