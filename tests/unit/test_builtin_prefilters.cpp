@@ -1,9 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <sys/stat.h>
-
-#include <climits>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -59,18 +55,6 @@ std::string with_line(std::string text, const std::string& key, const std::strin
   return text.replace(at + 1, text.find('\n', at + 1) - at - 1, line);
 }
 
-// The filesystem as `xpledge run` reads it for the Landlock plan (cli/supervise.cpp).
-PathFact real_fact(const std::string& path) {
-  PathFact f;
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return f;
-  f.exists = true;
-  f.is_dir = S_ISDIR(st.st_mode);
-  char buf[PATH_MAX];
-  f.real = realpath(path.c_str(), buf) ? std::string(buf) : path;
-  return f;
-}
-
 }  // namespace
 
 // `xpledge run` loads these bytes instead of building the filter: each must be exactly what
@@ -121,14 +105,15 @@ TEST_CASE("prefilter key: tells apart what changes the filter") {
 // The Landlock plan is part of the key: under a plan that lets opens through unstopped the
 // filter has more ALLOW rules than the policy's own, so no built-in filter (each built without
 // a plan) may serve it; under a plan that decides no open (the shipped policies' on every
-// Landlock ABI here: their promises read any path) the key, and the filter, are the policy's.
+// Landlock ABI: their promises read any path, whatever the filesystem) the key, and the filter,
+// are the policy's.
 // Whatever the plan, a key that finds a built-in filter finds the bytes libseccomp would build.
 TEST_CASE("built-in pre-filters: the Landlock plan is in the key") {
   const Policy list = load_policy_string(
       "version: 1\ndefault: deny\nallow:\n  - { syscall: openat, path: [/srv/**], access: read }\n"
       "  - { syscall: open, path: [/srv/**], access: read }\n  - read\n",
       "r.yaml");
-  const auto dir = [](const std::string& path) { return PathFact{true, true, path}; };
+  const PathFacts dir = [](const std::string& path) { return PathFact{true, true, path}; };
   const LandlockPlan opens = plan_landlock(list, 6, dir, true);
   REQUIRE(opens.any_open_decided());
   CHECK(prefilter_key(list, &opens) != prefilter_key(list));
@@ -139,7 +124,7 @@ TEST_CASE("built-in pre-filters: the Landlock plan is in the key") {
     const Policy p = load_source(b.source);
     for (int abi = 0; abi <= 6; ++abi) {
       CAPTURE(abi);
-      const LandlockPlan plan = plan_landlock(p, abi, real_fact, true, {"/bin/true"});
+      const LandlockPlan plan = plan_landlock(p, abi, dir, true, {"/bin/true"});
       const auto hit = builtin_prefilter(prefilter_key(p, &plan));
       if (!plan.any_open_decided()) CHECK(hit.data() == b.bytes.data());
       if (!hit.empty()) CHECK(std::vector<unsigned char>(hit.begin(), hit.end()) == built(p, &plan));
