@@ -31,12 +31,21 @@ field() { dpkg-deb -f "$DEB" "$1"; }
 [ "$(field Architecture)" = "$arch" ] || fail "Architecture: $(field Architecture)"
 [ "$(field Section)" = admin ] || fail "Section: $(field Section)"
 [[ "$(field Maintainer)" =~ ^[^\<]+\ \<[^\>]+@[^\>]+\>$ ]] || fail "Maintainer: '$(field Maintainer)'"
-# dpkg-shlibdeps computed Depends from what the binaries link: at least libc and libseccomp,
-# with versions.
+# dpkg-shlibdeps computed Depends from what the binaries link, with versions: libc (libxpledge)
+# and, for a dynamic xpledge (XPLEDGE_STATIC=OFF), libseccomp. A static xpledge (the default)
+# links nothing: none of the libraries it has built in may appear (they would be dead weight,
+# and a sign that the executable is not static after all).
 depends=$(field Depends)
-for lib in libc6 libseccomp2; do
+needed="libc6"
+[ "$XPLEDGE_STATIC" = ON ] || needed="libc6 libseccomp2"
+for lib in $needed; do
   [[ "$depends" =~ (^|, )$lib\ \(\>=\ [0-9] ]] || fail "Depends lacks a versioned $lib: '$depends'"
 done
+if [ "$XPLEDGE_STATIC" = ON ]; then
+  for lib in libseccomp2 libyaml-cpp libspdlog libfmt libstdc++ libgcc-s; do
+    [[ "$depends" =~ (^|, )$lib ]] && fail "Depends names $lib, built into the static xpledge: '$depends'"
+  done
+fi
 # Debian's description: a synopsis, then a long description whose lines start with a space.
 dpkg-deb -I "$DEB" >"$D/info.txt"
 grep -q '^ Description: run programs under a syscall policy' "$D/info.txt" \

@@ -14,6 +14,21 @@ rm -rf "$T" && mkdir -p "$T"
 ldd "$X" >"$T/ldd.txt" 2>&1 || { show "$T/ldd.txt"; fail "ldd $X failed"; }
 ! grep -q 'not found' "$T/ldd.txt" || { show "$T/ldd.txt"; fail "unresolved libraries"; }
 
+# XPLEDGE_STATIC (the default): no program interpreter and no shared library, and still what the
+# dynamic build was (docs/packaging.md): position-independent (ASLR), RELRO, non-executable
+# stack; bound now (full RELRO).
+if [ "$XPLEDGE_STATIC" = ON ]; then
+  readelf -lW "$X" >"$T/phdrs.txt" && readelf -hdW "$X" >"$T/dyn.txt" || fail "readelf $X"
+  ! grep -q 'INTERP' "$T/phdrs.txt" || { show "$T/phdrs.txt"; fail "static xpledge has an interpreter"; }
+  ! grep -q 'NEEDED' "$T/dyn.txt" || { show "$T/dyn.txt"; fail "static xpledge needs shared libraries"; }
+  grep -q 'Type: *DYN' "$T/dyn.txt" && grep -q 'FLAGS_1.*PIE' "$T/dyn.txt" \
+    || { show "$T/dyn.txt"; fail "static xpledge is not a static-pie: ASLR lost"; }
+  grep -q 'GNU_RELRO' "$T/phdrs.txt" || { show "$T/phdrs.txt"; fail "no RELRO"; }
+  grep -q 'FLAGS_1.*NOW' "$T/dyn.txt" || { show "$T/dyn.txt"; fail "not bound now"; }
+  grep -A1 'GNU_STACK' "$T/phdrs.txt" | grep -q 'RWE' && fail "executable stack"
+  note "static-pie: no interpreter, no NEEDED, PIE, RELRO, BIND_NOW, NX stack"
+fi
+
 run_to "$T/out" "$T/err" "$X" --version
 [ "$rc" -eq 0 ] && grep -qx "xpledge $VERSION" "$T/out" || { show "$T/out" "$T/err"; fail "--version"; }
 

@@ -172,42 +172,15 @@ scmp_filter_ctx abi_filter_with(AllowFn allows, const void* actx, bool abi_ok, A
   return ctx;
 }
 
-// With exec path rules, a call that may map a file executable (exec_images.hpp) stops whatever
-// the policy says of it, and only then: mmap/mprotect with PROT_EXEC (a file's mmap only),
-// personality(READ_IMPLIES_EXEC). Without them nothing changes and nothing is paid. On i386
-// and x32 (whole registers unchecked) these calls always stop under such a policy. The
-// Landlock plan adds the opens the kernel decides alone (landlock_plan.hpp).
-struct PolicyFilter {
-  const Policy* policy;
-  const LandlockPlan* landlock;
-  bool exec_rules;
-  bool judges_mapping(Abi a, std::int64_t nr) const {
-    return exec_rules && exec_map_call(Syscall{a, nr, {}}) != ExecMapCall::none;
-  }
-};
-
-scmp_filter_ctx abi_filter(const Policy& policy, const LandlockPlan* landlock, Abi abi,
-                           std::string& error, int& allowed) {
+scmp_filter_ctx abi_filter(const PrefilterQuestions& q, Abi abi, std::string& error,
+                           int& allowed) {
   const AllowFn fn = [](const void* p, Abi a, std::int64_t nr) {
-    const auto* f = static_cast<const PolicyFilter*>(p);
-    return !f->judges_mapping(a, nr) && f->policy->allows_unconditionally(a, nr);
+    return static_cast<const PrefilterQuestions*>(p)->allows(a, nr);
   };
   const GrantsFn gfn = [](const void* p, Abi a, std::int64_t nr) {
-    const auto* f = static_cast<const PolicyFilter*>(p);
-    if (!f->judges_mapping(a, nr)) {
-      ArgAlternatives alts = f->policy->register_grants(a, nr);
-      if (f->landlock) append_alternatives(alts, landlock_register_grants(*f->landlock, a, nr));
-      return alts;
-    }
-    const auto unseen = exec_map_unseen(syscall_name(a, nr));
-    if (a != Abi::x86_64 || !unseen) return ArgAlternatives{};
-    const ArgAlternatives granted = f->policy->allows_unconditionally(a, nr)
-                                        ? ArgAlternatives{{}}
-                                        : f->policy->register_grants(a, nr);
-    return conjoin(granted, *unseen);
+    return static_cast<const PrefilterQuestions*>(p)->grants(a, nr);
   };
-  const PolicyFilter ctx{&policy, landlock, has_exec_path_rules(policy)};
-  return abi_filter_with(fn, &ctx, policy.abi_allowed(abi), abi, error, allowed, gfn);
+  return abi_filter_with(fn, &q, q.abi_allowed(abi), abi, error, allowed, gfn);
 }
 
 template <typename MakeAbi>
@@ -287,11 +260,44 @@ std::vector<unsigned char> build_unveil_filter(std::string& error) {
   return export_filter(f, error);
 }
 
+// With exec path rules, a call that may map a file executable (exec_images.hpp) stops whatever
+// the policy says of it, and only then: mmap/mprotect with PROT_EXEC (a file's mmap only),
+// personality(READ_IMPLIES_EXEC). Without them nothing changes and nothing is paid. On i386
+// and x32 (whole registers unchecked) these calls always stop under such a policy. The
+// Landlock plan adds the opens the kernel decides alone (landlock_plan.hpp).
+PrefilterQuestions::PrefilterQuestions(const Policy& policy, const LandlockPlan* landlock)
+    : policy_(policy), landlock_(landlock), exec_rules_(has_exec_path_rules(policy)) {}
+
+bool PrefilterQuestions::abi_allowed(Abi abi) const { return policy_.abi_allowed(abi); }
+
+bool PrefilterQuestions::judges_mapping(Abi abi, std::int64_t nr) const {
+  return exec_rules_ && exec_map_call(Syscall{abi, nr, {}}) != ExecMapCall::none;
+}
+
+bool PrefilterQuestions::allows(Abi abi, std::int64_t nr) const {
+  return !judges_mapping(abi, nr) && policy_.allows_unconditionally(abi, nr);
+}
+
+ArgAlternatives PrefilterQuestions::grants(Abi abi, std::int64_t nr) const {
+  if (!judges_mapping(abi, nr)) {
+    ArgAlternatives alts = policy_.register_grants(abi, nr);
+    if (landlock_) append_alternatives(alts, landlock_register_grants(*landlock_, abi, nr));
+    return alts;
+  }
+  const auto unseen = exec_map_unseen(syscall_name(abi, nr));
+  if (abi != Abi::x86_64 || !unseen) return ArgAlternatives{};
+  const ArgAlternatives granted = policy_.allows_unconditionally(abi, nr)
+                                      ? ArgAlternatives{{}}
+                                      : policy_.register_grants(abi, nr);
+  return conjoin(granted, *unseen);
+}
+
 std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& error,
                                            PrefilterStats* stats, const LandlockPlan* landlock) {
   int allowed = 0;
-  FilterPtr root = merged_filter(
-      [&](Abi abi) { return abi_filter(policy, landlock, abi, error, allowed); }, error);
+  const PrefilterQuestions q(policy, landlock);
+  FilterPtr root =
+      merged_filter([&](Abi abi) { return abi_filter(q, abi, error, allowed); }, error);
   if (!root) return {};
   if (stats) stats->allowed = allowed;
   return export_filter(root, error);

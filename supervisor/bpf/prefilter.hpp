@@ -21,13 +21,33 @@ struct PrefilterStats {
   int allowed = 0;  // (abi, nr) pairs that never stop
 };
 
+struct LandlockPlan;
+
+// Everything build_prefilter asks of a policy (and of the Landlock plan it is built with): per
+// ABI whether it is allowed; per call whether it runs whatever its arguments, and otherwise the
+// register tests under which it does. The filter is these answers turned into libseccomp rules,
+// so prefilter_key (prefilter_key.hpp) records them and nothing else.
+class PrefilterQuestions {
+ public:
+  // Both must outlive this.
+  PrefilterQuestions(const Policy& policy, const LandlockPlan* landlock);
+  bool abi_allowed(Abi abi) const;
+  bool allows(Abi abi, std::int64_t nr) const;
+  ArgAlternatives grants(Abi abi, std::int64_t nr) const;
+
+ private:
+  bool judges_mapping(Abi abi, std::int64_t nr) const;
+  const Policy& policy_;
+  const LandlockPlan* landlock_;
+  bool exec_rules_;
+};
+
 // Built and exported to raw `struct sock_filter` bytes in the supervisor before fork, so the
 // child only makes two system calls before exec (PR_SET_NO_NEW_PRIVS, seccomp): generating the
 // program there (seccomp_load) cost ~80 copy-on-write page faults, ~15% of a short run's
 // start-up. Empty and `error` set on failure.
 // `landlock`: calls the kernel's Landlock domain decides by itself (landlock_plan.hpp) are
 // allowed too, under the plan's register conditions.
-struct LandlockPlan;
 std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& error,
                                            PrefilterStats* stats = nullptr,
                                            const LandlockPlan* landlock = nullptr);

@@ -104,9 +104,6 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
   opts.policy = &*policy;
   opts.log = &*log;
   opts.use_seccomp = use_seccomp;
-  // A policy with the key of the default or a shipped example gets the filter built for it at
-  // build time (unit_builtin_prefilters checks each is what libseccomp makes of it now).
-  if (use_seccomp) opts.prefilter = xpledge::builtin_prefilter(xpledge::prefilter_key(*policy));
   opts.permissive = permissive;
   std::optional<xpledge::LandlockPlan> plan;
   if (landlock) {
@@ -120,6 +117,16 @@ int supervise(const std::string& policy_path, const LogArgs& log_args, bool use_
     if (!n.empty() && plan->any_open_decided()) log->warn(n);
     else if (!n.empty()) log->info(n);
     opts.landlock = &*plan;
+  }
+  // A policy and plan with the key of the default or a shipped example (and its Landlock plans)
+  // get the filter built for them at build time (unit_builtin_prefilters checks each is what
+  // libseccomp makes of it now); otherwise Tracer::run builds it.
+  if (use_seccomp) {
+    opts.prefilter =
+        xpledge::builtin_prefilter(xpledge::prefilter_key(*policy, opts.landlock));
+    log->info(opts.prefilter.empty() ? "pre-filter: built at start-up (no built-in one has this "
+                                       "policy's key)"
+                                     : "pre-filter: built in");
   }
   xpledge::StatsObserver stats;
   if (want_stats) opts.observers.push_back(&stats);

@@ -2,6 +2,8 @@
 
 #include <seccomp.h>
 
+#include "syscall_probe.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
@@ -339,12 +341,20 @@ std::span<const std::string_view> path_family(std::string_view name) {
   return {};
 }
 
-// Per ABI and lazily: a run whose policy allows only x86-64 never probes the others.
+std::vector<KnownSyscall> probe_known_syscalls(Abi abi) { return probe_numbers(abi); }
+
+// Per ABI and lazily: a run whose policy allows only x86-64 never builds the others. A static
+// build reads the table probed at build time from the libseccomp it has built in
+// (syscall_probe.hpp).
 const std::vector<KnownSyscall>& known_syscalls(Abi abi) {
   static std::once_flag once[kAllAbis.size()];
   static std::vector<KnownSyscall> table[kAllAbis.size()];
   const std::size_t i = abi_slot(abi);
+#ifdef XPLEDGE_FROZEN_SYSCALLS
+  std::call_once(once[i], [&] { table[i] = frozen_known_syscalls(abi); });
+#else
   std::call_once(once[i], [&] { table[i] = probe_numbers(abi); });
+#endif
   return table[i];
 }
 

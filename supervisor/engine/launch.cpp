@@ -384,9 +384,9 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
 
   std::vector<unsigned char> filter;
   if (opts_.use_seccomp) {
-    // A filter built in (builtin_prefilters.hpp) holds the policy's rules only: when the
-    // Landlock plan lets some opens through unstopped, the filter is built here with them.
-    if (opts_.prefilter.empty() || (opts_.landlock && opts_.landlock->any_open_decided()))
+    // A filter built in (builtin_prefilters.hpp) was found by the key of the policy and of the
+    // Landlock plan (the opens it lets through unstopped): it is theirs.
+    if (opts_.prefilter.empty())
       filter = build_prefilter(*opts_.policy, error, nullptr, opts_.landlock);
     else
       filter.assign(opts_.prefilter.begin(), opts_.prefilter.end());

@@ -19,8 +19,9 @@ struct TracerOptions {
   const Policy* policy = nullptr;
   AuditLog* log = nullptr;
   bool use_seccomp = true;  // false: --no-seccomp, PTRACE_SYSCALL on every call
-  // The pre-filter of `policy`, built ahead (builtin_prefilters.hpp, at build time); empty: run
-  // builds it from `policy` with libseccomp. Whoever sets it vouches that it is that policy's.
+  // The pre-filter of `policy` under `landlock`, built ahead (builtin_prefilters.hpp, at build
+  // time); empty: run builds it from both with libseccomp. Whoever sets it vouches that it is
+  // theirs (prefilter_key.hpp).
   std::span<const unsigned char> prefilter;
   // --permissive: evaluate and log every refusal, refuse nothing (guards still hold: they
   // protect the supervisor itself).

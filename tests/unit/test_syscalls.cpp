@@ -5,6 +5,7 @@
 #include <string>
 
 #include "abi.hpp"
+#include "syscall_probe.hpp"
 #include "syscalls.hpp"
 
 using namespace xpledge;
@@ -146,6 +147,22 @@ TEST_CASE("path families: the *xattr calls and their *at forms, path specs alike
       REQUIRE(s->npaths == 1);
       CHECK(s->paths[0].use == first->paths[0].use);
       CHECK(syscall_nr(Abi::x86_64, m).has_value());
+    }
+  }
+}
+
+// Static builds compile in the table probed at build time (core/syscall_probe.hpp): it must be
+// what probing the libseccomp linked now gives, number for number, name for name.
+TEST_CASE("known_syscalls: the table in use is a probe of the linked libseccomp") {
+  for (Abi abi : kAllAbis) {
+    CAPTURE(abi_name(abi));
+    const auto& used = known_syscalls(abi);
+    const auto probed = probe_known_syscalls(abi);
+    REQUIRE(used.size() == probed.size());
+    for (std::size_t i = 0; i < used.size(); ++i) {
+      CAPTURE(i);
+      CHECK(used[i].nr == probed[i].nr);
+      CHECK(used[i].name == probed[i].name);
     }
   }
 }
