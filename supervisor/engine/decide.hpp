@@ -60,9 +60,10 @@ Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdi
 // is set when pledge refuses.
 Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const CallName& named,
                        const Verdict& v, std::string& hint);
-// Unveil (pure-ptrace mode): every path, as named and as reached, must be unveiled.
-Verdict unveil_verdict(const UnveilState& unveil, std::span<const PathArg> paths,
-                       const Verdict& v);
+// Unveil: every path, as named and as reached, must be unveiled; a call that reaches files
+// by no path we check (reaches_files_unseen) is refused.
+Verdict unveil_verdict(const UnveilState& unveil, const CallName& named,
+                       std::span<const PathArg> paths, const Verdict& v);
 // What would allow a refused call: a promise, and a path rule for each path.
 std::string explain(const PromiseCatalogue& catalogue, const CallContext& ctx,
                     const CallName& named);
