@@ -126,7 +126,7 @@ std::optional<Restart> Tracer::pin_addr(ThreadState& t, const StopFacts& f) {
   } else if (!a.addr) {
     return std::nullopt;  // sendto with no address: nothing in memory decides
   }
-  if (!effects::set_arg(t.tid, info.call.abi, spot.ptr_arg, ptr_value))
+  if (!repoint_arg(t, info.call, spot.ptr_arg, ptr_value))
     return refuse(EAGAIN, "cannot point the call at its pinned socket address");
   pinned.call.args[static_cast<std::size_t>(spot.ptr_arg)] = ptr_value;
   t.last_pinned = std::move(pinned);

@@ -103,7 +103,7 @@ Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool secc
   }
   const std::string pinned = clone3_pinned_bytes(bytes);
   const auto at = scratch_.pin_bytes(t.tid, 0, pinned);
-  if (!at || !effects::set_arg(t.tid, call.abi, 0, *at)) {
+  if (!at || !repoint_arg(t, call, 0, *at)) {
     opts_.log->error(fmt::format("pid {}: cannot pin clone3's struct clone_args; refusing the call",
                                  t.tid));
     return refuse(EAGAIN, false);
