@@ -367,4 +367,14 @@ const SyscallSig* syscall_sig(std::string_view name) {
 
 std::span<const SyscallSig> all_syscall_sigs() { return kSigs; }
 
+const std::string& CallName::name() const {
+  if (!name_) name_ = syscall_name(abi_, nr_);
+  return *name_;
+}
+
+const SyscallSig* CallName::sig() const {
+  if (!sig_) sig_ = syscall_sig(name());
+  return *sig_;
+}
+
 }  // namespace xpledge

@@ -14,10 +14,11 @@
 
 namespace xpledge::engine {
 
-Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdict& v) {
+Decision apply_guard(const Syscall& call, const CallName& named, const GuardContext& guard,
+                     const Verdict& v) {
   Decision d;
   d.verdict = v;
-  const auto g = guard_check(call, guard, v);
+  const auto g = guard_check(call, named, guard, v);
   if (!g) return d;
   if (g->action == GuardAction::strip_untraced) {
     // The child must stay traced: the flag is cleared and the policy's verdict stands.
@@ -38,7 +39,7 @@ Decision decide_call(const Judge& judge, const CallFacts& facts) {
   const CallName judged_name(ctx.call);
   const CallName& named = ctx.call.nr == facts.call.nr ? facts.named : judged_name;
   const Verdict by_policy = judge.policy.evaluate(ctx);
-  Decision d = apply_guard(facts.call, facts.guard, by_policy);
+  Decision d = apply_guard(facts.call, facts.named, facts.guard, by_policy);
   Verdict& v = d.verdict;
   if (runs(v))
     if (const Rule* r = judge.policy.moves_out_of_denied_tree(ctx)) {

@@ -54,7 +54,8 @@ struct Decision {
 Decision decide_call(const Judge& judge, const CallFacts& facts);
 
 // The guard's answer on top of the policy's verdict (decide_call's second step; clone3 too).
-Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdict& policy_verdict);
+Decision apply_guard(const Syscall& call, const CallName& named, const GuardContext& guard,
+                     const Verdict& policy_verdict);
 
 // Pledge on top of a verdict: a refusal of the policy stands; else the promises decide. `hint`
 // is set when pledge refuses.

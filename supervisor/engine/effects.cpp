@@ -48,6 +48,7 @@ Restart Tracer::enforce(ThreadState& t, const StopFacts& f, const Outcome& o) {
   const pid_t tid = t.tid;
   const Verdict& v = o.verdict;
   const Syscall& call = f.call();
+  f.enforced = v;
   if ((v.action == Action::allow || v.action == Action::log) && opts_.use_seccomp && t.proc &&
       is_seccomp_call(call)) {
     ++t.proc->seccomp_running;  // until its exit stop (restart() asks for it)

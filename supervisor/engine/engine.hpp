@@ -166,7 +166,8 @@ class Tracer {
   void on_nest_step(ThreadState& t, const SyscallStopInfo& info);
 
   // syscall_stop.cpp: the inputs of decide.hpp's pure decisions.
-  GuardContext guard_context(const ThreadState& t, const Syscall& call) const;
+  GuardContext guard_context(const ThreadState& t, const Syscall& call,
+                            const CallName& named) const;
   Judge judge_for(const ThreadState& t) const;
   static const PromiseCatalogue& catalogue();
 
@@ -176,8 +177,8 @@ class Tracer {
   void log_event(const ThreadState& t, const StopFacts& f, const Verdict& v,
                  const std::string& hint = {}, bool permissive = false);
   void warn_unknown_once(const ThreadState& t, const StopFacts& f, Outcome& o);
-  void notify(const ThreadState& t, const Syscall& call, const Verdict& v,
-              const std::vector<PathArg>& paths);
+  void notify(const ThreadState& t, const Syscall& call, const CallName& named,
+              const Verdict& policy, const Verdict& done, const std::vector<PathArg>& paths);
 
   // attach.cpp
   bool seize_threads(const std::shared_ptr<ProcessState>& proc, std::string& error);
