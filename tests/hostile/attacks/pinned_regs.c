@@ -73,12 +73,7 @@ static void restart_case(void) {
     if (fd >= 0) (void)!read(fd, &c, 1);
     _exit(0);
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = handler;
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGALRM, &sa, NULL);
-  alarm(1);
+  restarting_alarm(handler);
   const long fd = checked("restart", SYS_openat, AT_FDCWD, (long)g_fifo, O_WRONLY, 0x5eed0003L);
   struct stat st;
   if (fd >= 0 && (fstat((int)fd, &st) != 0 || !S_ISFIFO(st.st_mode)))
