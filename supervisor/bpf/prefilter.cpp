@@ -14,6 +14,7 @@
 #include "promises.hpp"
 #include "scratch_layout.hpp"
 #include "syscalls.hpp"
+#include "unveil.hpp"
 
 namespace xpledge {
 
@@ -244,13 +245,17 @@ std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue
   return export_filter(f, error);
 }
 
-// Path calls (a signature with a path argument, syscalls.hpp) stop; every other call the
+// Path calls (a signature with a path argument, syscalls.hpp) and the calls that reach files
+// by no path (unveil.hpp reaches_files_unseen) stop; every other call the
 // filter lets through, the stacked pre-filter still decides. Built with the same per-ABI walk
 // as the other filters, so a number no table names, an unknown arch and a call libseccomp
 // cannot filter on some ABI stop too: the safe direction.
 std::vector<unsigned char> build_unveil_filter(std::string& error) {
   const AllowFn fn = [](const void*, Abi a, std::int64_t nr) {
-    const SyscallSig* sig = syscall_sig(syscall_name(a, nr));
+    const std::string name = syscall_name(a, nr);
+    // Calls that reach files by no path (io_uring, handles...) stop too: the table refuses them.
+    if (reaches_files_unseen(name)) return false;
+    const SyscallSig* sig = syscall_sig(name);
     return !sig || sig->path_args().empty();
   };
   int allowed = 0;

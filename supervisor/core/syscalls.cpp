@@ -154,6 +154,7 @@ constexpr SyscallSig kSigs[] = {
     S("getuid", {N, N, N, N, N, N}),
     S("getxattr", {K::path, K::str, K::hex, K::num, N, N}, P(0, -1, U::read)),
     S("getxattrat", {K::dirfd, K::path, K::at_flags, K::str, K::hex, K::num}, P(1, 0, U::read)),
+    S("inotify_add_watch", {K::fd, K::path, K::hex, N, N, N}, P(1, -1, U::read)),
     S("inotify_init", {N, N, N, N, N, N}),
     S("ioctl", {K::fd, K::hex, K::hex, N, N, N}),
     S("kill", {K::pid, K::signal, N, N, N, N}),
@@ -186,6 +187,8 @@ constexpr SyscallSig kSigs[] = {
     S("mprotect", {K::hex, K::num, K::prot, N, N, N}),
     S("mseal", {K::hex, K::num, K::hex, N, N, N}),
     S("munlockall", {N, N, N, N, N, N}),
+    // A handle for the file it looks up, which open_by_handle_at opens by no path.
+    S("name_to_handle_at", {K::dirfd, K::path, K::hex, K::hex, K::at_flags, N}, P(1, 0, U::read)),
     S("newfstatat", {K::dirfd, K::path, K::hex, K::at_flags, N, N}, P(1, 0, U::read)),
     S("oldlstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
     S("oldstat", {K::path, K::hex, N, N, N, N}, P(0, -1, U::read)),
@@ -373,5 +376,15 @@ const SyscallSig* syscall_sig(std::string_view name) {
 }
 
 std::span<const SyscallSig> all_syscall_sigs() { return kSigs; }
+
+const std::string& CallName::name() const {
+  if (!name_) name_ = syscall_name(abi_, nr_);
+  return *name_;
+}
+
+const SyscallSig* CallName::sig() const {
+  if (!sig_) sig_ = syscall_sig(name());
+  return *sig_;
+}
 
 }  // namespace xpledge

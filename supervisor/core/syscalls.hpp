@@ -40,6 +40,23 @@ class CallNumbers {
  private:
   std::array<std::optional<std::int64_t>, kAllAbis.size()> nr_;
 };
+struct SyscallSig;
+// A call's name and signature, looked up at most once (syscall_name asks libseccomp and
+// allocates) and only if someone asks: an allowed call that needs neither never pays for it.
+// One per syscall stop (engine StopFacts), handed to the guard and the observers.
+class CallName {
+ public:
+  explicit CallName(const Syscall& call) : abi_(call.abi), nr_(call.nr) {}
+  const std::string& name() const;
+  const SyscallSig* sig() const;  // null: a call we hold no signature for
+
+ private:
+  Abi abi_;
+  std::int64_t nr_;
+  mutable std::optional<std::string> name_;
+  mutable std::optional<const SyscallSig*> sig_;
+};
+
 // The kernel's __O_TMPFILE bit alone (glibc's O_TMPFILE also carries O_DIRECTORY). Any open
 // with it set creates an unnamed file or fails with EINVAL.
 inline constexpr std::uint64_t kKernelTmpfileBit = 020000000;

@@ -129,7 +129,7 @@ std::optional<Restart> Tracer::pin_addr(ThreadState& t, const StopFacts& f) {
   } else if (!a.addr) {
     return std::nullopt;  // sendto with no address: nothing in memory decides
   }
-  if (!effects::set_arg(t.tid, info.call.abi, spot.ptr_arg, ptr_value))
+  if (!repoint_arg(t, info.call, spot.ptr_arg, ptr_value))
     return refuse(EAGAIN, "cannot point the call at its pinned socket address");
   pinned.call.args[static_cast<std::size_t>(spot.ptr_arg)] = ptr_value;
   t.last_pinned = std::move(pinned);
@@ -179,8 +179,10 @@ Restart Tracer::run_mmsg_as_msg(ThreadState& t, const StopFacts& f, const StopFa
   // is pin_addr's, logged as the sendmsg it judged.
   if (const auto r = pin_addr(t, as_msg)) return *r;
   const Syscall& program = f.call();
-  // sendmsg's flags are its third argument, where sendmmsg has vlen.
-  if (!effects::set_arg(t.tid, program.abi, 2, as_msg.call().args[2]) ||
+  // sendmsg's flags are its third argument, where sendmmsg has vlen. repoint_arg keeps the
+  // program's registers (as_msg's call: the number the kernel runs is sendmsg's), put back at
+  // the exit stop before finish_mmsg_as_msg, or at once by a refusal (enforce).
+  if (!repoint_arg(t, as_msg.call(), 2, as_msg.call().args[2]) ||
       !effects::set_nr(t.tid, as_msg.call().nr)) {
     // The vector register already names the pinned header: never run sendmmsg on it.
     static const RuleRef kMmsgRule{"guard:mmsg-as-msg", 0, {}};
@@ -195,15 +197,13 @@ Restart Tracer::run_mmsg_as_msg(ThreadState& t, const StopFacts& f, const StopFa
   return enforce(t, f, o);
 }
 
-// The exit of a sendmmsg run as sendmsg: the program's registers say sendmmsg again (a syscall
-// preserves rsi and rdx, and a restart runs what orig_rax says: its sendmmsg, judged afresh); a
-// message sent returns 1 with its byte count in vec[0].msg_len, as the kernel's put_user would,
-// or EFAULT where that would fail (the message is sent then too, as in the kernel).
+// The exit of a sendmmsg run as sendmsg. Its registers already say sendmmsg again
+// (put_back_own_args: a syscall preserves rsi and rdx, and a restart runs what orig_rax says:
+// its sendmmsg, judged afresh). A message sent returns 1 with its byte count in vec[0].msg_len,
+// as the kernel's put_user would, or EFAULT where that would fail (the message is sent then too,
+// as in the kernel).
 void Tracer::finish_mmsg_as_msg(ThreadState& t, const SyscallStopInfo& info,
                                 const phase::MmsgAsMsg& m) {
-  effects::set_nr(t.tid, m.program.nr);
-  effects::set_arg(t.tid, m.program.abi, 1, m.program.args[1]);
-  effects::set_arg(t.tid, m.program.abi, 2, m.program.args[2]);
   constexpr std::int64_t kRestartSys = -512, kRestartBlock = -516;
   if (info.rval <= kRestartSys && info.rval >= kRestartBlock) return;
   const MmsgResult r = sendmmsg_result(info.rval);

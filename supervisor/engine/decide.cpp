@@ -10,13 +10,15 @@
 #include "call_kinds.hpp"
 #include "path_resolve.hpp"
 #include "syscalls.hpp"
+#include "unveil.hpp"
 
 namespace xpledge::engine {
 
-Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdict& v) {
+Decision apply_guard(const Syscall& call, const CallName& named, const GuardContext& guard,
+                     const Verdict& v) {
   Decision d;
   d.verdict = v;
-  const auto g = guard_check(call, guard, v);
+  const auto g = guard_check(call, named, guard, v);
   if (!g) return d;
   if (g->action == GuardAction::strip_untraced) {
     // The child must stay traced: the flag is cleared and the policy's verdict stands.
@@ -37,7 +39,7 @@ Decision decide_call(const Judge& judge, const CallFacts& facts) {
   const CallName judged_name(ctx.call);
   const CallName& named = ctx.call.nr == facts.call.nr ? facts.named : judged_name;
   const Verdict by_policy = judge.policy.evaluate(ctx);
-  Decision d = apply_guard(facts.call, facts.guard, by_policy);
+  Decision d = apply_guard(facts.call, facts.named, facts.guard, by_policy);
   Verdict& v = d.verdict;
   if (runs(v))
     if (const Rule* r = judge.policy.moves_out_of_denied_tree(ctx)) {
@@ -46,7 +48,7 @@ Decision decide_call(const Judge& judge, const CallFacts& facts) {
     }
   d.guarded = v.rule != by_policy.rule;
   v = pledge_verdict(judge, ctx, named, v, d.hint);
-  v = unveil_verdict(judge.unveil, facts.paths, v);
+  v = unveil_verdict(judge.unveil, named, facts.paths, v);
   if (judge.explain && d.hint.empty() && !runs(v) && !d.guarded)
     d.hint = explain(judge.catalogue, ctx, named);
   return d;
@@ -66,14 +68,16 @@ Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const CallNam
   return Verdict{pv.kill ? Action::kill : Action::deny, pv.err, &kPledge};
 }
 
-Verdict unveil_verdict(const UnveilState& unveil, std::span<const PathArg> paths,
-                       const Verdict& v) {
+Verdict unveil_verdict(const UnveilState& unveil, const CallName& named,
+                       std::span<const PathArg> paths, const Verdict& v) {
   if (!unveil.active || !runs(v)) return v;
   static const RuleRef kUnveil{"unveil", 0, {}};
+  if (reaches_files_unseen(named.name())) return Verdict{Action::deny, kUnveilBlindErr, &kUnveil};
   for (const PathArg& p : paths) {
     // An empty name (AT_EMPTY_PATH: fstat of an open descriptor) looks nothing up: descriptors
-    // opened before unveil keep working, as on OpenBSD.
-    if (p.err == 0 && p.raw.empty()) continue;
+    // opened before unveil keep working, as on OpenBSD. Except an exec (execveat(fd, "",
+    // AT_EMPTY_PATH)): it runs the file, which needs `x` where it is now, as execve would.
+    if (p.err == 0 && p.raw.empty() && p.access != Access::exec) continue;
     // Both the name and what it reaches (path_walk.hpp) must be unveiled (OpenBSD checks every
     // lookup).
     const std::string& name = p.literal.empty() ? p.path : p.literal;

@@ -54,15 +54,17 @@ struct Decision {
 Decision decide_call(const Judge& judge, const CallFacts& facts);
 
 // The guard's answer on top of the policy's verdict (decide_call's second step; clone3 too).
-Decision apply_guard(const Syscall& call, const GuardContext& guard, const Verdict& policy_verdict);
+Decision apply_guard(const Syscall& call, const CallName& named, const GuardContext& guard,
+                     const Verdict& policy_verdict);
 
 // Pledge on top of a verdict: a refusal of the policy stands; else the promises decide. `hint`
 // is set when pledge refuses.
 Verdict pledge_verdict(const Judge& judge, const CallContext& ctx, const CallName& named,
                        const Verdict& v, std::string& hint);
-// Unveil (pure-ptrace mode): every path, as named and as reached, must be unveiled.
-Verdict unveil_verdict(const UnveilState& unveil, std::span<const PathArg> paths,
-                       const Verdict& v);
+// Unveil: every path, as named and as reached, must be unveiled; a call that reaches files
+// by no path we check (reaches_files_unseen) is refused.
+Verdict unveil_verdict(const UnveilState& unveil, const CallName& named,
+                       std::span<const PathArg> paths, const Verdict& v);
 // What would allow a refused call: a promise, and a path rule for each path.
 std::string explain(const PromiseCatalogue& catalogue, const CallContext& ctx,
                     const CallName& named);

@@ -35,6 +35,10 @@ bool restore(pid_t tid, const SavedRegs& regs, std::int64_t rax) {
 bool restore_and_restart(pid_t tid, const SavedRegs& regs) {
   return restore_regs_and_restart(tid, regs);
 }
+bool restore_args(pid_t tid, const SavedRegs& saved, Abi abi,
+                  std::optional<std::int64_t> expect_nr) {
+  return restore_call_args(tid, saved, abi, expect_nr);
+}
 bool write_scratch(pid_t tid, std::uint64_t addr, const void* buf, std::size_t len) {
   return write_bytes(tid, addr, buf, len);
 }
@@ -48,6 +52,7 @@ Restart Tracer::enforce(ThreadState& t, const StopFacts& f, const Outcome& o) {
   const pid_t tid = t.tid;
   const Verdict& v = o.verdict;
   const Syscall& call = f.call();
+  f.enforced = v;
   if ((v.action == Action::allow || v.action == Action::log) && opts_.use_seccomp && t.proc &&
       is_seccomp_call(call)) {
     ++t.proc->seccomp_running;  // until its exit stop (restart() asks for it)
@@ -56,6 +61,12 @@ Restart Tracer::enforce(ThreadState& t, const StopFacts& f, const Outcome& o) {
   if ((v.action == Action::allow || v.action == Action::log) && t.proc &&
       installs_own_filter(call))
     t.proc->own_filters = true;
+  // Refused after its arguments were repointed (a second path that cannot be pinned): the
+  // program keeps its own registers, and the exit stop has none to put back.
+  if ((v.action == Action::deny || v.action == Action::kill) && t.own_args) {
+    effects::restore_args(tid, t.own_args->regs, t.own_args->abi, std::nullopt);
+    t.own_args.reset();
+  }
   switch (v.action) {
     case Action::allow: break;
     case Action::log: report(t, f, o); break;
@@ -92,6 +103,7 @@ void Tracer::on_syscall_exit(ThreadState& t, const SyscallStopInfo& info) {
     }
     t.nest->foreign_in_flight = false;  // the thread's own call ended: its result as any call's
   }
+  if (t.own_args) put_back_own_args(t, info);
   const ExitPhase done = std::exchange(t.exit_phase, phase::Running{});
   if (in_phase<phase::SeccompRunning>(done)) {
     --t.proc->seccomp_running;

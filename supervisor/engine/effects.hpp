@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "regs.hpp"
 
@@ -30,6 +31,10 @@ bool reissue(pid_t tid, const SavedRegs& base, std::int64_t nr,
 bool restore(pid_t tid, const SavedRegs& regs, std::int64_t rax);
 // The same, stepped back over the syscall instruction: the caller's own call runs again.
 bool restore_and_restart(pid_t tid, const SavedRegs& regs);
+// At the exit stop of a call we repointed: the program's own argument registers and call
+// number back (regs.hpp restore_call_args). Tracer::keep_own_args records them.
+bool restore_args(pid_t tid, const SavedRegs& saved, Abi abi,
+                  std::optional<std::int64_t> expect_nr);
 // Bytes below the red zone that an injected call reads (a nesting chain's scratch).
 bool write_scratch(pid_t tid, std::uint64_t addr, const void* buf, std::size_t len);
 // A result the kernel would have written into the program's memory (sendmmsg's msg_len), after

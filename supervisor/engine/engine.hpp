@@ -114,6 +114,9 @@ class Tracer {
 
   // pinning.cpp
   void note_interrupted_call(ThreadState& t);
+  bool keep_own_args(ThreadState& t, const Syscall& call);
+  bool repoint_arg(ThreadState& t, const Syscall& call, int index, std::uint64_t value);
+  void put_back_own_args(ThreadState& t, const SyscallStopInfo& info);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   // addr_pinning.cpp: a connect, bind, sendto or sendmsg's address, read and pinned.
   std::optional<AddrArg> read_call_addr(pid_t tid, const Syscall& call) const;
@@ -169,7 +172,8 @@ class Tracer {
   void on_nest_step(ThreadState& t, const SyscallStopInfo& info);
 
   // syscall_stop.cpp: the inputs of decide.hpp's pure decisions.
-  GuardContext guard_context(const ThreadState& t, const Syscall& call) const;
+  GuardContext guard_context(const ThreadState& t, const Syscall& call,
+                            const CallName& named) const;
   Judge judge_for(const ThreadState& t) const;
   static const PromiseCatalogue& catalogue();
 
@@ -179,8 +183,8 @@ class Tracer {
   void log_event(const ThreadState& t, const StopFacts& f, const Verdict& v,
                  const std::string& hint = {}, bool permissive = false);
   void warn_unknown_once(const ThreadState& t, const StopFacts& f, Outcome& o);
-  void notify(const ThreadState& t, const Syscall& call, const Verdict& v,
-              const std::vector<PathArg>& paths);
+  void notify(const ThreadState& t, const Syscall& call, const CallName& named,
+              const Verdict& policy, const Verdict& done, const std::vector<PathArg>& paths);
 
   // attach.cpp
   bool seize_threads(const std::shared_ptr<ProcessState>& proc, std::string& error);

@@ -15,20 +15,8 @@
 
 namespace xpledge::engine {
 
-// A call's name and signature, looked up at most once (syscall_name asks libseccomp and
-// allocates) and only if someone asks: an allowed call that needs neither never pays for it.
-class CallName {
- public:
-  explicit CallName(const Syscall& call) : abi_(call.abi), nr_(call.nr) {}
-  const std::string& name() const;
-  const SyscallSig* sig() const;  // null: a call we hold no signature for
-
- private:
-  Abi abi_;
-  std::int64_t nr_;
-  mutable std::optional<std::string> name_;
-  mutable std::optional<const SyscallSig*> sig_;
-};
+// CallName (syscalls.hpp): the stop's name and signature, looked up at most once; the guard and
+// the observers take the stop's own.
 
 struct StopFacts {
   StopFacts(const SyscallStopInfo& i, bool seccomp)
@@ -46,6 +34,9 @@ struct StopFacts {
   std::vector<PathArg> paths;  // resolved when a rule, a promise or an observer needs them
   bool paths_checked = false;  // a rule or promise needs them: pinned if the call runs
   std::optional<AddrArg> addr;  // its socket address, read when paths_checked: pinned too
+  // What enforce() did at this stop (unset: nothing yet, e.g. the scratch area is being
+  // attached and the call restarts): what observers are told was done.
+  mutable std::optional<Verdict> enforced;
 };
 
 // A decided call: the verdict and what its record says besides. Per call, never kept on the

@@ -85,7 +85,7 @@ void Tracer::restart(pid_t tid, Restart r) {
   const bool need_exit =
       it != threads_.end() &&
       (!in_phase<phase::Running>(it->second.exit_phase) || it->second.exec_filter ||
-       it->second.nest);
+       it->second.nest || it->second.own_args);
   const auto req = opts_.use_seccomp && !need_exit ? PTRACE_CONT : PTRACE_SYSCALL;
   ptrace(req, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(r.signal)));
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/limits.h>
 #include <linux/openat2.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -192,6 +193,8 @@ bool follows_last(const SyscallSig& sig, std::size_t index, const Syscall& call,
   for (std::string_view n : kNoFollow)
     if (sig.name == n) return false;
   if (sig.name == "linkat") return index == 0 && (call.args[4] & AT_SYMLINK_FOLLOW);
+  if (sig.name == "name_to_handle_at") return call.args[4] & AT_SYMLINK_FOLLOW;
+  if (sig.name == "inotify_add_watch") return !(call.args[2] & IN_DONT_FOLLOW);
   if (open_flags) {
     if (*open_flags & O_NOFOLLOW) return false;
     return !((*open_flags & O_CREAT) && (*open_flags & O_EXCL));

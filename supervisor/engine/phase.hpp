@@ -94,6 +94,17 @@ struct MmsgAsMsg {
   std::uint64_t len_at = 0;  // &vec[0].msg_len
 };
 
+// A call whose argument registers we repointed (at a pinned path, address or struct) or that we
+// made another call (an open made an openat2): the program's registers at its entry, put back at
+// its exit stop (Tracer::keep_own_args). `nr_at_exit`: the number the kernel runs.
+struct OwnArgs {
+  SavedRegs regs;
+  Abi abi = Abi::x86_64;
+  Syscall call;  // the program's own call, as the stop saw it
+  std::int64_t nr_at_exit = -1;
+  bool exec = false;  // execve/execveat: a success leaves a new image, whose registers stay
+};
+
 }  // namespace phase
 
 using ExitPhase = std::variant<phase::Running, phase::AwaitingReturn, phase::AwaitingFilter,

@@ -108,6 +108,36 @@ void Tracer::note_interrupted_call(ThreadState& t) {
   t.restartable.push_back(*t.last_pinned);
 }
 
+// Before the first register of the program's call `call` is changed at this stop: its own
+// registers, put back at the exit stop (put_back_own_args; a refusal puts them back at once,
+// enforce). A program may rely on its argument registers after the call (the kernel keeps
+// them), and a call the kernel restarts must be the program's own, judged afresh. False: they
+// could not be read, and nothing may be changed.
+bool Tracer::keep_own_args(ThreadState& t, const Syscall& call) {
+  if (t.own_args && t.own_args->call.nr == call.nr && t.own_args->call.args == call.args)
+    return true;  // this call's, already kept (a path and an address, a rewritten open)
+  static const CallNumbers kExecve("execve"), kExecveat("execveat");
+  phase::OwnArgs own{{}, call.abi, call, call.nr, kExecve.is(call) || kExecveat.is(call)};
+  if (!save_regs(t.tid, own.regs)) return false;
+  t.own_args = std::move(own);
+  return true;
+}
+
+// The one way to point an argument of the program's call at a pinned copy (paths, socket
+// addresses, clone3's struct): its own value comes back at the exit stop.
+bool Tracer::repoint_arg(ThreadState& t, const Syscall& call, int index, std::uint64_t value) {
+  return keep_own_args(t, call) && effects::set_arg(t.tid, call.abi, index, value);
+}
+
+void Tracer::put_back_own_args(ThreadState& t, const SyscallStopInfo& info) {
+  const phase::OwnArgs own = *std::exchange(t.own_args, std::nullopt);
+  if (own.exec && info.rval == 0) return;  // a new image, whose registers are its own
+  if (!effects::restore_args(t.tid, own.regs, own.abi, own.nr_at_exit))
+    opts_.log->info(fmt::format("pid {}: not at the exit of the call it repointed ({}): its "
+                                "argument registers are left as they are",
+                                t.tid, syscall_name(own.abi, own.call.nr)));
+}
+
 // The kernel restarting an interrupted call: its arguments still point into the slot, which a
 // handler's call may have filled since. Its own bytes go back, so that it names what it named.
 void Tracer::restore_restarted_paths(ThreadState& t, const Syscall& call) {
@@ -180,7 +210,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const StopFacts& f) {
     if (!at) return refuse(EAGAIN, fmt::format("no path scratch slot free ({} threads hold one)",
                                                PathScratch::kSlots));
     const int arg = how ? 1 : specs[i].path_arg;
-    if (!how && !effects::set_arg(t.tid, info.call.abi, arg, *at))
+    if (!how && !repoint_arg(t, info.call, arg, *at))
       return refuse(EAGAIN, "cannot point the call at its pinned path");
     pinned.call.args[static_cast<std::size_t>(arg)] = *at;
     pinned.paths[i] = bytes;
@@ -192,7 +222,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const StopFacts& f) {
       const auto at_how = scratch_.pin_bytes(t.tid, 1, struct_bytes);
       const int how_arg = how ? 2 : specs[i].flags_arg;
       if (!at_how || how_arg < 0 ||
-          (!how && !effects::set_arg(t.tid, info.call.abi, how_arg, *at_how)))
+          (!how && !repoint_arg(t, info.call, how_arg, *at_how)))
         return refuse(EAGAIN, "cannot pin openat2's struct open_how");
       pinned.call.args[static_cast<std::size_t>(how_arg)] = *at_how;
       pinned.open_how = struct_bytes;
@@ -203,6 +233,7 @@ std::optional<Restart> Tracer::pin_paths(ThreadState& t, const StopFacts& f) {
                     set_flags))
     return refuse(EAGAIN, how ? "cannot make the open an openat2" : "cannot change the open's flags");
   plan_exit_check(t, info.call, *sig, paths, how.has_value(), op.truncate_at_exit);
+  if (t.own_args) t.own_args->nr_at_exit = pinned.call.nr;  // an open made an openat2
   t.last_pinned = std::move(pinned);
   return std::nullopt;
 }
@@ -216,6 +247,7 @@ bool Tracer::rewrite_open(ThreadState& t, const SyscallStopInfo& info, const Sys
   const auto adjusted_flags = [&](std::uint64_t flags) {
     return (flags & ~clear_flags) | set_flags;
   };
+  if (!keep_own_args(t, info.call)) return false;
   if (to_openat2) {
     static const CallNumbers kOpenat2("openat2");
     const auto nr = kOpenat2.on(info.call.abi);
@@ -250,7 +282,7 @@ bool Tracer::rewrite_open(ThreadState& t, const SyscallStopInfo& info, const Sys
       const int flags_arg = sig.name == "open" ? 1 : 2;
       auto& flags = pinned.call.args[static_cast<std::size_t>(flags_arg)];
       flags = adjusted_flags(flags);
-      done = effects::set_arg(t.tid, info.call.abi, flags_arg, flags);
+      done = repoint_arg(t, info.call, flags_arg, flags);
     }
     if (!done) return false;
     pinned.rewritten_from = info.call;

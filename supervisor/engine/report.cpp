@@ -55,18 +55,22 @@
 
 namespace xpledge::engine {
 
-void Tracer::notify(const ThreadState& t, const Syscall& call, const Verdict& v,
-                    const std::vector<PathArg>& paths) {
+void Tracer::notify(const ThreadState& t, const Syscall& call, const CallName& named,
+                    const Verdict& v, const Verdict& done, const std::vector<PathArg>& paths) {
   if (opts_.observers.empty()) return;
   CallRecord r;
   r.pid = t.proc->tgid;
   r.tid = t.tid;
   r.call = call;
+  r.name = &named.name();
   r.paths = paths;
   r.action = v.action;
   r.err = v.err;
   r.rule = v.rule;
   r.would_deny = opts_.permissive && (v.action == Action::deny || v.action == Action::kill);
+  r.done = done.action;
+  r.done_err = done.err;
+  r.done_rule = done.rule;
   for (CallObserver* o : opts_.observers) {
     if (o->wants_comm() && r.comm.empty()) {
       r.comm = read_comm(t.tid);

@@ -84,29 +84,34 @@ Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool secc
   Outcome o{clone3_verdict(opts_.policy->evaluate(ctx),
                            opts_.policy->evaluate(CallContext{call, {}, ctx.tgid}))};
   Verdict& v = o.verdict;
-  const Decision g = apply_guard(judged, guard_context(t, judged), v);
+  const CallName judged_name(judged);  // a hint names the clone it is judged as
+  const Decision g = apply_guard(judged, judged_name, guard_context(t, judged, judged_name), v);
   const RuleRef* untraced = g.strip_untraced;  // CLONE_UNTRACED is cleared in the pinned copy
   const bool guarded = g.verdict.rule != v.rule;
-  const CallName judged_name(judged);  // a hint names the clone it is judged as
   v = pledge_verdict(judge_for(t), ctx, judged_name, g.verdict, o.hint);
   if (opts_.log->verbosity() > 0 && o.hint.empty() && !runs(v) && !guarded)
     o.hint = explain(catalogue(), ctx, judged_name);
-  notify(t, judged, v, {});
+  // Observers hear of the call once, with what was done (a refused pin included), and not when
+  // it restarts after the scratch attach (it is decided and told anew then).
+  const auto told = [&](Restart r) {
+    notify(t, judged, judged_name, v, f.enforced.value_or(v), {});
+    return r;
+  };
   const bool refused = v.action == Action::deny || v.action == Action::kill;
-  if (refused && !(opts_.permissive && !guarded)) return enforce(t, f, o);
+  if (refused && !(opts_.permissive && !guarded)) return told(enforce(t, f, o));
   // It runs: from the pinned copy only (also under --permissive: the guard holds there too).
   std::string why;
   switch (attach_scratch(t, why)) {
     case Area::ready: break;
     case Area::attaching: return kResume;  // the call restarts, decided anew
-    case Area::unavailable: return refuse(ENOSYS, true);  // cannot pin: libc falls back to clone
+    case Area::unavailable: return told(refuse(ENOSYS, true));  // libc falls back to clone
   }
   const std::string pinned = clone3_pinned_bytes(bytes);
   const auto at = scratch_.pin_bytes(t.tid, 0, pinned);
-  if (!at || !effects::set_arg(t.tid, call.abi, 0, *at)) {
+  if (!at || !repoint_arg(t, call, 0, *at)) {
     opts_.log->error(fmt::format("pid {}: cannot pin clone3's struct clone_args; refusing the call",
                                  t.tid));
-    return refuse(EAGAIN, false);
+    return told(refuse(EAGAIN, false));
   }
   ThreadState::PinnedCall record{call, {}, {}, pinned, {}, {}};
   record.call.args[0] = *at;
@@ -114,9 +119,9 @@ Restart Tracer::on_clone3(ThreadState& t, const SyscallStopInfo& info, bool secc
   if (untraced) report(t, f, {Verdict{Action::log, 0, untraced}});
   if (refused) {
     report(t, f, o, true);  // permissive: observed, not enforced
-    return kResume;
+    return told(kResume);
   }
-  return enforce(t, f, o);
+  return told(enforce(t, f, o));
 }
 
 // Whether the scratch area is attached in t's address space, and if not, attaches it: the

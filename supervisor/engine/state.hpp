@@ -133,6 +133,7 @@ struct ThreadState {
     std::optional<Syscall> rewritten_from;  // an open made an openat2: the program's own call
   };
   std::optional<PinnedCall> last_pinned;
+  std::optional<phase::OwnArgs> own_args;  // the current call's own registers (keep_own_args)
   std::vector<PinnedCall> restartable;
   // What the exit stop of the current call must do (phase.hpp); Running: nothing.
   ExitPhase exit_phase;

@@ -10,13 +10,13 @@
 namespace xpledge {
 
 void StatsObserver::on_call(const CallRecord& r) {
-  std::string key = syscall_name(r.call.abi, r.call.nr);
+  std::string key = r.name ? *r.name : syscall_name(r.call.abi, r.call.nr);
   if (r.call.abi != Abi::x86_64) key = fmt::format("[{}] {}", abi_name(r.call.abi), key);
   Row& row = rows_[key];
   ++row.calls;
-  if (r.action == Action::deny) ++row.denied;
-  if (r.action == Action::kill) ++row.killed;
-  if (r.action == Action::log) ++row.logged;
+  if (r.done == Action::deny) ++row.denied;
+  if (r.done == Action::kill) ++row.killed;
+  if (r.done == Action::log) ++row.logged;
 }
 
 std::string StatsObserver::table() const {

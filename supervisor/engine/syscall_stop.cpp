@@ -97,19 +97,33 @@ Restart Tracer::on_program_call(ThreadState& t, const SyscallStopInfo& info, boo
   Outcome& o = j.outcome;
   const Verdict& v = o.verdict;
   if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, f, o);
-  notify(t, f.call(), v, f.paths);
   if (opts_.permissive && !j.guarded && (v.action == Action::deny || v.action == Action::kill)) {
     // Observe, do not enforce: the call runs; the record says what would have happened.
+    notify(t, f.call(), f.named, v, v, f.paths);
     report(t, f, o, true);
     return kResume;
   }
-  if (as_msg) return run_mmsg_as_msg(t, f, *as_msg, o);
-  if (f.paths_checked && (v.action == Action::allow || v.action == Action::log))
-    // The scratch area is being attached (the call restarts), or the call was refused.
-    if (const auto r = pin_paths(t, f)) return *r;
-  if (f.addr && (v.action == Action::allow || v.action == Action::log))
-    if (const auto r = pin_addr(t, f)) return *r;  // addr_pinning.cpp
-  return enforce(t, f, o);
+  if (as_msg) {
+    const Restart r = run_mmsg_as_msg(t, f, *as_msg, o);
+    // Enforced as the program's sendmmsg, or refused by pin_addr as the sendmsg it judged;
+    // neither: restarting after the scratch attach, decided anew. Observers hear of the
+    // program's sendmmsg, never of a sendmsg it did not make.
+    const auto done = f.enforced ? f.enforced : as_msg->enforced;
+    if (done) notify(t, f.call(), f.named, v, *done, f.paths);
+    return r;
+  }
+  const bool call_runs = v.action == Action::allow || v.action == Action::log;
+  std::optional<Restart> pinned;
+  // The scratch area is being attached (the call restarts), or the call was refused.
+  if (f.paths_checked && call_runs) pinned = pin_paths(t, f);
+  if (!pinned && f.addr && call_runs) pinned = pin_addr(t, f);  // addr_pinning.cpp
+  // Restarting after the attach, the call is decided, and its observers told, anew.
+  if (pinned && !f.enforced) return *pinned;
+  const Restart r = pinned ? *pinned : enforce(t, f, o);
+  // Once per call, the policy's verdict with what was done (a call that could not be pinned:
+  // refused after all).
+  notify(t, f.call(), f.named, v, f.enforced.value_or(v), f.paths);
+  return r;
 }
 
 // The paths of the call when a rule or an observer needs them, resolved once per stop.
@@ -146,7 +160,7 @@ Tracer::Judged Tracer::judge_call(ThreadState& t, StopFacts& f) {
   resolve_call_paths(t, f);
   const Syscall& call = f.call();
   const Decision d =
-      decide_call(judge_for(t), CallFacts{call, f.paths, guard_context(t, call), f.named,
+      decide_call(judge_for(t), CallFacts{call, f.paths, guard_context(t, call, f.named), f.named,
                                               f.addr ? &*f.addr : nullptr});
   if (d.strip_untraced) {
     // The child must stay traced: the flag is cleared, the verdict stands.
@@ -184,8 +198,9 @@ Judge Tracer::judge_for(const ThreadState& t) const {
 }
 
 // The one place that gathers a guard's inputs.
-GuardContext Tracer::guard_context(const ThreadState& t, const Syscall& call) const {
-  const unsigned inputs = guard_inputs(call);
+GuardContext Tracer::guard_context(const ThreadState& t, const Syscall& call,
+                                   const CallName& named) const {
+  const unsigned inputs = guard_inputs(call, named);
   const pid_t caller_pgid = (inputs & kInputCallerPgid) ? getpgid(t.tid) : 0;
   int caller_threads = 0;
   if (inputs & kInputCallerPgid)

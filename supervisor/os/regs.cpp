@@ -96,6 +96,23 @@ bool set_syscall_arg(pid_t tid, Abi abi, int index, std::uint64_t value) {
 
 static_assert(sizeof(SavedRegs::raw) == sizeof(user_regs_struct));
 
+bool restore_call_args(pid_t tid, const SavedRegs& saved, Abi abi,
+                       std::optional<std::int64_t> expect_nr) {
+  user_regs_struct now{}, was{};
+  std::memcpy(&was, saved.raw, sizeof was);
+  if (ptrace(PTRACE_GETREGS, tid, nullptr, &now) != 0) return false;
+  if (expect_nr && static_cast<std::int64_t>(now.orig_rax) != *expect_nr) return false;
+  if (abi == Abi::i386) {
+    now.rbx = was.rbx, now.rcx = was.rcx, now.rdx = was.rdx;
+    now.rsi = was.rsi, now.rdi = was.rdi, now.rbp = was.rbp;
+  } else {
+    now.rdi = was.rdi, now.rsi = was.rsi, now.rdx = was.rdx;
+    now.r10 = was.r10, now.r8 = was.r8, now.r9 = was.r9;
+  }
+  now.orig_rax = was.orig_rax;
+  return ptrace(PTRACE_SETREGS, tid, nullptr, &now) == 0;
+}
+
 std::optional<Syscall> interrupted_restartable_call(pid_t tid) {
   // The kernel's restart codes (include/linux/errno.h), which a handler never sees.
   constexpr std::int64_t kRestartSys = 512, kRestartNoIntr = 513, kRestartNoHand = 514;

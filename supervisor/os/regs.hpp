@@ -58,6 +58,15 @@ bool restore_regs(pid_t tid, const SavedRegs& regs, std::int64_t rax);
 // 2-byte syscall instruction (syscall, int $0x80 and sysenter are all 2 bytes, which the
 // kernel's own restarts rely on), so that the caller's call runs again when resumed.
 bool restore_regs_and_restart(pid_t tid, const SavedRegs& regs);
+// At the exit stop of a call whose argument registers we changed (a pinned path, an open made
+// another call): the argument registers of `abi` (x86-64/x32: rdi rsi rdx r10 r8 r9; i386:
+// ebx ecx edx esi edi ebp) and the call number (orig_rax) as `saved` had them at its entry,
+// the result (rax) as it is. The kernel keeps every register but rax/rcx/r11 (int 0x80: but
+// eax) across a call, and compilers rely on it; a restarted call (-ERESTARTSYS...) then runs
+// the program's own call again. With `expect_nr`, false and nothing touched if the stopped
+// call's number is another (the thread is not where its record says).
+bool restore_call_args(pid_t tid, const SavedRegs& saved, Abi abi,
+                       std::optional<std::int64_t> expect_nr);
 // At the exit stop of an injected call: run x86-64 syscall `nr` with `args` next, from the same
 // syscall instruction (a chain of injected calls), the caller's other registers as in `base`.
 bool reissue_syscall(pid_t tid, const SavedRegs& base, std::int64_t nr,

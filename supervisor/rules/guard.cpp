@@ -210,9 +210,11 @@ std::string clone3_pinned_bytes(std::string_view bytes) {
   return out;
 }
 
-unsigned guard_inputs(const Syscall& call) {
+unsigned guard_inputs(const Syscall& call) { return guard_inputs(call, CallName(call)); }
+
+unsigned guard_inputs(const Syscall& call, const CallName& named) {
   if (!is_guarded(call)) return 0;
-  const std::string name = syscall_name(call.abi, call.nr);
+  const std::string& name = named.name();
   if (name == "kill" && as_pid(call, 0) == 0) return kInputCallerPgid;
   if (name == "setpgid") return kInputCallerPgid;
   if (name == "pidfd_send_signal" || name == "pidfd_getfd") return kInputFdTarget;
@@ -221,9 +223,14 @@ unsigned guard_inputs(const Syscall& call) {
 
 std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext& ctx,
                                          const Verdict& policy_verdict) {
+  return guard_check(call, CallName(call), ctx, policy_verdict);
+}
+
+std::optional<GuardDecision> guard_check(const Syscall& call, const CallName& named,
+                                         const GuardContext& ctx, const Verdict& policy_verdict) {
   if (!is_guarded(call)) return std::nullopt;
   const pid_t supervisor = ctx.supervisor;
-  const std::string name = syscall_name(call.abi, call.nr);
+  const std::string& name = named.name();
   if (auto d = scratch_guard(name, call, ctx)) return d;
   const auto deny = [](int err, const RuleRef& r) {
     return GuardDecision{GuardAction::deny, err, &r};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "policy.hpp"
+#include "syscalls.hpp"
 
 namespace xpledge {
 
@@ -106,10 +107,15 @@ std::span<const std::string_view> scratch_memory_syscalls();
 inline constexpr unsigned kInputCallerPgid = 1U << 0;
 inline constexpr unsigned kInputFdTarget = 1U << 1;
 unsigned guard_inputs(const Syscall& call);
+// The same with the stop's name (looked up only for a guarded call, once per stop).
+unsigned guard_inputs(const Syscall& call, const CallName& named);
 
 // `policy_verdict` is what the policy decided; calls that reach files or the network outside
 // our checks are refused unless a rule names them explicitly (not by `default`).
 std::optional<GuardDecision> guard_check(const Syscall& call, const GuardContext& ctx,
                                          const Verdict& policy_verdict);
+// The same with the stop's name (`named` names `call`), which the engine looks up once per stop.
+std::optional<GuardDecision> guard_check(const Syscall& call, const CallName& named,
+                                         const GuardContext& ctx, const Verdict& policy_verdict);
 
 }  // namespace xpledge

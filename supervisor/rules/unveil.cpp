@@ -1,8 +1,27 @@
 #include "unveil.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 
 namespace xpledge {
+
+namespace {
+
+constexpr std::array<std::string_view, 15> kBlind = {
+    "bpf",           "fanotify_mark",     "fsconfig",          "fsmount",
+    "fsopen",        "fspick",            "io_uring_enter",    "io_uring_register",
+    "io_uring_setup", "lookup_dcookie",   "mount_setattr",     "move_mount",
+    "open_by_handle_at", "pidfd_getfd",   "quotactl",
+};
+
+}  // namespace
+
+std::span<const std::string_view> unveil_blind_syscalls() { return kBlind; }
+
+bool reaches_files_unseen(std::string_view name) {
+  return std::binary_search(kBlind.begin(), kBlind.end(), name);
+}
 
 std::optional<unsigned> parse_unveil_permissions(std::string_view text) {
   unsigned bits = 0;

@@ -2,9 +2,11 @@
 // SYS_xunveil = 10001: a per-process table of unveiled paths with OpenBSD unveil(2) semantics,
 // and the pure check of a resolved path against it. No I/O: the tracer resolves the paths
 // (relative ones against the cwd at the call, as policy path rules) and applies the verdicts.
+#include <cerrno>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -56,6 +58,20 @@ int check_unveil(const UnveilState& state, std::string_view path, Access access)
 enum class ChildUnveil : std::uint8_t { copy, forked_before, unknown };
 ChildUnveil child_unveil_view(long installed_count, long child_count, long forker_count,
                               bool own_filters);
+
+// Calls that reach a file by something other than a path the supervisor resolves and checks:
+// a file handle (open_by_handle_at), the kernel's own lookups on a ring's submissions (io_uring:
+// IORING_OP_OPENAT and its kin run unseen, also on a ring made before unveil), another
+// process's descriptor (pidfd_getfd), a path in a struct or a string we do not read (bpf's
+// BPF_OBJ_GET, fanotify_mark, quotactl, lookup_dcookie, the mount API: fsconfig, fspick,
+// move_mount, mount_setattr, fsopen and fsmount). OpenBSD's unveil covers every lookup; ours
+// cannot judge these, so while a table hides paths they are refused whatever the policy says
+// (rule `unveil`, kUnveilBlindErr). Sorted; names from libseccomp's tables (unit-tested).
+std::span<const std::string_view> unveil_blind_syscalls();
+bool reaches_files_unseen(std::string_view name);
+// EACCES: the answer unveil gives a lookup the table does not permit; whether the file would be
+// visible cannot be told.
+inline constexpr int kUnveilBlindErr = EACCES;
 
 // At a successful execve the new image starts with nothing unveiled (OpenBSD).
 inline void unveil_on_exec(UnveilState& state) { state = UnveilState{}; }

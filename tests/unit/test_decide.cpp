@@ -149,6 +149,38 @@ TEST_CASE("decide: unveil hides what was not unveiled, by the name and by what i
   CHECK_FALSE(runs(w.decide(open_call, {tmp}).verdict));
 }
 
+TEST_CASE("decide: unveiled, a call that reaches files by no checked path is refused") {
+  // Named by the policy, so that the guard leaves them to it (guard:unchecked-io otherwise).
+  static const Policy named = load_policy_string(
+      "version: 1\ndefault: allow\nallow:\n  - open_by_handle_at\n  - io_uring_setup\n"
+      "  - io_uring_enter\n  - pidfd_getfd\n",
+      "named.yaml");
+  World w{named};
+  const Syscall handle = call("open_by_handle_at", {3, 0x1000, O_RDONLY});
+  const Syscall ring = call("io_uring_setup", {4, 0x1000});
+  const Syscall enter = call("io_uring_enter", {5, 1, 0, 0, 0, 0});
+  const Syscall getfd = call("pidfd_getfd", {3, 4, 0});
+  CHECK(runs(w.decide(ring).verdict));  // nothing unveiled: the policy's (and guard's) answer
+  REQUIRE(apply_unveil(w.unveil, std::string("/tmp"), std::string("rwc")).err == 0);
+  for (const Syscall& c : {handle, ring, enter, getfd}) {
+    const Decision d = w.decide(c);
+    CHECK(d.verdict.action == Action::deny);
+    CHECK(d.verdict.err == EACCES);
+    CHECK(rule(d) == "unveil");
+  }
+  // A descriptor's own file (AT_EMPTY_PATH) is no lookup, but an exec of it is: it needs `x`.
+  PathArg own = PathArg::of("/etc/passwd", Access::read);
+  own.raw.clear();
+  CHECK(runs(w.decide(call("newfstatat", {3, 0, 0, 0x1000}), {own}).verdict));
+  PathArg image = PathArg::of("/usr/bin/true", Access::exec);
+  image.raw.clear();
+  const Decision fexec = w.decide(call("execveat", {3, 0, 0, 0, 0x1000}), {image});
+  CHECK(fexec.verdict.err == ENOENT);
+  CHECK(rule(fexec) == "unveil");
+  image.path = "/tmp/prog";
+  CHECK(w.decide(call("execveat", {3, 0, 0, 0, 0x1000}), {image}).verdict.err == EACCES);
+}
+
 TEST_CASE("decide: -v explains a refusal of the policy with what would allow it") {
   World w;
   static const Policy deny = load_policy_string("version: 1\ndefault: allow\ndeny:\n  - socket\n", "deny.yaml");

@@ -2,8 +2,12 @@
 // behaviour, the cases of regress/sys/kern/unveil that need no filesystem.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string>
 
+#include "abi.hpp"
+#include "syscalls.hpp"
 #include "unveil.hpp"
 
 using namespace xpledge;
@@ -96,4 +100,26 @@ TEST_CASE("unveil: a fork child's view from the Seccomp_filters counts") {
   CHECK(child_unveil_view(3, 5, 5, true) == ChildUnveil::copy);
   CHECK(child_unveil_view(3, 4, 5, true) == ChildUnveil::unknown);
   CHECK(child_unveil_view(3, 4, -1, true) == ChildUnveil::unknown);
+}
+
+TEST_CASE("unveil: the calls that reach files unseen are sorted, named by libseccomp, no path calls") {
+  const auto names = unveil_blind_syscalls();
+  CHECK(std::is_sorted(names.begin(), names.end()));
+  for (std::string_view n : names) {
+    CHECK(reaches_files_unseen(n));
+    bool somewhere = false;
+    for (const Abi abi : kAllAbis) somewhere = somewhere || syscall_nr(abi, n).has_value();
+    CHECK_MESSAGE(somewhere, std::string(n));
+    // A call with a path signature is judged by its paths instead.
+    const SyscallSig* sig = syscall_sig(n);
+    CHECK_MESSAGE((!sig || sig->path_args().empty()), std::string(n));
+  }
+  CHECK_FALSE(reaches_files_unseen("openat"));
+  CHECK_FALSE(reaches_files_unseen("read"));
+  // Path calls that once had no signature (so were neither checked nor refused): now judged.
+  for (const char* n : {"name_to_handle_at", "inotify_add_watch"}) {
+    const SyscallSig* sig = syscall_sig(n);
+    REQUIRE_MESSAGE(sig, n);
+    CHECK(sig->path_args().size() == 1);
+  }
 }

@@ -13,6 +13,7 @@
 #include "bpf_interp.hpp"
 #include "prefilter.hpp"
 #include "syscalls.hpp"
+#include "unveil.hpp"
 
 using namespace xpledge;
 
@@ -54,6 +55,13 @@ TEST_CASE("unveil filter: every path call of every ABI stops, plain calls run") 
       CHECK_MESSAGE(ret_for(f, abi, *nr) == SECCOMP_RET_ALLOW, abi_name(abi), " ", std::string(name));
     }
   }
+  // Calls that reach files by no path stop too: unveil refuses them.
+  for (const Abi abi : kAllAbis)
+    for (std::string_view n : unveil_blind_syscalls()) {
+      const auto nr = syscall_nr(abi, n);
+      if (!nr) continue;
+      CHECK_MESSAGE(ret_for(f, abi, *nr) == SECCOMP_RET_TRACE, abi_name(abi), " ", std::string(n));
+    }
   // open, openat, openat2, execve, stat... on three ABIs at least.
   CHECK(path_calls > 3 * 40);
   // A number no table names, and our own calls, stop (the supervisor answers them).

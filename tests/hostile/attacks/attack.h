@@ -14,6 +14,7 @@
 #define XPLEDGE_ATTACK_H
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,17 @@ ATTACK_FN unsigned spin_pause(unsigned spin) {
   for (volatile unsigned i = 0; i < spin; i++) {
   }
   return spin * 1103515245u % 4096u + 1;
+}
+
+// SIGALRM in one second runs `handler`, with SA_RESTART: the call then blocked is interrupted
+// and restarted by the kernel after the handler (ERESTARTSYS).
+ATTACK_FN void restarting_alarm(void (*handler)(int)) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGALRM, &sa, NULL);
+  alarm(1);
 }
 
 ATTACK_FN int finish(void) { return g_setup_error ? 2 : g_bypass ? 1 : 0; }

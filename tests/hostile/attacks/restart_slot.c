@@ -25,12 +25,7 @@ int main(int argc, char **argv) {
   if (argc < 2) return 2;
   snprintf(g_fifo, sizeof g_fifo, "%s/fifo", argv[1]);
   snprintf(g_allowed, sizeof g_allowed, "%s/allowed", argv[1]);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = handler;
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGALRM, &sa, NULL);
-  alarm(1);
+  restarting_alarm(handler);
   long fd = syscall(SYS_openat, AT_FDCWD, g_fifo, O_WRONLY);
   if (fd < 0) {
     setup_error("restart", "open(fifo): %s", errname(errno));
