@@ -170,6 +170,8 @@ void readable_by_opens(Learner::PathRules& groups, const LearnOptions& o) {
     const bool written = is(key.first, kOpens) && key.second != read;
     if (written || is(key.first, kExecs)) extra.insert(patterns.begin(), patterns.end());
   }
+  // Nothing recorded by path (a --base run that added nothing): nothing to add to.
+  if (groups.empty()) return;
   for (const std::string& f : o.first_exec)
     if (!f.empty() && f.front() == '/') extra.insert(glob_escape(normalise_path("/", f)));
   if (extra.empty()) return;

@@ -18,3 +18,10 @@ refusals() {
     printf '%s\n' "$line" >>"$2"
   done < <(grep -E '^xpledge: (would )?(deny|kill) ' "$1")
 }
+
+# landlock_decides_opens POLICY: in this engine mode, openat under POLICY runs without a stop,
+# decided by the tracee's Landlock domain (xpledge check says so, and the pre-filter exists).
+landlock_decides_opens() {
+  [[ " ${XPLEDGE_RUN_FLAGS:-} " != *" --no-seccomp "* ]] || return 1
+  "$XPLEDGE" check "$1" 2>/dev/null | grep -q '^  openat (x86_64): decided by the kernel'
+}
