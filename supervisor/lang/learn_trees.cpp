@@ -60,7 +60,9 @@ std::string temp_tree(const std::string& pattern, const LearnOptions& o) {
   if (!glob_is_literal(dir_pattern) || pattern.ends_with("/**")) return {};
   const std::string dir = glob_unescape(dir_pattern);
   const bool in_temp = std::any_of(o.temp_dirs.begin(), o.temp_dirs.end(), [&](const std::string& t) {
-    return !t.empty() && t.front() == '/' && under_or_at(dir, normalise_path("/", t));
+    // TMPDIR=/ would make every glob a temporary name's.
+    return !t.empty() && t.front() == '/' && normalise_path("/", t) != "/" &&
+           under_or_at(dir, normalise_path("/", t));
   });
   if (!in_temp || kind_of(o, dir) != PathKind::directory || !learn_tree_allowed(dir, o)) return {};
   return tree_of(dir);
