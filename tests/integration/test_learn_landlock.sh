@@ -33,9 +33,7 @@ prog: $(patsubst %.c,%.o,$(wildcard *.c))
 EOF
 
 note "learn: make, with a private TMPDIR"
-XP_LAST_CMD="xpledge learn -o build.yaml -- make"
-timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -o "$T/build.yaml" -- make >"$T/out" 2>"$T/err" </dev/null
-rc=$?
+learn_to build.yaml make
 assert_exit 0
 assert_contains "$T/build.yaml" "^      - $(re_escape "$T/tmp")/\\*\\*$"
 assert_not_contains "$T/build.yaml" '^      - .*/cc\*'

@@ -187,19 +187,18 @@ TEST_CASE("landlock plan: what Landlock cannot say exactly is a wall, and openat
   }
   SUBCASE("a file read that is missing at start: no rule, and openat is decided") {
     // python probes /usr/pyvenv.cfg: an open of it fails with ENOENT before Landlock looks.
-    const LandlockPlan p = plan_landlock(
-        policy(std::string(kReadList) +
-               "  - { syscall: openat, path: [/usr/pyvenv.cfg], access: read }\n"),
-        7, f.fn());
+    auto with_reads = [&](const std::string& paths) {
+      return plan_landlock(policy(std::string(kReadList) + "  - { syscall: openat, path: [" +
+                                  paths + "], access: read }\n"),
+                           7, f.fn());
+    };
+    const LandlockPlan p = with_reads("/usr/pyvenv.cfg");
     CHECK(openat(p).decided);
     CHECK(p.missing_read_ungranted);
     CHECK(rights_on(p, "/usr") == 0);  // not the nearest existing directory: that is wider
     CHECK(describe_landlock_plan(p).find("missing now get no rule") != std::string::npos);
     // Where opens stop anyway (a glob), the wall keeps the nearest directory for it.
-    const LandlockPlan q = plan_landlock(
-        policy(std::string(kReadList) +
-               "  - { syscall: openat, path: [/usr/pyvenv.cfg, \"/etc/*.conf\"], access: read }\n"),
-        7, f.fn());
+    const LandlockPlan q = with_reads("/usr/pyvenv.cfg, \"/etc/*.conf\"");
     CHECK_FALSE(openat(q).decided);
     CHECK_FALSE(q.missing_read_ungranted);
     CHECK(rights_on(q, "/usr") == (fs::kReadFile | fs::kReadDir));
