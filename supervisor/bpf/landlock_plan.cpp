@@ -180,7 +180,7 @@ bool region_covers(const Region& r, const std::string& real, bool is_dir) {
 // Every glob of the region is one Landlock expresses exactly: "D/**" or a literal, present at
 // start (a tree made later gets no rule). With `missing_read_ungranted`, a literal file missing
 // at start is exact too: it gets no rule, and an open of it fails with ENOENT before Landlock
-// looks, as it does under the policy (see ungrant_missing_reads).
+// looks, as it does under the policy (see plan_once).
 std::string region_shape_problem(const Region& r, const PathFacts& facts,
                                  bool missing_read_ungranted) {
   for (const Glob& g : r.globs) {
