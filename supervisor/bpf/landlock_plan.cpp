@@ -178,13 +178,17 @@ bool region_covers(const Region& r, const std::string& real, bool is_dir) {
 }
 
 // Every glob of the region is one Landlock expresses exactly: "D/**" or a literal, present at
-// start (a tree made later gets no rule).
-std::string region_shape_problem(const Region& r, const PathFacts& facts) {
+// start (a tree made later gets no rule). With `missing_read_ungranted`, a literal file missing
+// at start is exact too: it gets no rule, and an open of it fails with ENOENT before Landlock
+// looks, as it does under the policy (see plan_once).
+std::string region_shape_problem(const Region& r, const PathFacts& facts,
+                                 bool missing_read_ungranted) {
   for (const Glob& g : r.globs) {
     const Anchor a = anchor_of(g.glob);
     if (!a.tree && !a.literal)
       return g.ref->describe() + ": '" + g.glob + "' is not a directory tree or a file";
     const PathFact f = facts(a.path);
+    if (!f.exists && a.literal && missing_read_ungranted) continue;
     if (!f.exists) return g.ref->describe() + ": " + a.path + " does not exist";
     if (a.literal && f.is_dir)
       return g.ref->describe() + ": '" + g.glob + "' names a directory, not what is below it";
@@ -265,13 +269,18 @@ void grant(RuleMap& rules, const std::string& path, std::uint64_t rights, const 
 
 // Each glob of a route as the rights its class needs there.
 void grant_route(RuleMap& rules, const Policy::Impl& p, Abi a, const Route& route,
-                 std::uint64_t rights, const PathFacts& facts) {
+                 std::uint64_t rights, const PathFacts& facts, bool missing_read_ungranted) {
   Region one;
   add_route(one, p, a, route);
   for (const Glob& gl : one.globs) {
     // A tree made after start gets no rule: its nearest existing ancestor does (wider).
-    std::string path = anchor_of(gl.glob).path;
+    const Anchor anchor = anchor_of(gl.glob);
+    std::string path = anchor.path;
     PathFact f = facts(path);
+    // A file only read or run, missing at start: nothing to open (ENOENT), so no rule.
+    if (!f.exists && anchor.literal && missing_read_ungranted &&
+        (route.cls == Access::read || route.cls == Access::exec))
+      continue;
     while (!f.exists && path != "/") f = facts(path = parent_of(path));
     if (!f.exists) continue;
     if (f.is_dir) {
@@ -286,14 +295,15 @@ void grant_route(RuleMap& rules, const Policy::Impl& p, Abi a, const Route& rout
 
 // The rules: each glob of a handled group's routes, REFER on "/" first.
 void plan_rules(LandlockPlan& plan, const Policy::Impl& p, std::span<const Abi> abis,
-                const PathFacts& facts, const std::vector<std::string>& first_exec) {
+                const PathFacts& facts, const std::vector<std::string>& first_exec,
+                bool missing_read_ungranted) {
   RuleMap rules;
   for (FsGroup g : kFsGroups) {
     if (!plan.handled[group_index(g)]) continue;
     for (Abi a : abis)
       for (const Route& route : routes(g))
         grant_route(rules, p, a, route, class_rights(route.cls) & fs_group_rights(g, plan.abi),
-                    facts);
+                    facts, missing_read_ungranted);
   }
   if (plan.handled[group_index(FsGroup::read)]) {
     for (const std::string& file : first_exec) {
@@ -318,12 +328,15 @@ void plan_rules(LandlockPlan& plan, const Policy::Impl& p, std::span<const Abi> 
 // Does the policy's region for `call` (x86-64, class `cls`) cover every tree the plan grants
 // `rights` on? Why not, or "".
 std::string uncovered(const LandlockPlan& plan, const Policy::Impl& p, std::string_view call,
-                      Access cls, std::uint64_t rights, const PathFacts& facts) {
+                      Access cls, std::uint64_t rights, const PathFacts& facts,
+                      bool missing_read_ungranted) {
   const Route route{call, cls};
   const Abi x = Abi::x86_64;
   const Region region = region_of(p, std::span<const Route>(&route, 1), std::span<const Abi>(&x, 1));
   if (!region.inexact.empty()) return region.inexact;
-  if (auto s = region_shape_problem(region, facts); !s.empty()) return s;
+  if (auto s = region_shape_problem(region, facts, missing_read_ungranted && cls == Access::read);
+      !s.empty())
+    return s;
   for (const FsRule& r : plan.rules) {
     if (!(r.rights & rights)) continue;
     const PathFact f = facts(r.path);
@@ -348,17 +361,20 @@ std::string why_no_opens(const LandlockPlan& plan, const Policy& policy, const s
 
 // Level (b): the x86-64 opens, each on its own (a policy may allow-list openat only).
 void plan_opens(LandlockPlan& plan, const Policy& policy, const PathFacts& facts,
-                const std::string& off) {
+                const std::string& off, bool missing_read_ungranted) {
   const Policy::Impl& p = policy.impl();
   const std::string common = why_no_opens(plan, policy, off);
   bool write_exact = plan.handled[group_index(FsGroup::write)] && plan.abi >= 3;
   for (LandlockPlan::OpenCall& oc : plan.opens) {
     oc.why_not = !common.empty() ? common
                                  : uncovered(plan, p, oc.name, Access::read,
-                                             fs::kReadFile | fs::kReadDir, facts);
+                                             fs::kReadFile | fs::kReadDir, facts,
+                                             missing_read_ungranted);
     oc.decided = oc.why_not.empty();
     if (oc.decided &&
-        !uncovered(plan, p, oc.name, Access::write, fs::kWriteFile | fs::kTruncate, facts).empty())
+        !uncovered(plan, p, oc.name, Access::write, fs::kWriteFile | fs::kTruncate, facts,
+                   missing_read_ungranted)
+             .empty())
       write_exact = false;
   }
   if (plan.any_open_decided()) {
@@ -370,8 +386,14 @@ void plan_opens(LandlockPlan& plan, const Policy& policy, const PathFacts& facts
 
 }  // namespace
 
-LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts, bool enabled,
-                           const std::vector<std::string>& first_exec) {
+namespace {
+
+// `missing_read_ungranted`: a literal file a read or exec rule names that is missing at start
+// gets no rule rather than its nearest existing directory (the wall's default, so that a file
+// made there later can be read): then it is no obstacle to level (b). The plan takes that
+// choice only when it lets Landlock decide opens (plan_landlock).
+LandlockPlan plan_once(const Policy& policy, int abi, const PathFacts& facts, bool enabled,
+                       const std::vector<std::string>& first_exec, bool missing_read_ungranted) {
   const Policy::Impl& p = policy.impl();
   LandlockPlan plan;
   plan.abi = abi;
@@ -380,8 +402,22 @@ LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts
     if (policy.abi_allowed(a)) abis.push_back(a);
   const std::string off = why_off(abi, enabled);
   plan_groups(plan, p, abis, off);
-  plan_rules(plan, p, abis, facts, first_exec);
-  plan_opens(plan, policy, facts, off);
+  plan_rules(plan, p, abis, facts, first_exec, missing_read_ungranted);
+  plan_opens(plan, policy, facts, off, missing_read_ungranted);
+  plan.missing_read_ungranted = missing_read_ungranted;
+  return plan;
+}
+
+}  // namespace
+
+LandlockPlan plan_landlock(const Policy& policy, int abi, const PathFacts& facts, bool enabled,
+                           const std::vector<std::string>& first_exec) {
+  const Policy::Impl& p = policy.impl();
+  LandlockPlan plan = plan_once(policy, abi, facts, enabled, first_exec, false);
+  if (!plan.any_open_decided() && plan.handled[group_index(FsGroup::read)]) {
+    LandlockPlan exact = plan_once(policy, abi, facts, enabled, first_exec, true);
+    if (exact.any_open_decided()) plan = std::move(exact);
+  }
   // What stays in the supervisor although it names paths.
   for (const Rule& r : p.rules) {
     if (!r.has_path_conditions()) continue;
@@ -422,6 +458,9 @@ std::string describe_landlock_plan(const LandlockPlan& plan) {
       out += (i ? ", " : "  [") + r.from[i]->describe() + (i + 1 == r.from.size() ? "]" : "");
     out += "\n";
   }
+  if (plan.missing_read_ungranted)
+    out += "  files the rules read or run that are missing now get no rule: an open of one fails "
+           "with ENOENT; one made during the run is refused (EACCES)\n";
   for (const LandlockPlan::OpenCall& oc : plan.opens) {
     if (oc.decided)
       out += "  " + std::string(oc.name) +

@@ -27,7 +27,9 @@
 // Landlock's (modulo errno: EACCES, not the policy's): an allow-list of exact trees (`D/**`, a
 // literal file), nothing else allowing them, no deny/kill/log rule and no argument condition on
 // them, default deny, and every tree Landlock grants read (write) on is one the policy lets them
-// read (write).
+// read (write). A file such a rule names that is missing at start is no obstacle: it then gets
+// no rule, so an open of it fails with ENOENT as under the policy (one made later is refused
+// with EACCES, like a tree made later).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -99,6 +101,9 @@ struct LandlockPlan {
   std::array<OpenCall, 2> opens{{{"open", false, {}}, {"openat", false, {}}}};
   std::uint64_t open_stop_flags = 0;
   bool any_open_decided() const { return opens[0].decided || opens[1].decided; }
+  // A literal file that a read or exec rule names and that is missing at start got no rule
+  // (not its nearest existing directory): taken only when it lets opens be decided.
+  bool missing_read_ungranted = false;
   // Kept in the supervisor although they name paths: deny/kill/log path rules and path rules on
   // calls Landlock does not see (stat, readlink...), for `xpledge check`.
   std::vector<const RuleRef*> supervisor_rules;

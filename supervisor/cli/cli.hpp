@@ -63,6 +63,8 @@ int exit_status(const xpledge::RunResult& r, xpledge::AuditLog& log);
 // kernel must be able to read it, its interpreter and that one's (a script's interpreter).
 xpledge::LandlockPlan landlock_plan(const xpledge::Policy& policy, bool enabled,
                                     const std::string& cmd = {});
+// Those files: the program execvp(3) finds for `cmd`, then its interpreters (at most three).
+std::vector<std::string> first_exec_files(const std::string& cmd);
 
 struct RunArgs {
   std::string policy;

@@ -33,6 +33,13 @@ xpledge::LearnOptions learn_options(const LearnArgs& a) {
       o.temp_dirs.push_back(dir);
   }
   o.base_name = a.base;
+  // Landlock reads them to start the program (cli/supervise.cpp): the policy's opens may too.
+  for (const std::string& f : first_exec_files(a.cmd.empty() ? std::string() : a.cmd.front())) {
+    if (char* real = realpath(f.c_str(), nullptr)) {
+      o.first_exec.emplace_back(real);
+      std::free(real);
+    }
+  }
   if (const char* path = std::getenv("PATH")) {
     for (std::string_view rest = path; !rest.empty();) {
       const std::size_t colon = std::min(rest.find(':'), rest.size());

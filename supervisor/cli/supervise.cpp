@@ -76,14 +76,18 @@ std::string exec_interpreter(const std::string& file) {
 
 }  // namespace
 
-xpledge::LandlockPlan landlock_plan(const xpledge::Policy& policy, bool enabled,
-                                    const std::string& cmd) {
+std::vector<std::string> first_exec_files(const std::string& cmd) {
   std::vector<std::string> first_exec;
   for (std::string f = cmd.empty() ? "" : exec_target(cmd); !f.empty() && first_exec.size() < 3;
        f = exec_interpreter(f))
     first_exec.push_back(f);
+  return first_exec;
+}
+
+xpledge::LandlockPlan landlock_plan(const xpledge::Policy& policy, bool enabled,
+                                    const std::string& cmd) {
   return xpledge::plan_landlock(policy, xpledge::probe_confinement().landlock_abi, path_fact,
-                                enabled, first_exec);
+                                enabled, first_exec_files(cmd));
 }
 
 namespace {

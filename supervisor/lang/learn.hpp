@@ -37,6 +37,10 @@ struct LearnOptions {
   // $PATH's directories: a name looked up there that does not exist is a search (a shell,
   // execvp, gcc looking for `as`) through this machine's PATH, not a need of the program.
   std::vector<std::string> path_dirs;
+  // The files the kernel reads to start the command xpledge runs (the program, its ELF or `#!`
+  // interpreter), as real paths: Landlock lets the sandbox read them, so the policy's opens may
+  // read them too (readable_by_opens). The CLI sets them.
+  std::vector<std::string> first_exec;
   // lstat of a recorded path when the policy is written (the CLI sets it). Unset: every path is
   // taken as an existing file (the unit tests).
   std::function<PathKind(const std::string&)> path_kind;
@@ -151,6 +155,12 @@ bool learn_credential_name(std::string_view name);
 // The literal patterns of each read, write or create rule widened to their directory's tree
 // (see the header comment learn writes); exec rules stay literal.
 void generalise_trees(Learner::PathRules& groups, const LearnOptions& options);
+// What the tracee's Landlock domain lets an open read is what the policy's open and openat
+// read rules must allow for Landlock to decide those opens alone (bpf/landlock_plan, level b):
+// the files executed and the command's own files (the kernel reads them to run them), and what
+// open, openat and openat2 may write or create (an O_RDWR open reads). Added to the read rules
+// of open (when the policy has one) and openat.
+void readable_by_opens(Learner::PathRules& groups, const LearnOptions& options);
 // A search along $PATH (execve, access or stat of a name that does not exist in one of
 // options.path_dirs), not a need of the program.
 bool learn_path_probe(std::string_view call, std::string_view path, const LearnOptions& options);

@@ -27,6 +27,10 @@ constexpr std::string_view kSensitiveNames[] = {
     ".pki", "keyrings", ".git-credentials", ".pgpass", ".vault-token"};
 // Kernel interfaces: what is below them is not a set of files a program ships with.
 constexpr std::string_view kKernelRoots[] = {"proc", "sys", "dev", "run"};
+// Temporary directories every program of the machine shares: a tree there would take in other
+// programs' temporary files (a Kerberos ticket cache, /tmp/krb5cc_UID). A private $TMPDIR
+// below one may hold a tree.
+constexpr std::string_view kSharedTempDirs[] = {"/tmp", "/var/tmp", "/dev/shm"};
 
 bool under_or_at(std::string_view path, std::string_view dir) {
   if (dir == "/") return true;
@@ -44,6 +48,25 @@ PathKind kind_of(const LearnOptions& o, const std::string& path) {
 }
 
 std::string tree_of(const std::string& dir) { return glob_escape(dir) + "/**"; }
+
+// A temporary name's glob (generalise_temp_component: "/build/tmp/cc*.s") widened like a file:
+// the tree of its directory, when that is a temporary directory (or below one), exists, and
+// may hold a tree. Landlock cannot hold "cc*.s"; it holds "/build/tmp/**" exactly, so the opens
+// of a build whose $TMPDIR is private need not stop. "" to keep the glob (in /tmp itself).
+std::string temp_tree(const std::string& pattern, const LearnOptions& o) {
+  const std::size_t slash = pattern.rfind('/');
+  if (slash == std::string::npos || slash == 0) return {};
+  const std::string dir_pattern = pattern.substr(0, slash);
+  if (!glob_is_literal(dir_pattern) || pattern.ends_with("/**")) return {};
+  const std::string dir = glob_unescape(dir_pattern);
+  const bool in_temp = std::any_of(o.temp_dirs.begin(), o.temp_dirs.end(), [&](const std::string& t) {
+    // TMPDIR=/ would make every glob a temporary name's.
+    return !t.empty() && t.front() == '/' && normalise_path("/", t) != "/" &&
+           under_or_at(dir, normalise_path("/", t));
+  });
+  if (!in_temp || kind_of(o, dir) != PathKind::directory || !learn_tree_allowed(dir, o)) return {};
+  return tree_of(dir);
+}
 
 // The tree a literal path widens to, or "" to keep it as it is: its directory's (a missing
 // directory: the nearest one that exists, which is what the lookup was searching), when
@@ -90,6 +113,9 @@ bool learn_tree_allowed(std::string_view dir, const LearnOptions& o) {
     return false;
   for (const std::string_view s : kSensitivePaths)
     if (under_or_at(s, dir) || under_or_at(dir, s)) return false;
+  if (std::find(std::begin(kSharedTempDirs), std::end(kSharedTempDirs), dir) !=
+      std::end(kSharedTempDirs))
+    return false;
   if (std::any_of(comps.begin(), comps.end(), learn_credential_name)) return false;
   // Anyone's home (/home/USER), not only $HOME: its dot files are credentials too.
   if (comps[0] == "home" && comps.size() <= 2) return false;
@@ -111,7 +137,8 @@ void generalise_trees(Learner::PathRules& groups, const LearnOptions& o) {
     std::set<std::string> out;
     for (const auto& p : patterns) {
       if (!glob_is_literal(p)) {
-        out.insert(p);
+        const std::string tree = temp_tree(p, o);
+        out.insert(tree.empty() ? p : tree);
         continue;
       }
       const std::string path = glob_unescape(p);
@@ -128,6 +155,31 @@ void generalise_trees(Learner::PathRules& groups, const LearnOptions& o) {
     // make its code writable.
     if (reads) merge_siblings(out, o);
     patterns = std::move(out);
+  }
+}
+
+void readable_by_opens(Learner::PathRules& groups, const LearnOptions& o) {
+  static constexpr std::string_view kOpens[] = {"open", "openat", "openat2"};
+  static constexpr std::string_view kExecs[] = {"execve", "execveat"};
+  const std::string read(access_name(Access::read));
+  auto is = [](std::string_view name, const auto& list) {
+    return std::find(std::begin(list), std::end(list), name) != std::end(list);
+  };
+  std::set<std::string> extra;
+  bool has_open = false;
+  for (const auto& [key, patterns] : groups) {
+    has_open |= key.first == "open";
+    const bool written = is(key.first, kOpens) && key.second != read;
+    if (written || is(key.first, kExecs)) extra.insert(patterns.begin(), patterns.end());
+  }
+  // Nothing recorded by path (a --base run that added nothing): nothing to add to.
+  if (groups.empty()) return;
+  for (const std::string& f : o.first_exec)
+    if (!f.empty() && f.front() == '/') extra.insert(glob_escape(normalise_path("/", f)));
+  if (extra.empty()) return;
+  for (const std::string_view call : {std::string_view("open"), std::string_view("openat")}) {
+    if (call == "open" && !has_open) continue;
+    groups[{std::string(call), read}].insert(extra.begin(), extra.end());
   }
 }
 

@@ -334,6 +334,7 @@ bool metadata_only(const std::string& name) {
 void prune_groups(Allowed& a, const LearnOptions& options) {
   generalise_trees(a.groups, options);
   collapse_directories(a.groups, options);
+  readable_by_opens(a.groups, options);
   for (auto& [key, patterns] : a.groups) {
     std::set<std::string> kept;
     for (const auto& p : patterns) {
@@ -414,6 +415,11 @@ std::vector<std::string> method_header(const LearnOptions& options) {
       " (/etc, /usr, /tmp), below /proc, /sys, /dev or /run, holding or inside a secret\n"
       "#     (/etc/shadow, /etc/ssh, /etc/ssl/private, /root, .ssh, .gnupg...), nor a home:\n"
       "#     those stay literal. Executed files and directories opened themselves stay literal;\n"
+      "#   - a temporary name's glob (cc*.s) -> DIR/** of its directory when that is a private\n"
+      "#     temporary directory ($TMPDIR below /tmp, say), never /tmp, /var/tmp or /dev/shm;\n"
+      "#   - open and openat read what is executed (and the command run), and what open and\n"
+      "#     openat write or create: the kernel's Landlock reads them too, and so the opens that\n"
+      "#     Landlock holds exactly need not stop (`xpledge check` says whether they do);\n"
       "#   - " + std::to_string(kDirectoryCollapse) +
       " or more names read by one call in one directory no tree covers -> DIR/*, under the\n"
       "#     same limits;\n"

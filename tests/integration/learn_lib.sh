@@ -18,3 +18,20 @@ refusals() {
     printf '%s\n' "$line" >>"$2"
   done < <(grep -E '^xpledge: (would )?(deny|kill) ' "$1")
 }
+
+# landlock_decides_opens POLICY: in this engine mode, openat under POLICY runs without a stop,
+# decided by the tracee's Landlock domain (xpledge check says so, and the pre-filter exists).
+landlock_decides_opens() {
+  [[ " ${XPLEDGE_RUN_FLAGS:-} " != *" --no-seccomp "* ]] || return 1
+  "$XPLEDGE" check "$1" 2>/dev/null | grep -q '^  openat (x86_64): decided by the kernel'
+}
+
+# learn_to FILE CMD...: `xpledge learn -o $T/FILE -- CMD...` (no run flags: learn stops at every
+# call), its output in $T/out and $T/err, its status in $rc.
+learn_to() {
+  local file=$1
+  shift
+  XP_LAST_CMD="xpledge learn -o $file -- $*"
+  timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -o "$T/$file" -- "$@" >"$T/out" 2>"$T/err" </dev/null
+  rc=$?
+}

@@ -35,9 +35,7 @@ clean:
 EOF
 
 note "learn: make"
-XP_LAST_CMD="xpledge learn -o build.yaml -- make"
-timeout -k 5 "$XP_TIMEOUT" "$XPLEDGE" learn -o "$T/build.yaml" -- make >"$T/out" 2>"$T/err" </dev/null
-rc=$?
+learn_to build.yaml make
 assert_exit 0
 ./prog || fail "the learned build's program does not run"
 xp_cmd check "$T/build.yaml"

@@ -185,6 +185,30 @@ TEST_CASE("landlock plan: what Landlock cannot say exactly is a wall, and openat
     CHECK(rights_on(p, "/srv") == (fs::kReadFile | fs::kReadDir));
     CHECK_FALSE(openat(p).decided);
   }
+  SUBCASE("a file read that is missing at start: no rule, and openat is decided") {
+    // python probes /usr/pyvenv.cfg: an open of it fails with ENOENT before Landlock looks.
+    auto with_reads = [&](const std::string& paths) {
+      return plan_landlock(policy(std::string(kReadList) + "  - { syscall: openat, path: [" +
+                                  paths + "], access: read }\n"),
+                           7, f.fn());
+    };
+    const LandlockPlan p = with_reads("/usr/pyvenv.cfg");
+    CHECK(openat(p).decided);
+    CHECK(p.missing_read_ungranted);
+    CHECK(rights_on(p, "/usr") == 0);  // not the nearest existing directory: that is wider
+    CHECK(describe_landlock_plan(p).find("missing now get no rule") != std::string::npos);
+    // Where opens stop anyway (a glob), the wall keeps the nearest directory for it.
+    const LandlockPlan q = with_reads("/usr/pyvenv.cfg, \"/etc/*.conf\"");
+    CHECK_FALSE(openat(q).decided);
+    CHECK_FALSE(q.missing_read_ungranted);
+    CHECK(rights_on(q, "/usr") == (fs::kReadFile | fs::kReadDir));
+    // A missing file to be created is not only read: its directory must be granted, so not exact.
+    const LandlockPlan c = plan_landlock(
+        policy(std::string(kReadList) +
+               "  - { syscall: openat, path: [/etc/new/x], access: create }\n"),
+        7, f.fn());
+    CHECK_FALSE(openat(c).decided);
+  }
   SUBCASE("a tree behind a symlink: exact only if its target is allowed too") {
     const std::string rule = "default: deny\nallow:\n  - { syscall: openat, path: [/bin/**";
     const LandlockPlan p =

@@ -104,7 +104,8 @@ TEST_CASE("sibling trees become their parent's; missing names their nearest dire
 
 TEST_CASE("no tree in a shallow directory, a kernel interface or a secret") {
   LearnOptions o = opts(kFs);
-  for (const char* dir : {"/", "/etc", "/usr", "/tmp", "/proc/1", "/sys/kernel", "/dev/pts",
+  for (const char* dir : {"/", "/etc", "/usr", "/tmp", "/var/tmp", "/dev/shm", "/proc/1",
+                          "/sys/kernel", "/dev/pts",
                           "/etc/ssl", "/etc/ssh", "/etc/ssl/private/x", "/root/src",
                           "/home/ann", "/home", "/home/bob", "/srv/x/.ssh", "/home/ann/.gnupg/x"})
     CHECK_MESSAGE(!learn_tree_allowed(dir, o), dir);
@@ -218,4 +219,49 @@ TEST_CASE("writes in sibling directories do not merge into their parent's tree")
             opts(fs));
   CHECK(has(yaml, "      - /srv/www/up/**"));
   CHECK_FALSE(allows(yaml, open_rec("/srv/www/index.html", O_WRONLY | O_CREAT)));
+}
+
+TEST_CASE("a temporary name's glob: its directory's tree in a private $TMPDIR, never in /tmp") {
+  std::map<std::string, PathKind> fs = kFs;
+  fs["/tmp/b1"] = PathKind::directory;
+  fs["/var"] = PathKind::directory;
+  fs["/var/tmp"] = PathKind::directory;
+  LearnOptions o = opts(fs);
+  o.temp_dirs.push_back("/tmp/b1");
+  const std::string yaml =
+      learn({rec("read"), open_rec("/tmp/b1/ccAbC123.s", O_RDWR | O_CREAT),
+             open_rec("/tmp/b1/ccAbC123.s"), open_rec("/tmp/ccXyZ987.o", O_RDWR | O_CREAT),
+             open_rec("/var/tmp/ccQwE456.s", O_RDWR | O_CREAT)},
+            o);
+  CHECK(has(yaml, "      - /tmp/b1/**"));
+  CHECK(yaml.find("/tmp/b1/cc") == std::string::npos);
+  // The next run's random name, and any other file there: $TMPDIR is the build's own.
+  CHECK(allows(yaml, open_rec("/tmp/b1/ccNeW999.s")));
+  CHECK(allows(yaml, open_rec("/tmp/b1/ccNeW999.s", O_RDWR | O_CREAT)));
+  // The shared temporary directories keep the glob: no tree takes in others' files there.
+  CHECK(has(yaml, "      - /tmp/cc*.o"));
+  CHECK(has(yaml, "      - /var/tmp/cc*.s"));
+  CHECK_FALSE(allows(yaml, open_rec("/tmp/krb5cc_0")));
+  CHECK_FALSE(allows(yaml, open_rec("/var/tmp/krb5cc_0")));
+}
+
+TEST_CASE("opens read what Landlock lets them read: files executed, the command, what is written") {
+  std::map<std::string, PathKind> fs = kFs;
+  fs["/usr/bin/make"] = PathKind::file;
+  LearnOptions o = opts(fs);
+  o.first_exec = {"/usr/bin/make"};
+  const std::string yaml =
+      learn({rec("read"), rec("execve", {PathArg{"/usr/bin/cc", Access::exec, 0}}),
+             open_rec("/usr/include/stdio.h"), open_rec("/tmp/proj/a.o", O_WRONLY | O_CREAT)},
+            o);
+  CHECK(allows(yaml, open_rec("/usr/bin/cc")));
+  CHECK(allows(yaml, open_rec("/usr/bin/make")));
+  CHECK(allows(yaml, open_rec("/tmp/proj/a.o")));
+  // Not more: exec is not widened, reading is not writing, nothing else in /usr/bin.
+  CHECK_FALSE(allows(yaml, rec("execve", {PathArg{"/usr/bin/make", Access::exec, 0}})));
+  CHECK_FALSE(allows(yaml, open_rec("/usr/bin/cc", O_WRONLY)));
+  CHECK_FALSE(allows(yaml, open_rec("/usr/bin/ld")));
+  // A program that never opens for reading still gets the rule Landlock's reads need.
+  const std::string bare = learn({rec("read"), rec("execve", {PathArg{"/usr/bin/cc", Access::exec, 0}})}, o);
+  CHECK(allows(bare, open_rec("/usr/bin/cc")));
 }
