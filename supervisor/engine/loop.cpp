@@ -6,13 +6,24 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
+#include <vector>
 #include <fmt/format.h>
 
 #include "engine.hpp"
 
 namespace xpledge::engine {
 
+// Every stop already waiting is collected before any is handled. waitpid(-1) reports the most
+// recently attached tracee first, so threads that stop again as soon as they are restarted (a
+// loop of refused or path-checked calls) would otherwise starve an older thread for as long as
+// they like: one program stalling its own threads through the supervisor. In a batch, each
+// waiting thread is served once, in the kernel's order; nothing here waits for a particular
+// thread, so a stop handled later is only a stop handled by a slower supervisor.
 void Tracer::loop() {
+  constexpr std::size_t kBatch = 64;
+  std::vector<std::pair<pid_t, int>> ready;
+  ready.reserve(kBatch);
   for (;;) {
     int status = 0;
     const pid_t tid = waitpid(-1, &status, __WALL);
@@ -21,7 +32,13 @@ void Tracer::loop() {
       if (errno != ECHILD) opts_.log->error(fmt::format("waitpid: {}", std::strerror(errno)));
       return;
     }
-    handle(tid, status);
+    ready.assign(1, {tid, status});
+    while (ready.size() < kBatch) {
+      const pid_t more = waitpid(-1, &status, __WALL | WNOHANG);
+      if (more <= 0) break;
+      ready.emplace_back(more, status);
+    }
+    for (const auto& [who, how] : ready) handle(who, how);
   }
 }
 
