@@ -43,8 +43,7 @@ pid_t read_tgid(pid_t tid) {
 pid_t new_task_tgid(pid_t child, pid_t creator_tgid) {
   if (in_thread_group(child, child)) return child;
   if (in_thread_group(creator_tgid, child)) return creator_tgid;
-  const long tgid = status_field(child, "Tgid:");  // not ours to signal, or gone (0)
-  return tgid > 0 ? static_cast<pid_t>(tgid) : 0;
+  return read_tgid(child);  // not ours to signal, or gone (0): /proc says
 }
 
 std::string read_comm(pid_t tid) {
