@@ -457,6 +457,10 @@ TEST_CASE("path-limited entries: /dev/null and time zones under stdio, /tmp unde
   CHECK(allowed("stdio", openat(O_RDONLY), {path("/etc/localtime")}));
   CHECK(allowed("stdio", openat(O_RDONLY), {path("/usr/share/zoneinfo/Asia/Ulaanbaatar")}));
   CHECK(needed("stdio", openat(O_RDONLY), {path("/usr/share/zoneinfoX")}) == "rpath");
+  // glibc's malloc reads it on its own when a thread's heap shrinks (arena.c).
+  CHECK(allowed("stdio", openat(O_RDONLY), {path("/proc/sys/vm/overcommit_memory")}));
+  CHECK(needed("stdio", openat(O_WRONLY), {path("/proc/sys/vm/overcommit_memory", Access::write)}) == "wpath");
+  CHECK(needed("stdio", openat(O_RDONLY), {path("/proc/sys/vm/overcommit_ratio")}) == "rpath");
   CHECK(needed("stdio", openat(O_WRONLY), {path("/etc/localtime", Access::write)}) == "wpath");
   // Without resolved paths a path-limited entry does not apply.
   CHECK(needed("stdio", openat(O_WRONLY)) == "wpath");
