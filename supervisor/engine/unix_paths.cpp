@@ -3,6 +3,9 @@
 #include <string>
 #include <utility>
 
+#include <cerrno>
+
+#include "call_kinds.hpp"
 #include "decide.hpp"
 #include "engine.hpp"
 #include "path_resolve.hpp"
@@ -12,7 +15,7 @@
 
 namespace xpledge::engine {
 
-std::optional<PathArg> unix_socket_path_arg(pid_t tid, const Syscall& call, const AddrArg& addr) {
+std::optional<PathArg> unix_socket_path_arg(pid_t tid, const Syscall& call, AddrArg& addr) {
   if (addr.err) {
     PathArg unread;
     unread.err = addr.err;
@@ -23,7 +26,13 @@ std::optional<PathArg> unix_socket_path_arg(pid_t tid, const Syscall& call, cons
   if (!name) return std::nullopt;
   static const CallNumbers kBind("bind");
   const UnixPathUse use = unix_path_use(kBind.is(call));
-  return resolve_named_path(tid, *name, use.access, use.follows_last);
+  PathArg p = resolve_named_path(tid, *name, use.access, use.follows_last);
+  if (p.err || name->front() == '/') return p;
+  const auto absolute = pin_resolved(p, "connect") ? unix_addr_with_path(addr.raw, p.path)
+                                                   : std::nullopt;
+  if (absolute) addr.raw = *absolute;
+  else p.err = ENAMETOOLONG;
+  return p;
 }
 
 

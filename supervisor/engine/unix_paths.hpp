@@ -19,6 +19,10 @@ namespace xpledge::engine {
 // abstract, unnamed, no address). An address that could not be read or decoded is a PathArg
 // with that error: such a call is not pinned (pin_addr), so another thread could make it an
 // AF_UNIX name after the check; while unveil hides paths it is refused with the kernel's errno.
-std::optional<PathArg> unix_socket_path_arg(pid_t tid, const Syscall& call, const AddrArg& addr);
+// A relative name is resolved against the cwd at the check, which another thread can change
+// (fchdir to a descriptor of a hidden directory) before the kernel resolves it: `addr.raw`, the
+// bytes pin_addr pins, then names the absolute path judged; where that cannot be (it does not
+// fit in the call's length, or it is no plain path) the call is refused (ENAMETOOLONG).
+std::optional<PathArg> unix_socket_path_arg(pid_t tid, const Syscall& call, AddrArg& addr);
 
 }  // namespace xpledge::engine

@@ -18,6 +18,15 @@ std::optional<std::string> unix_socket_path(std::string_view raw) {
   return std::string(path.substr(0, path.find('\0')));
 }
 
+std::optional<std::string> unix_addr_with_path(std::string_view raw, std::string_view path) {
+  constexpr std::size_t kPathAt = offsetof(sockaddr_un, sun_path);
+  if (raw.size() <= kPathAt || path.size() + 1 > raw.size() - kPathAt) return std::nullopt;
+  std::string out(raw.substr(0, kPathAt));
+  out += path;
+  out.resize(raw.size(), '\0');
+  return out;
+}
+
 bool names_socket_address(std::string_view name) {
   return name == "bind" || name == "connect" || name == "sendmmsg" || name == "sendmsg" ||
          name == "sendto";

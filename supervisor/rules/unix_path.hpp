@@ -19,6 +19,11 @@ namespace xpledge {
 // scope those), or a length the kernel refuses before any lookup.
 std::optional<std::string> unix_socket_path(std::string_view raw);
 
+// The same sockaddr (its length unchanged) naming `path` instead: a relative name is pinned as
+// the absolute path it was judged as, since another thread may fchdir() the process before the
+// kernel resolves it. nullopt when `path` and its NUL do not fit in the length the call gave.
+std::optional<std::string> unix_addr_with_path(std::string_view raw, std::string_view path);
+
 // What the call does to that path, as unveil judges it: bind creates the socket file (`c`,
 // its last component not followed); connect, and sendto/sendmsg to a name, reach the socket
 // there (`w`, symlinks followed).

@@ -4,7 +4,9 @@
 # the name up through namei; a hidden socket gets ENOENT, one without the letter EACCES, logged
 # with rule=unveil. Abstract names and sends on a connected socket are not paths. A thread
 # flipping sun_path between an unveiled and a hidden socket never reaches the hidden one (the
-# sockaddr is pinned); threads, vfork and fork children are held too. Then the same under a
+# sockaddr is pinned), nor does a relative name while a thread fchdir()s into the hidden
+# directory (pinned as the absolute path judged); threads, vfork and fork children are held
+# too. Then the same under a
 # pledge whose filter allows connect outright. Finally --stats on a send loop: sends without an
 # address on an unveiled process do not stop in seccomp mode.
 # shellcheck source=hostile.sh
@@ -22,7 +24,7 @@ for mode in unveil pledge; do
   assert_held
   assert_ok connect-shut connect-open connect-read connect-rel connect-link bind-shut bind-noct \
     bind-open abstract sendto-shut sendto-open sendmsg-shut sendmsg-open sendmmsg-shut \
-    sendmmsg-mixed send-connected thread vfork fork race
+    sendmmsg-mixed send-connected thread vfork fork race cwd-race
   [ ! -e "$T/d/shut/new.sock" ] || fail "$mode: bind-shut created $T/d/shut/new.sock"
   [ ! -e "$T/d/noct/new.sock" ] || fail "$mode: bind-noct created $T/d/noct/new.sock"
   [ -S "$T/d/open/new.sock" ] || fail "$mode: bind-open made no socket"

@@ -73,3 +73,18 @@ TEST_CASE("unix path: the calls whose address may name one") {
   for (const char* n : {"accept", "recvfrom", "recvmsg", "socket", "write", "getsockname"})
     CHECK_FALSE_MESSAGE(names_socket_address(n), n);
 }
+
+TEST_CASE("unix path: a relative name pinned as the absolute path judged, in the same length") {
+  const std::string raw = sun("s.sock", sizeof(sockaddr_un));
+  const auto abs = unix_addr_with_path(raw, "/srv/sock/s.sock");
+  REQUIRE(abs);
+  CHECK(abs->size() == raw.size());  // the call's length (and sendmsg's msg_namelen) stay
+  CHECK(unix_socket_path(*abs) == "/srv/sock/s.sock");
+  // SUN_LEN of the relative name leaves no room: the caller refuses the call.
+  CHECK_FALSE(unix_addr_with_path(sun("s.sock", kAt + 6), "/srv/sock/s.sock"));
+  CHECK_FALSE(unix_addr_with_path(sun("s.sock", kAt + 7), "/srv/sock/s.sock"));
+  const auto exact = unix_addr_with_path(sun("s.sock", kAt + 17), "/srv/sock/s.sock");
+  REQUIRE(exact);
+  CHECK(unix_socket_path(*exact) == "/srv/sock/s.sock");
+  CHECK_FALSE(unix_addr_with_path("", "/x"));
+}

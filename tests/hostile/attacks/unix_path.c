@@ -19,6 +19,9 @@
 //   send-connected    send() on a datagram socket connected before the unveil works
 //   thread            another thread's connect(shut/s.sock) -> ENOENT
 //   vfork, fork       a vfork child's and a fork child's connect(shut/s.sock) -> ENOENT
+//   cwd-race          a thread fchdir()s between open/ and shut/ (descriptors taken before the
+//                     unveil) while this one connects to the relative "s.sock" for SECONDS:
+//                     shut's listener must accept nothing
 //   race              a thread flips sun_path between open/s.sock and shut/s.sock while this one
 //                     connects in a loop for SECONDS (default 2): shut's listener must accept
 //                     nothing (open's must, or the loop proves nothing)
@@ -256,6 +259,47 @@ static void race(int seconds) {
   else ok("race", "%ld connects, %d reached open/s.sock, none shut/s.sock", tries, reached_open);
 }
 
+static int g_cwd_fd[2];
+
+static void *cwd_flipper(void *arg) {
+  (void)arg;
+  unsigned spin = 1;
+  while (!atomic_load(&g_stop)) {
+    (void)!fchdir(g_cwd_fd[1]);
+    spin = spin_pause(spin);
+    (void)!fchdir(g_cwd_fd[0]);
+    spin = spin_pause(spin);
+  }
+  return NULL;
+}
+
+static void cwd_race(int seconds) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  strcpy(a.sun_path, "s.sock");
+  if (fchdir(g_cwd_fd[0]) != 0) { setup_error("cwd-race", "fchdir: %s", errname(errno)); return; }
+  atomic_store(&g_stop, 0);
+  pthread_t th;
+  pthread_create(&th, NULL, cwd_flipper, NULL);
+  const time_t end = time(NULL) + seconds;
+  long tries = 0;
+  int reached_open = 0, reached_shut = 0;
+  while (time(NULL) < end) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    (void)!connect(fd, (struct sockaddr *)&a, sizeof a);
+    close(fd);
+    tries++;
+    reached_open += drain(g_open_s);
+    reached_shut += drain(g_shut_s);
+  }
+  atomic_store(&g_stop, 1);
+  pthread_join(th, NULL);
+  reached_shut += drain(g_shut_s);
+  (void)!chdir(g_dir);
+  if (reached_shut) bypass("cwd-race", "%d of %ld connects reached shut/s.sock", reached_shut, tries);
+  else if (!reached_open) setup_error("cwd-race", "no connect reached open/s.sock in %ld tries", tries);
+  else ok("cwd-race", "%ld connects, %d reached open/s.sock, none shut/s.sock", tries, reached_open);
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) { setup_error("usage", "unix_path DIR unveil|pledge [SECONDS]"); return finish(); }
   if (strlen(argv[1]) >= sizeof g_dir) {
@@ -278,6 +322,9 @@ int main(int argc, char **argv) {
   if (symlink(target, link_path) != 0 || chdir(g_dir) != 0 ||
       connect(connected, (struct sockaddr *)&a, len) != 0)
     setup_error("setup", "symlink, chdir or connect: %s", errname(errno));
+  g_cwd_fd[0] = open("open", O_RDONLY | O_DIRECTORY);
+  g_cwd_fd[1] = open("shut", O_RDONLY | O_DIRECTORY);
+  if (g_cwd_fd[0] < 0 || g_cwd_fd[1] < 0) setup_error("setup", "open dirs: %s", errname(errno));
   if (g_setup_error) return finish();
   if (strcmp(argv[2], "pledge") == 0 &&
       syscall(10000, "stdio rpath unix unveil proc sendfd", NULL) != 0) {
@@ -300,5 +347,6 @@ int main(int argc, char **argv) {
                errno);
   children();
   race(argc > 3 ? atoi(argv[3]) : 2);
+  cwd_race(argc > 3 ? atoi(argv[3]) : 2);
   return finish();
 }
