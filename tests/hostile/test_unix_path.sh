@@ -6,9 +6,8 @@
 # flipping sun_path between an unveiled and a hidden socket never reaches the hidden one (the
 # sockaddr is pinned), nor does a relative name while a thread fchdir()s into the hidden
 # directory (pinned as the absolute path judged); threads, vfork and fork children are held
-# too. Then the same under a
-# pledge whose filter allows connect outright. Finally --stats on a send loop: sends without an
-# address on an unveiled process do not stop in seccomp mode.
+# too. Then the same under a pledge whose filter allows connect outright. (What AF_INET traffic
+# pays in stops: bench/RESULTS.md; send() without an address: unit_unveil_filter.)
 # shellcheck source=hostile.sh
 . "$TESTS_SRC/hostile.sh"
 [ -r /proc/sysvipc/shm ] || skip "no /proc/sysvipc/shm: System V shm (the scratch area) is not available here"
