@@ -21,7 +21,7 @@ for mode in unveil pledge; do
   hx -p "$POLICIES/allow_all.yaml" -- "$A/unix_path" "$T/d" "$mode" "$SECONDS_RACE"
   note "$mode: $(cat "$T/out")"
   assert_held
-  assert_ok connect-shut connect-open connect-read connect-rel connect-link bind-shut bind-noct \
+  assert_ok connect-shut connect-open connect-read connect-rel connect-tight connect-link bind-shut bind-noct \
     bind-open abstract sendto-shut sendto-open sendmsg-shut sendmsg-open sendmmsg-shut \
     sendmmsg-mixed send-connected thread vfork fork race cwd-race
   [ ! -e "$T/d/shut/new.sock" ] || fail "$mode: bind-shut created $T/d/shut/new.sock"
@@ -30,6 +30,7 @@ for mode in unveil pledge; do
   shut=$(re_escape "$T/d/shut")
   assert_logged "deny pid=[0-9]+ comm=unix_path connect\\(.*$shut/s.sock.* = -1 ENOENT rule=unveil$"
   assert_logged "deny pid=[0-9]+ comm=unix_path connect\\(.*/read/s.sock.* = -1 EACCES rule=unveil$"
+  assert_logged "deny pid=[0-9]+ comm=unix_path connect\\(.*\"open/s.sock\".* = -1 ENAMETOOLONG rule=unveil$"
   assert_logged "deny pid=[0-9]+ comm=unix_path bind\\(.*$shut/new.sock.* = -1 ENOENT rule=unveil$"
   assert_logged "deny pid=[0-9]+ comm=unix_path bind\\(.*/noct/new.sock.* = -1 EACCES rule=unveil$"
   assert_logged "deny pid=[0-9]+ comm=unix_path sendto\\(.*$shut/d.sock.* = -1 ENOENT rule=unveil$"

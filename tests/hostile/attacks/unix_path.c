@@ -6,6 +6,8 @@
 //   connect-open      connect(open/s.sock)             works (w)
 //   connect-read      connect(read/s.sock)             -> EACCES (needs w)
 //   connect-rel       connect("shut/s.sock") from DIR  -> ENOENT; "open/s.sock" works
+//   connect-tight     connect("open/s.sock") from DIR with SUN_LEN's length: its absolute
+//                     path does not fit there, so it cannot be pinned -> ENAMETOOLONG
 //   connect-link      connect(open/link)               -> ENOENT (it reaches shut/s.sock)
 //   bind-shut         bind(shut/new.sock)              -> ENOENT (the script: no file made)
 //   bind-noct         bind(noct/new.sock)              -> EACCES (needs c)
@@ -124,6 +126,11 @@ static void connects(void) {
   close(fd);
   if (r != 0) bypass("connect-rel", "relative open/s.sock failed: %s", errname(errno));
   drain(g_open_s);
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  r = connect(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(a.sun_path) + 1));
+  err = errno;
+  close(fd);
+  expect_refused("connect-tight", r, err, ENAMETOOLONG, drain(g_open_s));
 }
 
 static void binds(void) {
