@@ -14,6 +14,7 @@
 #include "promises.hpp"
 #include "scratch_layout.hpp"
 #include "syscalls.hpp"
+#include "unix_path.hpp"
 #include "unveil.hpp"
 
 namespace xpledge {
@@ -245,8 +246,9 @@ std::vector<unsigned char> build_pledge_filter(const PromiseCatalogue& catalogue
   return export_filter(f, error);
 }
 
-// Path calls (a signature with a path argument, syscalls.hpp) and the calls that reach files
-// by no path (unveil.hpp reaches_files_unseen) stop; every other call the
+// Path calls (a signature with a path argument, syscalls.hpp), the calls that reach files
+// by no path (unveil.hpp reaches_files_unseen) and those whose sockaddr may name an AF_UNIX
+// path (unix_path.hpp) stop; every other call the
 // filter lets through, the stacked pre-filter still decides. Built with the same per-ABI walk
 // as the other filters, so a number no table names, an unknown arch and a call libseccomp
 // cannot filter on some ABI stop too: the safe direction.
@@ -254,13 +256,19 @@ std::vector<unsigned char> build_unveil_filter(std::string& error) {
   const AllowFn fn = [](const void*, Abi a, std::int64_t nr) {
     const std::string name = syscall_name(a, nr);
     // Calls that reach files by no path (io_uring, handles...) stop too: the table refuses them.
-    if (reaches_files_unseen(name)) return false;
+    if (reaches_files_unseen(name) || names_socket_address(name)) return false;
     const SyscallSig* sig = syscall_sig(name);
     return !sig || sig->path_args().empty();
   };
+  // send() is sendto with no address: a connected socket's hot path runs unseen (x86-64).
+  const GrantsFn gfn = [](const void*, Abi a, std::int64_t nr) {
+    if (syscall_name(a, nr) != "sendto") return ArgAlternatives{};
+    return ArgAlternatives{{ArgTest{kSendtoAddrArg, false, ~0ull, 0, false}}};
+  };
   int allowed = 0;
   FilterPtr f = merged_filter(
-      [&](Abi abi) { return abi_filter_with(fn, nullptr, true, abi, error, allowed); }, error);
+      [&](Abi abi) { return abi_filter_with(fn, nullptr, true, abi, error, allowed, gfn); },
+      error);
   if (!f) return {};
   return export_filter(f, error);
 }

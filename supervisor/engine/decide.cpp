@@ -49,6 +49,7 @@ Decision decide_call(const Judge& judge, const CallFacts& facts) {
   d.guarded = v.rule != by_policy.rule;
   v = pledge_verdict(judge, ctx, named, v, d.hint);
   v = unveil_verdict(judge.unveil, named, facts.paths, v);
+  if (facts.sock_path) v = unveil_verdict(judge.unveil, named, {facts.sock_path, 1}, v);
   if (judge.explain && d.hint.empty() && !runs(v) && !d.guarded)
     d.hint = explain(judge.catalogue, ctx, named);
   return d;

@@ -29,6 +29,7 @@ struct CallFacts {
   GuardContext guard;              // Tracer::guard_context
   const CallName& named;           // its name, looked up once for the stop (a hint needs it)
   const AddrArg* addr = nullptr;   // its socket address, read with the paths
+  const PathArg* sock_path = nullptr;  // the file an AF_UNIX address names (unveil judges it)
 };
 
 // The run's policy and the calling process's state.

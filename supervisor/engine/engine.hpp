@@ -126,6 +126,9 @@ class Tracer {
   std::optional<StopFacts> judge_mmsg_as_msg(ThreadState& t, const StopFacts& f, Judged& j);
   Restart run_mmsg_as_msg(ThreadState& t, const StopFacts& f, const StopFacts& as_msg,
                           const Outcome& o);
+  // A sendmmsg allowed while unveil hides paths: each message may name an AF_UNIX path, and the
+  // vector cannot be pinned; it runs as a sendmsg of its first message (unix_paths.cpp).
+  std::optional<StopFacts> judge_mmsg_under_unveil(ThreadState& t, StopFacts& f, Judged& j);
   void finish_mmsg_as_msg(ThreadState& t, const SyscallStopInfo& info, const phase::MmsgAsMsg& m);
   std::optional<Restart> pin_paths(ThreadState& t, const StopFacts& f);
   bool rewrite_open(ThreadState& t, const SyscallStopInfo& info, const SyscallSig& sig,

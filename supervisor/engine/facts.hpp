@@ -34,6 +34,8 @@ struct StopFacts {
   std::vector<PathArg> paths;  // resolved when a rule, a promise or an observer needs them
   bool paths_checked = false;  // a rule or promise needs them: pinned if the call runs
   std::optional<AddrArg> addr;  // its socket address, read when paths_checked: pinned too
+  // The file an AF_UNIX address names, while unveil hides paths (unix_paths.hpp).
+  std::optional<PathArg> sock_path;
   // What enforce() did at this stop (unset: nothing yet, e.g. the scratch area is being
   // attached and the call restarts): what observers are told was done.
   mutable std::optional<Verdict> enforced;

@@ -311,6 +311,20 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call, const Sys
   return out;
 }
 
+PathArg resolve_named_path(pid_t tid, std::string_view name, Access access, bool follows_last) {
+  PathArg arg;
+  arg.access = access;
+  arg.follows_last = follows_last;
+  std::string base = "/";
+  if ((name.empty() || name[0] != '/') &&
+      !start_dir("/proc/" + std::to_string(tid), AT_FDCWD, base, arg))
+    return arg;
+  arg.literal = normalise_path(base, name);
+  arg.raw = std::string(name);
+  take_walk(arg, walk_path(tid, AT_FDCWD, name, follows_last, false, false), false, {});
+  return arg;
+}
+
 pid_t fd_target_pid(pid_t tid, int fd) {
   if (fd < 0) return 0;
   const std::string base = "/proc/" + std::to_string(tid);

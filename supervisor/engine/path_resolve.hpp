@@ -30,6 +30,10 @@ std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call,
 std::vector<PathArg> resolve_path_args(pid_t tid, const Syscall& call, const SyscallSig* sig,
                                        std::span<const DirAnchor> anchors);
 
+// A name the call gives in memory other than as a path argument (an AF_UNIX socket's
+// sun_path), resolved as a path argument relative to the cwd (AT_FDCWD) would be.
+PathArg resolve_named_path(pid_t tid, std::string_view name, Access access, bool follows_last);
+
 // The process a tracee's descriptor refers to: a pidfd ("Pid:" in its fdinfo) or a directory
 // of /proc ("/proc/N", which pidfd_send_signal accepts too). 0 for anything else or on error.
 pid_t fd_target_pid(pid_t tid, int fd);

@@ -142,6 +142,7 @@ void Tracer::log_event(const ThreadState& t, const StopFacts& f, const Verdict& 
       f.paths.empty() ? resolve_path_args(tid, call, f.sig(), {}) : std::vector<PathArg>{};
   for (const auto& p : f.paths.empty() ? resolved : f.paths)
     if (!p.err) ev.paths.push_back(p.path);
+  if (f.sock_path && !f.sock_path->err) ev.paths.push_back(f.sock_path->path);
   ev.err = v.err;
   ev.rule = v.rule ? v.rule->describe() : "?";
   ev.hint = hint;

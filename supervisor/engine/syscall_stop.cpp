@@ -15,6 +15,7 @@
 #include "decide.hpp"
 #include "path_resolve.hpp"
 #include "pledge.hpp"
+#include "unix_paths.hpp"
 #include "unveil.hpp"
 
 namespace xpledge::engine {
@@ -94,6 +95,8 @@ Restart Tracer::on_program_call(ThreadState& t, const SyscallStopInfo& info, boo
   // glibc's resolver's sendmmsg under dns: run as a sendmsg of its first message (addr_pinning).
   std::optional<StopFacts> as_msg;
   if (!opts_.permissive) as_msg = judge_mmsg_as_msg(t, f, j);
+  if (!as_msg && !opts_.permissive && t.proc->unveil.active)
+    as_msg = judge_mmsg_under_unveil(t, f, j);  // unix_paths.cpp
   Outcome& o = j.outcome;
   const Verdict& v = o.verdict;
   if (v.rule == &opts_.policy->impl().unknown_ref) warn_unknown_once(t, f, o);
@@ -137,6 +140,7 @@ void Tracer::resolve_call_paths(ThreadState& t, StopFacts& f) {
   if (f.paths_checked || want_paths_)
     f.paths = resolve_path_args(t.tid, call, f.sig(), opts_.policy->impl().dir_anchors);
   if (f.paths_checked) f.addr = read_call_addr(t.tid, call);  // connect, sendto...
+  if (f.addr && t.proc->unveil.active) f.sock_path = unix_socket_path_arg(t.tid, call, *f.addr);
   if (f.paths_checked && t.proc && !t.proc->warned_no_view &&
       std::any_of(f.paths.begin(), f.paths.end(), [](const PathArg& p) { return p.no_view; })) {
     t.proc->warned_no_view = true;
@@ -161,7 +165,8 @@ Tracer::Judged Tracer::judge_call(ThreadState& t, StopFacts& f) {
   const Syscall& call = f.call();
   const Decision d =
       decide_call(judge_for(t), CallFacts{call, f.paths, guard_context(t, call, f.named), f.named,
-                                              f.addr ? &*f.addr : nullptr});
+                                              f.addr ? &*f.addr : nullptr,
+                                              f.sock_path ? &*f.sock_path : nullptr});
   if (d.strip_untraced) {
     // The child must stay traced: the flag is cleared, the verdict stands.
     effects::set_arg(t.tid, call.abi, 0,

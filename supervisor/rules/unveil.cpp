@@ -8,11 +8,11 @@ namespace xpledge {
 
 namespace {
 
-constexpr std::array<std::string_view, 15> kBlind = {
+constexpr std::array<std::string_view, 16> kBlind = {
     "bpf",           "fanotify_mark",     "fsconfig",          "fsmount",
     "fsopen",        "fspick",            "io_uring_enter",    "io_uring_register",
     "io_uring_setup", "lookup_dcookie",   "mount_setattr",     "move_mount",
-    "open_by_handle_at", "pidfd_getfd",   "quotactl",
+    "open_by_handle_at", "pidfd_getfd",   "quotactl",          "socketcall",
 };
 
 }  // namespace

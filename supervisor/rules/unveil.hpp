@@ -64,7 +64,8 @@ ChildUnveil child_unveil_view(long installed_count, long child_count, long forke
 // IORING_OP_OPENAT and its kin run unseen, also on a ring made before unveil), another
 // process's descriptor (pidfd_getfd), a path in a struct or a string we do not read (bpf's
 // BPF_OBJ_GET, fanotify_mark, quotactl, lookup_dcookie, the mount API: fsconfig, fspick,
-// move_mount, mount_setattr, fsopen and fsmount). OpenBSD's unveil covers every lookup; ours
+// move_mount, mount_setattr, fsopen and fsmount; i386 socketcall, whose sockaddr we do not
+// read, may name an AF_UNIX path). OpenBSD's unveil covers every lookup; ours
 // cannot judge these, so while a table hides paths they are refused whatever the policy says
 // (rule `unveil`, kUnveilBlindErr). Sorted; names from libseccomp's tables (unit-tested).
 std::span<const std::string_view> unveil_blind_syscalls();

@@ -47,9 +47,9 @@ struct World {
     return Judge{policy, PromiseCatalogue::builtin(), pledge, unveil, verbose};
   }
   Decision decide(const Syscall& c, const std::vector<PathArg>& paths = {},
-                  GuardContext g = guard()) const {
+                  GuardContext g = guard(), const PathArg* sock_path = nullptr) const {
     const CallName named(c);
-    return decide_call(judge(), CallFacts{c, paths, g, named});
+    return decide_call(judge(), CallFacts{c, paths, g, named, nullptr, sock_path});
   }
 };
 
@@ -408,4 +408,35 @@ TEST_CASE("decide: clone3 is judged as its clone, and a listed rule on clone3 it
   const Verdict refused = q.evaluate(CallContext{call("clone"), {}});
   CHECK(clone3_verdict(refused, q.evaluate(CallContext{call("clone3"), {}})).action ==
         Action::deny);
+}
+
+TEST_CASE("decide: unveiled, an AF_UNIX socket path needs w to connect and c to bind") {
+  World w;
+  const Syscall connect_call = call("connect", {3, 0x1000, 110});
+  const Syscall bind_call = call("bind", {3, 0x1000, 110});
+  const PathArg docker = PathArg::of("/run/docker.sock", Access::write);
+  CHECK(runs(w.decide(connect_call, {}, guard(), &docker).verdict));  // nothing hidden yet
+  REQUIRE(apply_unveil(w.unveil, std::string("/srv/rw"), std::string("rw")).err == 0);
+  REQUIRE(apply_unveil(w.unveil, std::string("/srv/r"), std::string("r")).err == 0);
+  Decision d = w.decide(connect_call, {}, guard(), &docker);
+  CHECK(d.verdict.action == Action::deny);
+  CHECK(d.verdict.err == ENOENT);
+  CHECK(rule(d) == "unveil");
+  const PathArg ro = PathArg::of("/srv/r/s", Access::write);
+  CHECK(w.decide(connect_call, {}, guard(), &ro).verdict.err == EACCES);
+  const PathArg rw = PathArg::of("/srv/rw/s", Access::write);
+  CHECK(runs(w.decide(connect_call, {}, guard(), &rw).verdict));
+  const PathArg made = PathArg::of("/srv/rw/new", Access::create);
+  CHECK(w.decide(bind_call, {}, guard(), &made).verdict.err == EACCES);
+  // A name inside that reaches a socket outside (a symlink): what it reaches decides.
+  PathArg link = PathArg::of("/run/docker.sock", Access::write);
+  link.literal = "/srv/rw/link";
+  CHECK(w.decide(connect_call, {}, guard(), &link).verdict.err == ENOENT);
+  // An address that could not be read cannot be pinned: refused with the kernel's errno.
+  PathArg unread;
+  unread.err = EFAULT;
+  d = w.decide(connect_call, {}, guard(), &unread);
+  CHECK(d.verdict.err == EFAULT);
+  CHECK(rule(d) == "unveil");
+  CHECK(runs(w.decide(connect_call).verdict));  // an inet or abstract address: no path
 }
