@@ -117,6 +117,7 @@ class Tracer {
   bool keep_own_args(ThreadState& t, const Syscall& call);
   bool repoint_arg(ThreadState& t, const Syscall& call, int index, std::uint64_t value);
   void put_back_own_args(ThreadState& t, const SyscallStopInfo& info);
+  void put_back_creator_args(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   // addr_pinning.cpp: a connect, bind, sendto or sendmsg's address, read and pinned.
   std::optional<AddrArg> read_call_addr(pid_t tid, const Syscall& call) const;

@@ -71,6 +71,7 @@ Restart Tracer::dispatch(pid_t tid, int status) {
     case StopKind::interrupt_stop: return kResume;
     case StopKind::initial_stop:
       t.awaiting_initial_stop = false;
+      put_back_creator_args(t);  // before it runs: its creator's registers as the program set them
       if (t.embryo) {
         // Held until the parent's event says whose child it is. Its parent may have been
         // killed, and reaped, before this first stop of the child came: then nothing else
