@@ -218,7 +218,7 @@ void Tracer::attach_loop() {
     int status = 0;
     const pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
     if (tid > 0) {
-      handle(tid, status);
+      handle_batch(tid, status);  // every waiting thread once, as run's loop (loop.cpp)
       continue;
     }
     if (tid < 0) {

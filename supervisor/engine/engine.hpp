@@ -55,6 +55,7 @@ class Tracer {
 
   // loop.cpp: the only place that restarts a tracee.
   void loop();
+  void handle_batch(pid_t tid, int status);
   void handle(pid_t tid, int status);
   Restart dispatch(pid_t tid, int status);
   void restart(pid_t tid, Restart r);
@@ -117,6 +118,7 @@ class Tracer {
   bool keep_own_args(ThreadState& t, const Syscall& call);
   bool repoint_arg(ThreadState& t, const Syscall& call, int index, std::uint64_t value);
   void put_back_own_args(ThreadState& t, const SyscallStopInfo& info);
+  void put_back_creator_args(ThreadState& t);
   void restore_restarted_paths(ThreadState& t, const Syscall& call);
   // addr_pinning.cpp: a connect, bind, sendto or sendmsg's address, read and pinned.
   std::optional<AddrArg> read_call_addr(pid_t tid, const Syscall& call) const;
@@ -203,6 +205,7 @@ class Tracer {
   pid_t main_pid_ = 0;
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
+  std::vector<std::pair<pid_t, int>> ready_;  // handle_batch's stops (kept: no allocation each)
   PathScratch scratch_;
   bool openat2_reaches_kernel_ = true;  // false: filters we were started under refuse it
   ConfinePlan confine_{};  // what the child's Landlock domain is (none under attach)

@@ -14,16 +14,7 @@
 
 namespace xpledge::engine {
 
-// Every stop already waiting is collected before any is handled. waitpid(-1) reports the most
-// recently attached tracee first, so threads that stop again as soon as they are restarted (a
-// loop of refused or path-checked calls) would otherwise starve an older thread for as long as
-// they like: one program stalling its own threads through the supervisor. In a batch, each
-// waiting thread is served once, in the kernel's order; nothing here waits for a particular
-// thread, so a stop handled later is only a stop handled by a slower supervisor.
 void Tracer::loop() {
-  constexpr std::size_t kBatch = 64;
-  std::vector<std::pair<pid_t, int>> ready;
-  ready.reserve(kBatch);
   for (;;) {
     int status = 0;
     const pid_t tid = waitpid(-1, &status, __WALL);
@@ -32,14 +23,26 @@ void Tracer::loop() {
       if (errno != ECHILD) opts_.log->error(fmt::format("waitpid: {}", std::strerror(errno)));
       return;
     }
-    ready.assign(1, {tid, status});
-    while (ready.size() < kBatch) {
-      const pid_t more = waitpid(-1, &status, __WALL | WNOHANG);
-      if (more <= 0) break;
-      ready.emplace_back(more, status);
-    }
-    for (const auto& [who, how] : ready) handle(who, how);
+    handle_batch(tid, status);
   }
+}
+
+// Every stop already waiting is collected before any is handled (run's loop and attach's).
+// waitpid(-1) reports the most recently attached tracee first, so threads that stop again as
+// soon as they are restarted (a loop of refused or path-checked calls) would otherwise starve an
+// older thread for as long as they like: one program stalling its own threads through the
+// supervisor. In a batch, each waiting thread is served once, in the kernel's order; nothing
+// here waits for a particular thread, so a stop handled later is only a stop handled by a
+// slower supervisor. `tid` and `status`: the stop that started the batch.
+void Tracer::handle_batch(pid_t tid, int status) {
+  constexpr std::size_t kBatch = 64;
+  ready_.assign(1, {tid, status});
+  while (ready_.size() < kBatch) {
+    const pid_t more = waitpid(-1, &status, __WALL | WNOHANG);
+    if (more <= 0) break;
+    ready_.emplace_back(more, status);
+  }
+  for (const auto& [who, how] : ready_) handle(who, how);
 }
 
 void Tracer::handle(pid_t tid, int status) {
@@ -71,6 +74,7 @@ Restart Tracer::dispatch(pid_t tid, int status) {
     case StopKind::interrupt_stop: return kResume;
     case StopKind::initial_stop:
       t.awaiting_initial_stop = false;
+      put_back_creator_args(t);  // before it runs: its creator's registers as the program set them
       if (t.embryo) {
         // Held until the parent's event says whose child it is. Its parent may have been
         // killed, and reaped, before this first stop of the child came: then nothing else

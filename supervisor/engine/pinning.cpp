@@ -138,6 +138,18 @@ void Tracer::put_back_own_args(ThreadState& t, const SyscallStopInfo& info) {
                                 t.tid, syscall_name(own.abi, own.call.nr)));
 }
 
+// A clone's or clone3's child starts with its creator's registers as the kernel had them: clone's
+// flags without CLONE_UNTRACED, clone3's struct pointer into the scratch area. At the child's
+// first stop (before it runs) it gets the program's own argument registers, as its creator does
+// at the call's exit stop; rax (0 in the child) and rip stay.
+void Tracer::put_back_creator_args(ThreadState& t) {
+  if (!t.creator_args) return;
+  const phase::OwnArgs own = *std::exchange(t.creator_args, std::nullopt);
+  if (!effects::restore_args(t.tid, own.regs, own.abi, std::nullopt))
+    opts_.log->info(fmt::format("pid {}: cannot put back the argument registers of its creator's "
+                                "{}", t.tid, syscall_name(own.abi, own.call.nr)));
+}
+
 // The kernel restarting an interrupted call: its arguments still point into the slot, which a
 // handler's call may have filled since. Its own bytes go back, so that it names what it named.
 void Tracer::restore_restarted_paths(ThreadState& t, const Syscall& call) {

@@ -53,6 +53,7 @@
 #include "effects.hpp"
 #include "engine.hpp"
 #include "proc_facts.hpp"
+#include "ring_fds.hpp"
 #include "call_kinds.hpp"
 
 namespace xpledge::engine {
@@ -74,6 +75,12 @@ Restart Tracer::on_xpledge(ThreadState& t, const SyscallStopInfo& info, bool sec
                    t.proc->kernel_allows, seccomp_stop});
   static const RuleRef kXpledge{"xpledge", 0, {}};
   const PledgeState& next = plan.next;
+  // Promises never grant io_uring, yet a ring held now submits without calls (ring_fds.hpp).
+  if (plan.step != XpledgePlan::Step::refuse && next.promises) {
+    if (const std::string ring = ring_held(t.proc->tgid); !ring.empty())
+      return enforce(t, StopFacts(info, seccomp_stop),
+                     Outcome{Verdict{Action::deny, EBUSY, &kXpledge}, "io_uring held: " + ring});
+  }
   switch (plan.step) {
     case XpledgePlan::Step::refuse:
       if (plan.clears_nest_failed) t.nest_failed = false;

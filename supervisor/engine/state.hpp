@@ -134,6 +134,9 @@ struct ThreadState {
   };
   std::optional<PinnedCall> last_pinned;
   std::optional<phase::OwnArgs> own_args;  // the current call's own registers (keep_own_args)
+  // A new task's copy of its creator's own_args: the kernel gave it its creator's registers as
+  // rewritten (put_back_creator_args, at its first stop).
+  std::optional<phase::OwnArgs> creator_args;
   std::vector<PinnedCall> restartable;
   // What the exit stop of the current call must do (phase.hpp); Running: nothing.
   ExitPhase exit_phase;

@@ -168,9 +168,10 @@ Tracer::Judged Tracer::judge_call(ThreadState& t, StopFacts& f) {
                                               f.addr ? &*f.addr : nullptr,
                                               f.sock_path ? &*f.sock_path : nullptr});
   if (d.strip_untraced) {
-    // The child must stay traced: the flag is cleared, the verdict stands.
-    effects::set_arg(t.tid, call.abi, 0,
-                     call.args[0] & ~static_cast<std::uint64_t>(CLONE_UNTRACED));
+    // The child must stay traced: the flag is cleared, the verdict stands. The program's own
+    // flags come back at the exit stop, and in the child at its first stop (on_new_child).
+    if (!repoint_arg(t, call, 0, call.args[0] & ~static_cast<std::uint64_t>(CLONE_UNTRACED)))
+      kill(t.proc->tgid, SIGKILL);  // its registers cannot be read: it must not clone untraced
     report(t, f, {Verdict{Action::log, 0, d.strip_untraced}});
   }
   Outcome& o = j.outcome;

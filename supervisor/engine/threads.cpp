@@ -126,13 +126,17 @@ Restart Tracer::on_new_child(ThreadState& parent) {
     auto it = threads_.find(child);
     // The kernel copies the creator's Landlock domain to the new task.
     const int nest_level = parent.nest_level;
+    // The registers the kernel copied may hold our rewrites of the creator's call.
     if (it != threads_.end() && it->second.embryo) {
       it->second.nest_level = nest_level;
+      it->second.creator_args = parent.own_args;
+      if (!it->second.awaiting_initial_stop) put_back_creator_args(it->second);  // held: stopped
       release_embryo(it->second, proc);
     } else if (it == threads_.end()) {
       ThreadState t = new_thread(child, proc);
       t.awaiting_initial_stop = true;
       t.nest_level = nest_level;
+      t.creator_args = parent.own_args;
       threads_.emplace(child, std::move(t));
     }
   }

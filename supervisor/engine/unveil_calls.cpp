@@ -22,6 +22,7 @@
 #include "engine.hpp"
 #include "path_resolve.hpp"
 #include "proc_facts.hpp"
+#include "ring_fds.hpp"
 
 namespace xpledge::engine {
 
@@ -68,6 +69,11 @@ Restart Tracer::on_xunveil(ThreadState& t, const SyscallStopInfo& info, bool sec
   if (err || out.err) {
     return enforce(t, StopFacts(info, seccomp_stop),
                    Outcome{Verdict{Action::deny, err ? err : out.err, &kXunveil}, out.detail});
+  }
+  if (next.active) {  // a ring reaches files with no call to check (ring_fds.hpp)
+    if (const std::string ring = ring_held(t.proc->tgid); !ring.empty())
+      return enforce(t, StopFacts(info, seccomp_stop),
+                     Outcome{Verdict{Action::deny, EBUSY, &kXunveil}, "io_uring held: " + ring});
   }
   opts_.log->info(fmt::format("pid {} unveiled {} {}", t.proc->tgid,
                               path ? *path : std::string("(lock)"),

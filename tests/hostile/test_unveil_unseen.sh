@@ -19,6 +19,10 @@ assert_ok name-handle uring-setup uring-enter uring-register getfd fanotify inot
   inotify-open in-root in-root-open fstat-fd fexec
 # The handle variant needs name_to_handle_at to work on this filesystem; it says SKIP if not.
 grep -q '^SKIP handle' "$T/out" || assert_ok handle
+grep -q '^SKIP ring-held' "$T/out" || {
+  assert_ok ring-held
+  assert_logged "deny pid=[0-9]+ comm=unveil_unseen xunveil\\(.* = -1 EBUSY rule=xunveil"
+}
 for call in io_uring_setup io_uring_enter io_uring_register pidfd_getfd fanotify_mark; do
   assert_logged "deny pid=[0-9]+ comm=unveil_unseen $call\\(.* = -1 EACCES rule=unveil$"
 done
