@@ -20,9 +20,6 @@ bool in_thread_group(pid_t tgid, pid_t tid);
 // The thread group of a task a fork/vfork/clone event of `creator_tgid` reported: the child
 // itself (a new process) or its creator's (CLONE_THREAD), nothing else can be; 0 if unknown.
 pid_t new_task_tgid(pid_t child, pid_t creator_tgid);
-// The thread group of a task a fork/vfork/clone event of `creator_tgid` reported: the child
-// itself (a new process) or its creator's (CLONE_THREAD), nothing else can be; 0 if unknown.
-pid_t new_task_tgid(pid_t child, pid_t creator_tgid);
 std::string read_comm(pid_t tid);  // "?" if unreadable
 // At most `cap` bytes of a (/proc) file; empty if unreadable.
 std::string read_small_file(const std::string& path, std::size_t cap);
