@@ -226,7 +226,9 @@ Narrowed narrow(const RuleRange& range, ArgAlternatives& open, ArgAlternatives& 
     const Rule& r = range.rules[i];
     if (!range.applies(r)) continue;
     if (r.reads_memory()) {
-      if (promise_rules) continue;  // an allow rule left out: those calls stop
+      // An allow rule left out narrows nothing and grants nothing: a call it would allow
+      // stops, or is granted by what follows (promises, default) whatever its paths.
+      if (promise_rules || r.action == Action::allow) continue;
       return Narrowed::gave_up;
     }
     if (r.action == Action::allow) {

@@ -41,6 +41,18 @@ else
   [ "$open" -ge "$N" ] || fail "--no-seccomp: expected every open to stop, saw $open"
 fi
 
+# An allow rule with a path (writing /dev/null) narrows nothing: reads still run unseen, the
+# writes stop and are judged on their path; O_TMPFILE in $T is still refused.
+xp --stats -p "$POLICIES/rpath_read_devnull.yaml" -- "$VICTIMS/open_classes" /dev/null "$T" "$N"
+assert_line "$T/out" "reads ok=$((N * 4)) failed=0"
+for k in wronly rdwr trunc creat; do
+  assert_line "$T/out" "$k ret=0 errno=0"
+done
+assert_line "$T/out" "tmpfile ret=-1 errno=EUCLEAN"
+if [ "$seccomp" = 1 ]; then
+  assert_eq 5 "$(stats_count openat)" "openat stops with an allow path rule"
+fi
+
 # A path deny rule on openat: the path matters, so reads stop (and the denied one is refused).
 xp --stats -p "$POLICIES/rpath_read_denied.yaml" -- "$VICTIMS/open_classes" /etc/hostname "$T" 3
 assert_line "$T/out" "reads ok=0 failed=12"

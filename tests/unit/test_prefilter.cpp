@@ -180,3 +180,14 @@ TEST_CASE("pre-filter: rpath's opens stop under a policy that judges or logs the
   CHECK(open_action(prefilter_of(base + "log: [openat]\n"), "openat", O_RDONLY) ==
         SECCOMP_RET_TRACE);
 }
+
+// An allow rule with a path narrows nothing (a call it does not match falls through to the
+// promises): read-only-fs.yaml's writable /dev/null and ttys left every openat stopping.
+TEST_CASE("pre-filter: an allow path rule keeps rpath's read-only opens unseen") {
+  const auto prog = prefilter_of(
+      "version: 1\ndefault: deny\nerrno: EUCLEAN\npromises: [stdio, rpath]\nallow:\n"
+      "  - { syscall: openat, path: [/dev/null], access: write }\n");
+  CHECK(open_action(prog, "openat", O_RDONLY) == SECCOMP_RET_ALLOW);
+  CHECK(open_action(prog, "openat", O_WRONLY) == SECCOMP_RET_TRACE);
+  CHECK(open_action(prog, "openat", O_RDWR | O_CREAT) == SECCOMP_RET_TRACE);
+}
