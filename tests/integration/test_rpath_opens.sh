@@ -18,6 +18,15 @@ stats_count() {
   awk -v n="$1" '$1 == "xpledge:" && $NF == n && NF == 6 { print $2; found = 1 } END { if (!found) print 0 }' "$T/err"
 }
 
+# `xpledge check` says what the pre-filter decides.
+xp_cmd check "$POLICIES/rpath_read.yaml"
+assert_line "$T/out" "  openat: read opens run unseen, decided by their flags; the others stop"
+assert_line "$T/out" "  open: read opens run unseen, decided by their flags; the others stop"
+xp_cmd check "$POLICIES/rpath_read_denied.yaml"
+assert_contains "$T/out" "^  openat: stops at every call \\(its verdict needs the path"
+xp_cmd check "$POLICIES/rpath_read_logged.yaml"
+assert_line "$T/out" "  openat: some read opens run unseen, decided by their flags; the others stop"
+
 xp --stats -p "$POLICIES/rpath_read.yaml" -- "$VICTIMS/open_classes" "$T/f" "$T" "$N"
 assert_exit 0
 assert_line "$T/out" "reads ok=$((N * 4)) failed=0"

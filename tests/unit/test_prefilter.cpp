@@ -152,6 +152,7 @@ TEST_CASE("pre-filter: rpath's read-only opens run unseen, every other open clas
     }
     // i386 (and x32) registers are not tested by these filters: their opens keep stopping.
     CHECK(open_action(prog, "openat", O_RDONLY, Abi::i386) == SECCOMP_RET_TRACE);
+    CHECK(open_action(prog, "openat", O_RDONLY, Abi::x32) == SECCOMP_RET_TRACE);
     // openat2's flags are in memory: it stops (and is answered ENOSYS).
     CHECK(open_action(prog, "openat2", 0) == SECCOMP_RET_TRACE);
   }
