@@ -12,7 +12,6 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -21,10 +20,9 @@
 #include <string>
 #include <string_view>
 
+#include "grant_check.hpp"
 #include "policy.hpp"
 #include "policy_load.hpp"
-#include "rule_eval.hpp"
-#include "syscalls.hpp"
 
 namespace {
 
@@ -42,53 +40,6 @@ bool may_reach_host_files(std::string_view text) {
   for (std::string_view r : kRisky)
     if (text.find(r) != std::string_view::npos) return true;
   return false;
-}
-
-bool alternative_holds(const std::vector<ArgTest>& alt, const std::array<std::uint64_t, 6>& a) {
-  for (const ArgTest& t : alt) {
-    const std::uint64_t v = a[t.arg % 6];
-    if (t.at_most ? v > t.value : (v & t.mask) != t.value) return false;
-  }
-  return true;
-}
-
-// Every path choice: allowed. An open's path access is its flags' (the tracer's access_of).
-void check_allowed(const Policy& policy, const CallContext& call) {
-  const SyscallSig* sig = syscall_sig(syscall_name(call.call.abi, call.call.nr));
-  const std::size_t n = sig ? sig->path_args().size() : 0;
-  for (const char* p : {"/etc/passwd", "/srv/secret/x", "/dev/null", ""}) {
-    for (Access access : {Access::read, Access::write, Access::create, Access::exec}) {
-      PathArg one;
-      one.path = p;
-      one.access = access;
-      one.err = *p ? 0 : 14;  // EFAULT: unreadable
-      std::vector<PathArg> paths(n, one);
-      for (std::size_t i = 0; i < n; ++i) {
-        const PathArgSpec& spec = sig->path_args()[i];
-        if (spec.use == PathUse::open && spec.flags_arg >= 0 &&
-            sig->args[static_cast<std::size_t>(spec.flags_arg)] == ArgKind::open_flags)
-          paths[i].access = open_access(call.call.args[static_cast<std::size_t>(spec.flags_arg)]);
-      }
-      CallContext ctx = call;
-      ctx.paths = paths;
-      if (policy.evaluate(ctx).action != Action::allow) __builtin_trap();
-    }
-  }
-}
-
-// The calls each register alternative admits, built to meet it: the input's argument bits
-// where the tests leave them free, then every free bit set.
-void check_grants(const Policy& policy, const CallContext& call) {
-  for (const auto& alt : policy.register_grants(call.call.abi, call.call.nr)) {
-    for (const std::uint64_t free_bits : {std::uint64_t{0}, ~std::uint64_t{0}}) {
-      CallContext met = call;
-      for (const ArgTest& t : alt) {
-        std::uint64_t& a = met.call.args[t.arg % 6];
-        a = t.at_most ? std::min(a, t.value) : t.value | ((a | free_bits) & ~t.mask);
-      }
-      if (alternative_holds(alt, met.call.args)) check_allowed(policy, met);
-    }
-  }
 }
 
 }  // namespace
@@ -133,7 +84,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)v.rule->describe();
         (void)policy.needs_paths(abi, ctx.call.nr);
         (void)policy.allows_unconditionally(abi, ctx.call.nr);
-        check_grants(policy, ctx);
+        if (abi == Abi::x86_64)  // the filters test no other ABI's registers
+          fuzz::check_register_grants(policy.register_grants(abi, ctx.call.nr), ctx,
+                                      [&](const CallContext& c) {
+                                        return policy.evaluate(c).action == Action::allow;
+                                      });
       }
     }
   } catch (const PolicyError& e) {
