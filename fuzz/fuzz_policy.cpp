@@ -2,6 +2,9 @@
 // loaded policy: describe it (`xpledge check`) and evaluate calls of every ABI against it.
 // A bad policy must end in a PolicyError with positioned, non-empty diagnostics; any other
 // exception escaping the loader is a finding (main.cpp would print it without a position).
+// What the pre-filter may let run unseen (register_grants, x86-64) must be what evaluate allows
+// silently, whatever path the call names; an open's path access is its flags' (the tracer's
+// access_of reads it from the same register).
 //
 // `include:` reads files: the target runs in a private directory holding a few include files
 // (a valid one, one that includes itself, a broken one), and inputs that could make an include
@@ -17,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "grant_check.hpp"
 #include "policy.hpp"
 #include "policy_load.hpp"
 
@@ -80,6 +84,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)v.rule->describe();
         (void)policy.needs_paths(abi, ctx.call.nr);
         (void)policy.allows_unconditionally(abi, ctx.call.nr);
+        if (abi == Abi::x86_64)  // the filters test no other ABI's registers
+          fuzz::check_register_grants(policy.register_grants(abi, ctx.call.nr), ctx,
+                                      [&](const CallContext& c) {
+                                        return policy.evaluate(c).action == Action::allow;
+                                      });
       }
     }
   } catch (const PolicyError& e) {

@@ -5,13 +5,15 @@
 //   - a refused call (err != 0) changes nothing;
 //   - once pledged, promises and execpromises only narrow (never widen, never become unset)
 //     until an exec starts the new image with the execpromises;
-//   - an unpledged process is never refused by check_pledge.
+//   - an unpledged process is never refused by check_pledge;
+//   - a call the pledge filter's register tests admit is one check() allows (grant_check.hpp).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "grant_check.hpp"
 #include "pledge.hpp"
 #include "promises.hpp"
 
@@ -77,6 +79,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ctx.tgid = 100;
     const PledgeVerdict v = check_pledge(state, ctx, 100, Action::deny, cat);
     if (!state.promises && (v.violation || v.err != 0)) __builtin_trap();
+    // The pledge filter (register_grants, x86-64) lets a call run unseen only where check()
+    // allows it for every path.
+    if (state.promises && ctx.call.abi == Abi::x86_64)
+      fuzz::check_register_grants(
+          cat.register_grants(*state.promises, ctx.call.abi, ctx.call.nr), ctx,
+          [&](const CallContext& c) { return cat.check(*state.promises, c, 100).allowed; });
   }
   return 0;
 }

@@ -467,7 +467,7 @@ std::string describe_landlock_plan(const LandlockPlan& plan) {
              " (x86_64): decided by the kernel without a stop unless its flags have " +
              flags_names(plan.open_stop_flags) + "; a refusal is EACCES, not in xpledge's log\n";
     else
-      out += "  " + std::string(oc.name) + ": still stops: " + oc.why_not + "\n";
+      out += "  " + std::string(oc.name) + ": not left to Landlock: " + oc.why_not + "\n";
   }
   if (!plan.supervisor_rules.empty()) {
     out += "  path rules only the supervisor enforces:";

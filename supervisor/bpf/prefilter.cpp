@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -303,6 +307,63 @@ ArgAlternatives PrefilterQuestions::grants(Abi abi, std::int64_t nr) const {
                                       ? ArgAlternatives{{}}
                                       : policy_.register_grants(abi, nr);
   return conjoin(granted, *unseen);
+}
+
+namespace {
+
+bool alternative_holds(const std::vector<ArgTest>& alt, const std::array<std::uint64_t, 6>& a) {
+  return std::all_of(alt.begin(), alt.end(), [&](const ArgTest& t) {
+    const std::uint64_t v = a[t.arg % 6];
+    return t.at_most ? v <= t.value : (v & t.mask) == t.value;
+  });
+}
+
+// The classes of opens (flags in argument `flags_arg`, mode 0644) the alternatives let run
+// unseen, as "read, some write": a class is named when its plain flags and each usual extra
+// flag run unseen, "some" when only part of them do.
+std::string unseen_open_classes(const ArgAlternatives& alts, unsigned flags_arg) {
+  constexpr std::pair<const char*, std::uint64_t> kClasses[] = {
+      {"read", O_RDONLY}, {"write", O_WRONLY}, {"create", O_WRONLY | O_CREAT}};
+  constexpr std::uint64_t kExtras[] = {0, O_CLOEXEC, O_NONBLOCK, O_NOFOLLOW, O_DIRECTORY,
+                                       O_APPEND, O_EXCL, O_NOCTTY, O_PATH};
+  std::string out;
+  for (const auto& [cls, flags] : kClasses) {
+    std::size_t unseen = 0;
+    for (const std::uint64_t extra : kExtras) {
+      std::array<std::uint64_t, 6> args{};
+      args[flags_arg] = flags | extra;
+      args[flags_arg + 1] = 0644;
+      unseen += std::any_of(alts.begin(), alts.end(),
+                            [&](const auto& alt) { return alternative_holds(alt, args); });
+    }
+    if (unseen == 0) continue;
+    out += (out.empty() ? "" : ", ") + std::string(unseen < std::size(kExtras) ? "some " : "") + cls;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string describe_prefilter_opens(const Policy& policy, const LandlockPlan* landlock) {
+  const PrefilterQuestions q(policy, landlock);
+  std::string out = "\npre-filter (which x86_64 opens run without a stop):\n";
+  for (const auto& [name, flags_arg] : {std::pair{"open", 1u}, std::pair{"openat", 2u}}) {
+    const auto nr = syscall_nr(Abi::x86_64, name);
+    if (!nr) continue;
+    out += fmt::format("  {}: ", name);
+    if (!q.abi_allowed(Abi::x86_64)) {
+      out += "stops (x86_64 is not allowed)\n";
+    } else if (q.allows(Abi::x86_64, *nr)) {
+      out += "never stops (allowed whatever its flags and path)\n";
+    } else if (const auto cls = unseen_open_classes(q.grants(Abi::x86_64, *nr), flags_arg);
+               !cls.empty()) {
+      out += fmt::format("{} opens run unseen, decided by their flags; the others stop\n", cls);
+    } else {
+      out += "stops at every call (its verdict needs the path, a log or deny rule names it, "
+             "or nothing allows it by its flags alone)\n";
+    }
+  }
+  return out;
 }
 
 std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& error,

@@ -52,6 +52,11 @@ std::vector<unsigned char> build_prefilter(const Policy& policy, std::string& er
                                            PrefilterStats* stats = nullptr,
                                            const LandlockPlan* landlock = nullptr);
 
+// `xpledge check`: per x86-64 open call, which open classes (read, write, create) the
+// pre-filter built with `landlock` lets run without a stop, found by running its register
+// tests on flags of each class.
+std::string describe_prefilter_opens(const Policy& policy, const LandlockPlan* landlock);
+
 }  // namespace xpledge
 
 namespace xpledge {

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "kernel_probe.hpp"
+#include "prefilter.hpp"
 #include "syscalls.hpp"
 
 namespace xpledge::cli {
@@ -41,8 +42,9 @@ std::string kernel_drift_note() {
 int do_check(const std::string& path) {
   const auto policy = load_policy(path);
   if (!policy) return kExitFailure;
-  std::cout << xpledge::describe_policy(*policy)
-            << xpledge::describe_landlock_plan(landlock_plan(*policy, true)) << kernel_drift_note();
+  const xpledge::LandlockPlan plan = landlock_plan(*policy, true);
+  std::cout << xpledge::describe_policy(*policy) << xpledge::describe_landlock_plan(plan)
+            << xpledge::describe_prefilter_opens(*policy, &plan) << kernel_drift_note();
   return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "path_match.hpp"
 #include "path_walk.hpp"
 #include "rule_binding.hpp"
+#include "rule_eval.hpp"
 #include "syscalls.hpp"
 #include "tracee_mem.hpp"
 
@@ -149,11 +150,9 @@ std::string open_how_with_flags(std::string_view how_bytes, std::uint64_t clear,
   return out;
 }
 
-Access access_from_open_flags(std::uint64_t flags) {
-  if (flags & (O_CREAT | kKernelTmpfileBit)) return Access::create;
-  if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Access::write;
-  return Access::read;
-}
+// The policy's own reading (rule_eval open_access): the pre-filter and pledge filters test an
+// open's class in the flags register on the promise that the tracer reads it the same way.
+Access access_from_open_flags(std::uint64_t flags) { return open_access(flags); }
 
 namespace {
 

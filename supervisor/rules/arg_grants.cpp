@@ -1,7 +1,11 @@
 #include "arg_grants.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <optional>
+
+#include "syscalls.hpp"
 
 namespace xpledge {
 
@@ -134,6 +138,23 @@ ArgAlternatives permitted_by(const ArgCond& c) {
     case ArgOp::mask_any: return per_bit(a, vl, true);
   }
   return {};
+}
+
+ArgAlternatives open_class_alternatives(unsigned arg, std::uint8_t classes) {
+  constexpr std::uint64_t kCreate = O_CREAT | kKernelTmpfileBit;
+  ArgAlternatives out;
+  auto has = [&](Access a) { return (classes & (1u << static_cast<unsigned>(a))) != 0; };
+  if (has(Access::read)) out.push_back({masked(arg, kCreate | O_ACCMODE | O_TRUNC, 0)});
+  if (has(Access::write)) {
+    for (std::uint64_t mode = 1; mode <= O_ACCMODE; ++mode)
+      out.push_back({masked(arg, kCreate | O_ACCMODE, mode)});
+    out.push_back({masked(arg, kCreate | O_TRUNC, O_TRUNC)});
+  }
+  if (has(Access::create)) {
+    out.push_back({masked(arg, O_CREAT, O_CREAT)});
+    out.push_back({masked(arg, kKernelTmpfileBit, kKernelTmpfileBit)});
+  }
+  return out;
 }
 
 void append_alternatives(ArgAlternatives& out, ArgAlternatives more) {

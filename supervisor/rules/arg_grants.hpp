@@ -23,6 +23,9 @@ inline constexpr std::size_t kMaxArgAlternatives = 96;
 ArgAlternatives not_stopped_by(const ArgCond& c);
 // Calls an allow rule with this condition matches.
 ArgAlternatives permitted_by(const ArgCond& c);
+// The calls whose open flags (argument `arg`) fall in one of `classes`, bits (1 << Access) as
+// Rule::open_classes: exactly rule_eval's open_access, read from the register.
+ArgAlternatives open_class_alternatives(unsigned arg, std::uint8_t classes);
 // `more` added to `out` up to kMaxArgAlternatives (what does not fit is dropped: it stops).
 void append_alternatives(ArgAlternatives& out, ArgAlternatives more);
 // Both hold; an argument tested twice is merged when both tests are masks, else dropped.

@@ -160,9 +160,13 @@ void parse_entry(const YAML::Node& e, std::size_t promise, PromiseCatalogue::Imp
       if (key == "syscall") continue;
       if (key == "open") {
         const SyscallSig* sig = syscall_sig(written.syscall);
+        // openat2's flags are in memory: its flags_arg names a pointer, which neither
+        // evaluate nor a filter may read as flags.
         if (!sig || sig->npaths == 0 || sig->paths[0].use != PathUse::open ||
-            sig->paths[0].flags_arg < 0)
-          fail(kv.first, "'open' limits only calls with open flags, not " + written.syscall);
+            sig->paths[0].flags_arg < 0 ||
+            sig->args[static_cast<std::size_t>(sig->paths[0].flags_arg)] != ArgKind::open_flags)
+          fail(kv.first, "'open' limits only calls with open flags in a register, not " +
+                             written.syscall);
         std::string text;
         rule.open_classes = parse_open(v, text);
         rule.open_flags_arg = sig->paths[0].flags_arg;

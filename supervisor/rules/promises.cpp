@@ -164,24 +164,6 @@ ArgAlternatives PromiseCatalogue::register_grants(const PromiseSet& set, Abi abi
 
 namespace {
 
-// open_access as flag tests: the alternatives under which the flags fall in one of `classes`.
-ArgAlternatives open_class_tests(unsigned arg, std::uint8_t classes) {
-  constexpr std::uint64_t kCreate = O_CREAT | kKernelTmpfileBit;
-  ArgAlternatives out;
-  auto has = [&](Access a) { return (classes & (1u << static_cast<unsigned>(a))) != 0; };
-  if (has(Access::read)) out.push_back({{arg, false, kCreate | O_ACCMODE | O_TRUNC, 0}});
-  if (has(Access::write)) {
-    for (std::uint64_t mode = 1; mode <= O_ACCMODE; ++mode)
-      out.push_back({{arg, false, kCreate | O_ACCMODE, mode}});
-    out.push_back({{arg, false, kCreate | O_TRUNC, O_TRUNC}});
-  }
-  if (has(Access::create)) {
-    out.push_back({{arg, false, O_CREAT, O_CREAT}});
-    out.push_back({{arg, false, kKernelTmpfileBit, kKernelTmpfileBit}});
-  }
-  return out;
-}
-
 // Each alternative of `a` with each of `b`, tests side by side (an argument may be tested twice).
 ArgAlternatives product(const ArgAlternatives& a, const ArgAlternatives& b) {
   ArgAlternatives out;
@@ -216,7 +198,8 @@ ArgAlternatives PromiseCatalogue::kernel_grants(const PromiseSet& set, Abi abi,
     ArgAlternatives alts{{}};
     for (const ArgCond& c : r.args) alts = product(alts, kernel_tests(c));
     if (r.open_classes)
-      alts = product(alts, open_class_tests(static_cast<unsigned>(r.open_flags_arg), r.open_classes));
+      alts = product(alts, open_class_alternatives(static_cast<unsigned>(r.open_flags_arg),
+                                                   r.open_classes));
     out.insert(out.end(), alts.begin(), alts.end());
   }
   return out;

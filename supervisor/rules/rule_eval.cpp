@@ -127,10 +127,16 @@ ArgAlternatives permitted_alternatives(const Rule& r, bool promise_rule) {
                                    [](const ArgCond& c) { return c.op == ArgOp::in; });
     const bool self = std::any_of(r.args.begin(), r.args.end(),
                                   [](const ArgCond& c) { return c.self; });
-    if (ins > 1 || self || r.open_classes) return {};
+    if (ins > 1 || self) return {};
   }
   ArgAlternatives match{{}};
   for (const ArgCond& c : r.args) match = conjoin(match, permitted_by(c));
+  // An open class is the flags register's (open_class_matches): the tracer's own reading can
+  // be stricter only for openat2, whose flags are in memory and which no class entry names.
+  // Without this, rpath's read-only opens stopped at every openat.
+  if (r.open_classes)
+    match = conjoin(match, open_class_alternatives(static_cast<unsigned>(r.open_flags_arg),
+                                                   r.open_classes));
   return match;
 }
 
@@ -220,7 +226,9 @@ Narrowed narrow(const RuleRange& range, ArgAlternatives& open, ArgAlternatives& 
     const Rule& r = range.rules[i];
     if (!range.applies(r)) continue;
     if (r.reads_memory()) {
-      if (promise_rules) continue;  // an allow rule left out: those calls stop
+      // An allow rule left out narrows nothing and grants nothing: a call it would allow
+      // stops, or is granted by what follows (promises, default) whatever its paths.
+      if (promise_rules || r.action == Action::allow) continue;
       return Narrowed::gave_up;
     }
     if (r.action == Action::allow) {

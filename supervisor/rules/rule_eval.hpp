@@ -40,7 +40,8 @@ enum class Unconditional : std::uint8_t { stops, allows, undecided };
 Unconditional unconditional(const RuleRange& range);
 // register_grants(): adds to `granted` the register-only alternatives under which an allow rule
 // of the range matches a call in `open`, narrowing `open` to the calls no stopping rule matches.
-// Sound, not complete. gave_up: a policy rule names paths (only the tracer can read them);
+// Sound, not complete. gave_up: a deny, kill or log rule of the policy names paths or an
+// address (only the tracer can read them; an allow rule that does is left out);
 // closed: no call is left in `open`. Promise rules the registers cannot express (paths, open
 // classes, the caller's pid, two `in` limits) are left out: those calls keep stopping.
 enum class Narrowed : std::uint8_t { open, closed, gave_up };

@@ -40,6 +40,7 @@
 #include "prefilter.hpp"
 #include "prefilter_key.hpp"
 #include "promises.hpp"
+#include "rule_eval.hpp"
 #include "scratch.hpp"
 #include "syscalls.hpp"
 
@@ -82,7 +83,9 @@ std::vector<std::uint64_t> base_pool() {
       PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, MAP_SHARED | MAP_FIXED, PathScratch::kAddr,
       PathScratch::kAddr + 4096, PathScratch::kEnd, 0x7f0000000000, O_RDONLY, O_WRONLY | O_CREAT,
-      O_RDWR | O_TRUNC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_SETOWN, F_SETSIG, AF_UNIX,
+      O_RDWR | O_TRUNC, O_RDONLY | O_CREAT, O_RDONLY | O_TRUNC, O_PATH, O_PATH | O_WRONLY,
+      O_TMPFILE | O_RDWR, 020000000 /* the kernel's O_TMPFILE bit alone */, O_DIRECTORY,
+      O_ACCMODE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_SETOWN, F_SETSIG, AF_UNIX,
       AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SIGKILL,
       SIGSTOP, 0x20000 /* UNAME26 */, 0x0040000, 0xAA00 + 1};
   std::vector<std::uint64_t> out;
@@ -263,16 +266,29 @@ std::vector<std::string> policy_files() {
 // A call whose decision may depend on its paths runs unseen only if every path it could name
 // is allowed; these stand for "every": the root, a system file, names the test policies deny,
 // one the shipped ones allow, each with every access, and a path that could not be read.
+// The access is any, except where the tracer takes it from a register: an open whose flags are
+// an argument (not openat2's struct) gets theirs, before and whatever the path it reads
+// (engine/path_resolve.cpp, access_of).
 std::vector<std::vector<PathArg>> path_choices(const Syscall& call, bool needs_paths) {
   const SyscallSig* sig = syscall_sig(syscall_name(call.abi, call.nr));
   const std::size_t n = sig ? sig->path_args().size() : 0;
   if (n == 0 || !needs_paths) return {{}};
+  const auto with = [&](const char* p, Access a, int err) {
+    std::vector<PathArg> args(n, PathArg{p, a, err, p, {}});
+    for (std::size_t i = 0; i < n; ++i) {
+      const PathArgSpec& spec = sig->path_args()[i];
+      if (spec.use == PathUse::open && spec.flags_arg >= 0 &&
+          sig->args[static_cast<std::size_t>(spec.flags_arg)] == ArgKind::open_flags)
+        args[i].access = open_access(call.args[static_cast<std::size_t>(spec.flags_arg)]);
+    }
+    return args;
+  };
   std::vector<std::vector<PathArg>> out;
   for (const char* p : {"/", "/etc/shadow", "/tmp/t/forbiddn", "/srv/secret/x", "/dev/null",
                         "/etc/resolv.conf", "/usr/share/zoneinfo/UTC"})
     for (Access a : {Access::read, Access::write, Access::create, Access::exec})
-      out.push_back(std::vector<PathArg>(n, PathArg{p, a, 0, p, {}}));
-  out.push_back(std::vector<PathArg>(n, PathArg{"", Access::create, EFAULT, "", {}}));
+      out.push_back(with(p, a, 0));
+  out.push_back(with("", Access::create, EFAULT));
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <linux/audit.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 
 #include <cstring>
@@ -88,4 +89,106 @@ TEST_CASE("pre-filter: PROT_EXEC mappings stop only under exec path rules") {
     CHECK(run(with, name, PROT_READ | PROT_WRITE) == SECCOMP_RET_ALLOW);
     CHECK(run(without, name, PROT_READ | PROT_EXEC) == SECCOMP_RET_ALLOW);
   }
+}
+
+namespace {
+
+// The action a filter takes on one x86-64 (or i386) open call with these flags.
+std::uint32_t open_action(const bpf::Filter& prog, const char* name, std::uint64_t flags,
+                          Abi abi = Abi::x86_64) {
+  seccomp_data d{};
+  d.nr = static_cast<int>(*syscall_nr(abi, name));
+  d.arch = abi == Abi::i386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+  const bool open = std::strcmp(name, "open") == 0;
+  d.args[0] = open ? 0x10000 : static_cast<std::uint64_t>(AT_FDCWD) & 0xffffffff;
+  d.args[open ? 1 : 2] = flags;
+  d.args[open ? 2 : 3] = 0644;
+  const auto r = prog.run(d);
+  REQUIRE(r);
+  return r->ret & SECCOMP_RET_ACTION_FULL;
+}
+
+bpf::Filter prefilter_of(const std::string& yaml) {
+  std::string error;
+  auto bytes = build_prefilter(load_policy_string(yaml, "p.yaml"), error);
+  REQUIRE(error.empty());
+  return bpf::Filter::from_bytes(bytes);
+}
+
+bpf::Filter pledge_filter_of(const char* promises) {
+  const auto set = PromiseCatalogue::builtin().parse(promises, nullptr);
+  REQUIRE(set);
+  std::string error;
+  auto bytes = build_pledge_filter(PromiseCatalogue::builtin(), *set, error);
+  REQUIRE(error.empty());
+  return bpf::Filter::from_bytes(bytes);
+}
+
+constexpr std::uint64_t kTmpfileBit = 020000000;  // the kernel's __O_TMPFILE (O_TMPFILE has O_DIRECTORY too)
+
+}  // namespace
+
+// rpath lets an open read any path: a read-only open/openat is decided by its flags register, so
+// neither the pre-filter of a promise policy nor the pledge filter stops it (it stopped at every
+// openat before). Whatever needs a path or another promise still stops.
+TEST_CASE("pre-filter: rpath's read-only opens run unseen, every other open class stops") {
+  const std::string promises = "version: 1\ndefault: deny\nerrno: EUCLEAN\npromises: [stdio, rpath]\n";
+  for (const auto& [what, prog] :
+       {std::pair{"policy", prefilter_of(promises)}, std::pair{"pledge", pledge_filter_of("stdio rpath")}}) {
+    CAPTURE(what);
+    for (const char* name : {"openat", "open"}) {
+      CAPTURE(name);
+      for (std::uint64_t flags : {std::uint64_t{O_RDONLY}, std::uint64_t{O_RDONLY | O_CLOEXEC},
+                                  std::uint64_t{O_PATH}, std::uint64_t{O_DIRECTORY | O_NOFOLLOW},
+                                  std::uint64_t{O_RDONLY} | (std::uint64_t{1} << 40)})
+        CHECK(open_action(prog, name, flags) == SECCOMP_RET_ALLOW);
+      // Write (stdio's /dev/null, tty's /dev/tty), truncate, create (O_CREAT even with read
+      // access), O_TMPFILE: the supervisor judges them.
+      for (std::uint64_t flags : {std::uint64_t{O_WRONLY}, std::uint64_t{O_RDWR}, std::uint64_t{O_ACCMODE},
+                                  std::uint64_t{O_RDONLY | O_TRUNC}, std::uint64_t{O_RDONLY | O_CREAT},
+                                  std::uint64_t{O_TMPFILE | O_RDWR}, kTmpfileBit,
+                                  std::uint64_t{O_PATH | O_CREAT}})
+        CHECK(open_action(prog, name, flags) == SECCOMP_RET_TRACE);
+    }
+    // i386 (and x32) registers are not tested by these filters: their opens keep stopping.
+    CHECK(open_action(prog, "openat", O_RDONLY, Abi::i386) == SECCOMP_RET_TRACE);
+    CHECK(open_action(prog, "openat", O_RDONLY, Abi::x32) == SECCOMP_RET_TRACE);
+    // openat2's flags are in memory: it stops (and is answered ENOSYS).
+    CHECK(open_action(prog, "openat2", 0) == SECCOMP_RET_TRACE);
+  }
+  // Without rpath, stdio's reads are path-limited (/etc/localtime...): every open stops.
+  CHECK(open_action(pledge_filter_of("stdio"), "openat", O_RDONLY) == SECCOMP_RET_TRACE);
+  // wpath adds the write class, cpath the create one (without setuid/setgid/sticky modes).
+  const auto wc = pledge_filter_of("stdio rpath wpath cpath");
+  CHECK(open_action(wc, "openat", O_WRONLY) == SECCOMP_RET_ALLOW);
+  CHECK(open_action(wc, "openat", O_RDWR | O_TRUNC) == SECCOMP_RET_ALLOW);
+  CHECK(open_action(wc, "openat", O_WRONLY | O_CREAT | O_TRUNC) == SECCOMP_RET_ALLOW);
+}
+
+// A path rule, a log rule or a kill rule on openat anywhere in the policy means the path (or
+// the log) matters: read-only opens stop again.
+TEST_CASE("pre-filter: rpath's opens stop under a policy that judges or logs them") {
+  const std::string base = "version: 1\ndefault: deny\nerrno: EUCLEAN\npromises: [stdio, rpath]\n";
+  CHECK(open_action(prefilter_of(base + "deny:\n  - { syscall: openat, path: [/srv/secret/**] }\n"),
+                    "openat", O_RDONLY) == SECCOMP_RET_TRACE);
+  // A path deny on another call of the family covers openat too (index_rules).
+  CHECK(open_action(prefilter_of(base + "deny:\n  - { syscall: open, path: [/srv/secret/**] }\n"),
+                    "openat", O_RDONLY) == SECCOMP_RET_TRACE);
+  const auto logged = prefilter_of(
+      base + "log:\n  - { syscall: openat, args: [{ index: 2, op: mask_all, value: O_CLOEXEC }] }\n");
+  CHECK(open_action(logged, "openat", O_RDONLY | O_CLOEXEC) == SECCOMP_RET_TRACE);
+  CHECK(open_action(logged, "openat", O_RDONLY) == SECCOMP_RET_ALLOW);
+  CHECK(open_action(prefilter_of(base + "log: [openat]\n"), "openat", O_RDONLY) ==
+        SECCOMP_RET_TRACE);
+}
+
+// An allow rule with a path narrows nothing (a call it does not match falls through to the
+// promises): read-only-fs.yaml's writable /dev/null and ttys left every openat stopping.
+TEST_CASE("pre-filter: an allow path rule keeps rpath's read-only opens unseen") {
+  const auto prog = prefilter_of(
+      "version: 1\ndefault: deny\nerrno: EUCLEAN\npromises: [stdio, rpath]\nallow:\n"
+      "  - { syscall: openat, path: [/dev/null], access: write }\n");
+  CHECK(open_action(prog, "openat", O_RDONLY) == SECCOMP_RET_ALLOW);
+  CHECK(open_action(prog, "openat", O_WRONLY) == SECCOMP_RET_TRACE);
+  CHECK(open_action(prog, "openat", O_RDWR | O_CREAT) == SECCOMP_RET_TRACE);
 }
