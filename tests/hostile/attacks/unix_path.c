@@ -242,24 +242,32 @@ static void *flipper(void *arg) {
   return NULL;
 }
 
+// Connects to `addr` for `seconds` while the flipping thread `th` runs, counting the
+// connections each listener accepted; stops and joins `th`. Returns the number of tries.
+static long connect_until(const struct sockaddr_un *addr, socklen_t len, int seconds, pthread_t th,
+                          int *reached_open, int *reached_shut) {
+  const time_t end = time(NULL) + seconds;
+  long tries = 0;
+  while (time(NULL) < end) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    (void)!connect(fd, (const struct sockaddr *)addr, len);
+    close(fd);
+    tries++;
+    *reached_open += drain(g_open_s);
+    *reached_shut += drain(g_shut_s);
+  }
+  atomic_store(&g_stop, 1);
+  pthread_join(th, NULL);
+  *reached_shut += drain(g_shut_s);
+  return tries;
+}
+
 static void race(int seconds) {
   const socklen_t len = addr_of(&g_flip, "open/s.sock");
   pthread_t th;
   pthread_create(&th, NULL, flipper, NULL);
-  const time_t end = time(NULL) + seconds;
-  long tries = 0;
   int reached_open = 0, reached_shut = 0;
-  while (time(NULL) < end) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    (void)!connect(fd, (struct sockaddr *)&g_flip, len);
-    close(fd);
-    tries++;
-    reached_open += drain(g_open_s);
-    reached_shut += drain(g_shut_s);
-  }
-  atomic_store(&g_stop, 1);
-  pthread_join(th, NULL);
-  reached_shut += drain(g_shut_s);
+  const long tries = connect_until(&g_flip, len, seconds, th, &reached_open, &reached_shut);
   if (reached_shut) bypass("race", "%d of %ld connects reached shut/s.sock", reached_shut, tries);
   else if (!reached_open) setup_error("race", "no connect reached open/s.sock in %ld tries", tries);
   else if (reached_open == tries) setup_error("race", "every connect reached open/s.sock: no flip seen");
@@ -287,20 +295,8 @@ static void cwd_race(int seconds) {
   atomic_store(&g_stop, 0);
   pthread_t th;
   pthread_create(&th, NULL, cwd_flipper, NULL);
-  const time_t end = time(NULL) + seconds;
-  long tries = 0;
   int reached_open = 0, reached_shut = 0;
-  while (time(NULL) < end) {
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    (void)!connect(fd, (struct sockaddr *)&a, sizeof a);
-    close(fd);
-    tries++;
-    reached_open += drain(g_open_s);
-    reached_shut += drain(g_shut_s);
-  }
-  atomic_store(&g_stop, 1);
-  pthread_join(th, NULL);
-  reached_shut += drain(g_shut_s);
+  const long tries = connect_until(&a, sizeof a, seconds, th, &reached_open, &reached_shut);
   (void)!chdir(g_dir);
   if (reached_shut) bypass("cwd-race", "%d of %ld connects reached shut/s.sock", reached_shut, tries);
   else if (!reached_open) setup_error("cwd-race", "no connect reached open/s.sock in %ld tries", tries);
