@@ -3,6 +3,7 @@
 // files of this folder (launch, loop, syscall_stop, effects, threads, exec_events, pinning,
 // scratch_attach, pledge_calls, nest, report, attach; decide.hpp is pure); tracer.hpp is its
 // public face.
+#include <pthread.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -52,6 +53,11 @@ class Tracer {
   pid_t spawn(const std::vector<std::string>& argv, const std::vector<unsigned char>* filter,
               std::string& error);
   std::vector<PathRule> open_landlock_rules(ConfinePlan& confine);
+  // Joins the thread that made the child (it waits in CLONE_VFORK until the child's exec or
+  // death) and waits until the kernel has let its tid go. Called at the command's exec event,
+  // before its first instruction, and wherever the child ended before it: a tracee must never
+  // find a second supervisor thread, which the guard (it knows one tid, ours) would not cover.
+  void end_spawn_helper();
 
   // loop.cpp: the only place that restarts a tracee.
   void loop();
@@ -203,6 +209,8 @@ class Tracer {
   pid_t self_pid_ = getpid();
   pid_t self_pgid_ = getpgrp();
   pid_t main_pid_ = 0;
+  std::optional<pthread_t> spawn_helper_;  // launch.cpp: until end_spawn_helper()
+  pid_t spawn_helper_tid_ = 0;             // written by that thread before it ends
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
   std::vector<std::pair<pid_t, int>> ready_;  // handle_batch's stops (kept: no allocation each)

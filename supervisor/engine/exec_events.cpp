@@ -69,6 +69,7 @@ std::pair<std::uint64_t, std::uint64_t> page_range(std::uint64_t addr, std::uint
 }  // namespace
 
 Restart Tracer::on_exec(ThreadState& t) {
+  if (t.tid == main_pid_) end_spawn_helper();  // before the command's first instruction
   unsigned long former = 0;
   ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &former);
   const pid_t tid = t.tid;

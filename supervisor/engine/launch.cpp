@@ -26,9 +26,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -110,6 +112,7 @@ struct ChildPlan {
   ConfinePlan confine{};
   std::vector<PathRule> path_rules;
   int ready_fd = -1, sync_fd = -1;  // the child writes its pid on one, waits for "go" on the other
+  pid_t* helper_tid = nullptr;      // the Tracer's spawn_helper_tid_: clone_helper's tid
   int close_fds[2] = {-1, -1};      // our ends of those pipes
   sigset_t mask{};                  // the supervisor's, restored just before exec
   std::vector<int> caught;          // signals we handle: SIG_DFL in the child
@@ -210,6 +213,7 @@ void write_decimal(char* at, long v) {
 // page tables, and none of the copy-on-write faults both sides took after it.
 void* clone_helper(void* arg) {
   auto* plan = static_cast<ChildPlan*>(arg);
+  *plan->helper_tid = gettid();
   const int ready = plan->ready_fd;
   auto top = reinterpret_cast<std::uintptr_t>(plan->stack.get() + plan->stack_size);
   const pid_t pid = clone(child_main, reinterpret_cast<void*>(top & ~std::uintptr_t{15}),
@@ -277,10 +281,12 @@ std::unique_ptr<ChildPlan> plan_child(const std::vector<std::string>& argv,
   return p;
 }
 
-// Starts the thread that clones the child (clone_helper) and returns the child's pid, or -1
-// with `error` set. Every signal is blocked while the thread starts: it and the child run with
-// none delivered until the child, its handlers reset, restores our mask before exec.
-pid_t start_child(std::unique_ptr<ChildPlan> plan, int ready_read, std::string& error) {
+// Starts the thread that clones the child (clone_helper), in `helper` (for end_spawn_helper),
+// and returns the child's pid, or -1 with `error` set. Every signal is blocked while the thread
+// starts: it and the child run with none delivered until the child, its handlers reset,
+// restores our mask before exec.
+pid_t start_child(std::unique_ptr<ChildPlan> plan, int ready_read, std::optional<pthread_t>& helper,
+                  std::string& error) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -299,7 +305,7 @@ pid_t start_child(std::unique_ptr<ChildPlan> plan, int ready_read, std::string& 
     return -1;
   }
   plan.release();  // clone_helper's now
-  pthread_detach(thread);
+  helper = thread;
   pid_t pid = 0;
   ssize_t n;
   do n = read(ready_read, &pid, sizeof pid); while (n < 0 && errno == EINTR);
@@ -335,12 +341,14 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
   plan->sync_fd = sync[0];
   plan->close_fds[0] = sync[1];
   plan->close_fds[1] = ready[0];
-  const pid_t pid = start_child(std::move(plan), ready[0], error);
+  plan->helper_tid = &spawn_helper_tid_;
+  const pid_t pid = start_child(std::move(plan), ready[0], spawn_helper_, error);
   close(ready[0]);
   close(sync[0]);
   for (const PathRule& r : path_rules) close(r.fd);
   if (pid < 0) {
     close(sync[1]);
+    end_spawn_helper();  // it returned, or does once the child it made is gone
     return -1;
   }
   const long options = kTraceOptions | (filter ? PTRACE_O_TRACESECCOMP : 0);
@@ -352,6 +360,7 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
     kill(pid, SIGKILL);
     close(sync[1]);
     waitpid(pid, nullptr, 0);
+    end_spawn_helper();
     return -1;
   }
   // Non-dumpable: a same-uid tracee cannot ptrace us or open our /proc/PID/mem. Only after the
@@ -368,6 +377,25 @@ pid_t Tracer::spawn(const std::vector<std::string>& argv,
   (void)!write(sync[1], "x", 1);
   close(sync[1]);
   return pid;
+}
+
+void Tracer::end_spawn_helper() {
+  if (!spawn_helper_) return;
+  pthread_join(*spawn_helper_, nullptr);
+  spawn_helper_.reset();
+  // The join returns when the kernel clears the thread's tid word, in the middle of its exit;
+  // until the kernel releases it a signal sent to it still acts on us (a SIGSTOP to an exiting
+  // thread stops the group). That takes microseconds: it needs nothing from us.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (syscall(SYS_tgkill, self_pid_, spawn_helper_tid_, 0) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      opts_.log->warn(fmt::format("the thread that started the command (tid {}) is still there",
+                                  spawn_helper_tid_));
+      return;
+    }
+    const timespec pause{0, 20'000};
+    nanosleep(&pause, nullptr);
+  }
 }
 
 RunResult Tracer::run(const std::vector<std::string>& argv) {
@@ -407,6 +435,7 @@ RunResult Tracer::run(const std::vector<std::string>& argv) {
   signal(SIGTTOU, SIG_IGN);
   signal(SIGTTIN, SIG_IGN);
   loop();
+  end_spawn_helper();  // ended with the child if that never ran its command
   forward_signals_to(0);
   return result_;
 }

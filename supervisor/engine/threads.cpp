@@ -209,6 +209,7 @@ void Tracer::on_gone(pid_t tid, const Stop& stop) {
   release_tid(tid);
   if (!was_embryo) reap_orphan_embryos();
   if (tid == main_pid_) {
+    end_spawn_helper();  // a child that never ran its command released it too
     result_.kind = stop.kind == StopKind::exited ? RunResult::Kind::exited
                                                  : RunResult::Kind::signaled;
     result_.code = stop.kind == StopKind::exited ? stop.exit_code : stop.signal;

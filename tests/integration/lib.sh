@@ -181,6 +181,10 @@ _timed() {
   pkill -P "$wpid" 2>/dev/null
   kill "$wpid" 2>/dev/null
   wait "$wpid" 2>/dev/null
+  # Seen once under load (root cause unknown): the run ended well and its out and err were gone.
+  # Say so, not "out has no line ...".
+  [ -e "$T/out" ] && [ -e "$T/err" ] ||
+    fail "this run's out/err vanished from $T after it ended (status $rc): $(ls -la "$T" 2>&1 | head -8)"
   return 0
 }
 

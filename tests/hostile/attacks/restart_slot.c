@@ -5,7 +5,9 @@
 // call now names the handler's file. Here: open(DIR/fifo, O_WRONLY) blocks (no reader yet);
 // SIGALRM's handler opens DIR/allowed read-only; the restarted open opens DIR/allowed for
 // writing instead of the FIFO (the supervisor checks the restart again, so the policy holds, but
-// the program writes to the wrong file). DIR/fifo must get a reader after about 2 s.
+// the program writes to the wrong file). The handler says "handler ran during the open" on
+// stderr once it has interrupted the open (an alarm that came before the open is set again):
+// DIR/fifo must get a reader after that line, not before.
 // Reported as BYPASS (the protocol's only failure tag): the sandbox changed what the program does.
 #include "attack.h"
 
@@ -14,11 +16,18 @@
 #include <sys/syscall.h>
 
 static char g_fifo[4096], g_allowed[4096];
+static volatile sig_atomic_t g_in_open;
 
 static void handler(int sig) {
   (void)sig;
+  if (!g_in_open) {  // a slow start: the open is not blocked yet, so nothing to interrupt
+    alarm(1);
+    return;
+  }
   long fd = syscall(SYS_openat, AT_FDCWD, g_allowed, O_RDONLY);
   if (fd >= 0) close((int)fd);
+  static const char line[] = "handler ran during the open\n";
+  (void)!write(STDERR_FILENO, line, sizeof line - 1);
 }
 
 int main(int argc, char **argv) {
@@ -26,6 +35,7 @@ int main(int argc, char **argv) {
   snprintf(g_fifo, sizeof g_fifo, "%s/fifo", argv[1]);
   snprintf(g_allowed, sizeof g_allowed, "%s/allowed", argv[1]);
   restarting_alarm(handler);
+  g_in_open = 1;
   long fd = syscall(SYS_openat, AT_FDCWD, g_fifo, O_WRONLY);
   if (fd < 0) {
     setup_error("restart", "open(fifo): %s", errname(errno));
