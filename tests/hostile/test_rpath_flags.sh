@@ -21,6 +21,9 @@ assert_ok "${variants[@]}"
 assert_logged "deny pid=[0-9]+ comm=rpath_flags openat\\(AT_FDCWD, $f_re, O_RDONLY\\|O_TRUNC.* = -1 EUCLEAN rule=default@"
 assert_logged "deny pid=[0-9]+ comm=rpath_flags creat\\($f_re.* = -1 EUCLEAN rule=default@"
 assert_logged "deny pid=[0-9]+ comm=rpath_flags \\[i386\\] open\\(.* = -1 EUCLEAN rule=default@"
+# Access mode 3 (read and write permission needed, neither granted) is logged as such, as strace
+# does, not as the O_RDONLY it was once rendered as.
+assert_logged "deny pid=[0-9]+ comm=rpath_flags open\\($f_re, O_ACCMODE\\|O_TRUNC, 0\\) = -1 EUCLEAN rule=default@"
 
 hx -p "$POLICIES/rpath_flags_wide.yaml" -- "$A/rpath_flags" "$T/f" "$T/d" EPERM "stdio rpath proc"
 note "pledge: $(tr '\n' ' ' <"$T/out")"
