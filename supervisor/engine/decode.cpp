@@ -140,9 +140,12 @@ std::string arg_to_string(ArgKind kind, std::uint64_t v, Abi abi, const StringRe
       return quote_string(s.value);
     }
     case ArgKind::open_flags: {
-      const std::string acc = (v & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
-                              : (v & O_ACCMODE) == O_RDWR ? "O_RDWR"
-                                                          : "O_RDONLY";
+      // Mode 3 needs read and write permission (ioctl-only opens): strace's O_ACCMODE, never
+      // the O_RDONLY a record once showed for it.
+      const std::string acc = (v & O_ACCMODE) == O_WRONLY  ? "O_WRONLY"
+                              : (v & O_ACCMODE) == O_RDWR  ? "O_RDWR"
+                              : (v & O_ACCMODE) == O_ACCMODE ? "O_ACCMODE"
+                                                             : "O_RDONLY";
       const std::uint64_t rest = v & ~std::uint64_t{O_ACCMODE};
       return rest ? acc + "|" + flags_to_string(rest, kOpenFlags) : acc;
     }
