@@ -14,7 +14,7 @@ bystander=$!
 _xp_bg_pids+=("$bystander")
 # On exit: the bystander goes, then lib.sh's cleanup runs with the test's own status.
 # shellcheck disable=SC2154  # st is assigned inside the trap
-trap 'st=$?; kill -9 "$bystander" 2>/dev/null; (exit $st); _xp_cleanup' EXIT
+trap 'st=$?; ! _xp_main_shell || kill -9 "$bystander" 2>/dev/null; (exit $st); _xp_cleanup' EXIT
 # Wait for it to be asleep in sleep(1) itself (not still in setpriv), up to 10 s on a loaded machine.
 for _ in $(seq 100); do
   [ "$(proc_state "$bystander")" = S ] && [ "$(cat "/proc/$bystander/comm" 2>/dev/null)" = sleep ] && break

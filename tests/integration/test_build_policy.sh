@@ -11,7 +11,7 @@ require_cmd make cc
 # project rule is the one that grants it.
 base=$(mktemp -d "$PWD/xpledge-build-policy.XXXXXX") || fail "cannot create a project directory in $PWD"
 # lib.sh's own EXIT trap (removes $T) runs after, with the test's status.
-trap 'st=$?; rm -rf "$base"; (exit $st); _xp_cleanup' EXIT
+trap 'st=$?; ! _xp_main_shell || rm -rf "$base"; (exit $st); _xp_cleanup' EXIT
 case $base in /tmp/* | /var/tmp/*) skip "the build directory $PWD is under /tmp: no project rule to test" ;; esac
 policy=$T/build.yaml
 sed "s|/home/user/project|$base/proj|" "$TESTS_SRC/../../policies/examples/build.yaml" >"$policy"

@@ -16,7 +16,13 @@ KILL=$PLEDGE_TESTS_SRC/policies/pledge_kill.yaml
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/xpledge-$TEST_NAME.XXXXXX") || exit 1
 T=$(cd "$T" && pwd -P) || exit 1
-trap 'rm -rf "$T"' EXIT
+# Only this shell removes $T: a subshell killed before it resets its traps runs the trap too
+# (tests/integration/lib.sh, _xp_main_shell).
+_main_shell() {
+  local pid _
+  read -r pid _ </proc/self/stat && [ "$pid" = "$$" ]
+}
+trap '! _main_shell || rm -rf "$T"' EXIT
 ulimit -c 0 2>/dev/null
 # A readable file every test may open; a second one to write to.
 echo secret >"$T/readable"
