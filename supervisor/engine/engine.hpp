@@ -211,6 +211,7 @@ class Tracer {
   pid_t main_pid_ = 0;
   std::optional<pthread_t> spawn_helper_;  // launch.cpp: until end_spawn_helper()
   pid_t spawn_helper_tid_ = 0;             // written by that thread before it ends
+  bool join_spawn_helper_ = false;         // on_exec: end_spawn_helper() after the restart
   RunResult result_;
   std::unordered_map<pid_t, ThreadState> threads_;
   std::vector<std::pair<pid_t, int>> ready_;  // handle_batch's stops (kept: no allocation each)

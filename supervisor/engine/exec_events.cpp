@@ -69,7 +69,10 @@ std::pair<std::uint64_t, std::uint64_t> page_range(std::uint64_t addr, std::uint
 }  // namespace
 
 Restart Tracer::on_exec(ThreadState& t) {
-  if (t.tid == main_pid_) end_spawn_helper();  // before the command's first instruction
+  // The thread that started the command is joined once this stop is resumed (handle()): the
+  // command then runs while it finishes ending, and any call that could signal it (every
+  // guarded call stops) waits for a supervisor that has joined it first.
+  if (t.tid == main_pid_) join_spawn_helper_ = spawn_helper_.has_value();
   unsigned long former = 0;
   ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &former);
   const pid_t tid = t.tid;

@@ -47,6 +47,10 @@ void Tracer::handle_batch(pid_t tid, int status) {
 
 void Tracer::handle(pid_t tid, int status) {
   restart(tid, dispatch(tid, status));
+  if (join_spawn_helper_) {
+    join_spawn_helper_ = false;
+    end_spawn_helper();  // before any other stop is handled (on_exec)
+  }
   wake_released();
 }
 
