@@ -8,7 +8,6 @@
 // survive a detach. SIGINT, SIGTERM or SIGHUP to xpledge detach from every thread and leave the
 // process running; a thread inside a decided call gets its result first.
 
-#include <dirent.h>
 #include <linux/kcmp.h>
 #include <linux/landlock.h>
 #include <linux/openat2.h>
@@ -75,14 +74,9 @@ constexpr auto kDetachTimeout = std::chrono::seconds(5);
 
 std::vector<pid_t> list_tasks(pid_t tgid) {
   std::vector<pid_t> out;
-  DIR* dir = opendir(("/proc/" + std::to_string(tgid) + "/task").c_str());
-  if (!dir) return out;
-  while (const dirent* e = readdir(dir)) {
-    char* end = nullptr;
-    const long v = std::strtol(e->d_name, &end, 10);
-    if (end != e->d_name && *end == '\0' && v > 0) out.push_back(static_cast<pid_t>(v));
-  }
-  closedir(dir);
+  const auto tasks = proc_numbers("/proc/" + std::to_string(tgid) + "/task");
+  for (const long v : tasks.value_or(std::vector<long>{}))
+    if (v > 0) out.push_back(static_cast<pid_t>(v));
   // The leader first: its error is the one worth reporting.
   std::stable_partition(out.begin(), out.end(), [tgid](pid_t t) { return t == tgid; });
   return out;

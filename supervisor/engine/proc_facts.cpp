@@ -1,12 +1,16 @@
 #include "proc_facts.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/kcmp.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
 #include <fstream>
+#include <memory>
 
 namespace xpledge::engine {
 
@@ -75,6 +79,22 @@ std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path) {
 // verified against its maps, and an attach that finds the area already there takes it.
 bool shares_address_space(pid_t a, pid_t b) {
   return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
+}
+
+std::optional<std::vector<long>> proc_numbers(const std::string& dir) {
+  struct Closer {
+    void operator()(DIR* d) const { closedir(d); }
+  };
+  const std::unique_ptr<DIR, Closer> d(opendir(dir.c_str()));
+  if (!d) return std::nullopt;
+  std::vector<long> out;
+  while (const dirent* e = readdir(d.get())) {
+    const std::string_view name = e->d_name;
+    long v = 0;  // from_chars: the loop never throws
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), v);
+    if (ec == std::errc() && end == name.data() + name.size()) out.push_back(v);
+  }
+  return out;
 }
 
 }  // namespace xpledge::engine

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,9 @@ pid_t new_task_tgid(pid_t child, pid_t creator_tgid);
 std::string read_comm(pid_t tid);  // "?" if unreadable
 // At most `cap` bytes of a (/proc) file; empty if unreadable.
 std::string read_small_file(const std::string& path, std::size_t cap);
+// The numeric entries of a /proc directory (a process's tasks, a task's descriptors); nullopt,
+// errno set, when it cannot be opened (gone: ENOENT, or hidden).
+std::optional<std::vector<long>> proc_numbers(const std::string& dir);
 std::optional<std::pair<dev_t, ino_t>> stat_id(const std::string& path);
 bool shares_address_space(pid_t a, pid_t b);
 

@@ -1,6 +1,5 @@
 #include "ring_fds.hpp"
 
-#include <dirent.h>
 #include <linux/kcmp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,34 +20,17 @@ namespace {
 
 constexpr std::string_view kRingInode = "anon_inode:[io_uring]";
 
-struct DirCloser {
-  void operator()(DIR* d) const { closedir(d); }
-};
-
-// The numeric entries of a /proc directory; false (and errno in `err`) when it cannot be opened:
-// gone (ENOENT) or hidden.
-bool list_numbers(const std::string& dir, std::vector<std::string>& out, int& err) {
-  const std::unique_ptr<DIR, DirCloser> d(opendir(dir.c_str()));
-  if (!d) {
-    err = errno;
-    return false;
-  }
-  while (const dirent* e = readdir(d.get()))
-    if (e->d_name[0] >= '0' && e->d_name[0] <= '9') out.emplace_back(e->d_name);
-  return true;
-}
-
 // A ring among the descriptors of `task_dir`/fd: "fd N", "" if none, or why it cannot tell.
 std::string ring_fd_in(const std::string& task_dir) {
-  std::vector<std::string> fds;
-  int err = 0;
-  if (!list_numbers(task_dir + "/fd", fds, err))
-    return err == ENOENT ? std::string() : fmt::format("{}/fd unreadable: errno {}", task_dir, err);
-  for (const std::string& fd : fds) {
+  const auto fds = proc_numbers(task_dir + "/fd");
+  if (!fds && errno == ENOENT) return {};
+  if (!fds) return fmt::format("{}/fd unreadable: errno {}", task_dir, errno);
+  for (const long fd : *fds) {
     char link[PATH_MAX];
-    const ssize_t n = readlink((task_dir + "/fd/" + fd).c_str(), link, sizeof link - 1);
+    const std::string at = fmt::format("{}/fd/{}", task_dir, fd);
+    const ssize_t n = readlink(at.c_str(), link, sizeof link - 1);
     if (n > 0 && is_ring_link(std::string_view(link, static_cast<std::size_t>(n))))
-      return "descriptor " + fd;
+      return fmt::format("descriptor {}", fd);
   }
   return {};
 }
@@ -87,19 +69,16 @@ bool is_io_worker_stat(std::string_view stat) {
 
 std::string ring_held(pid_t tgid) {
   const std::string proc = "/proc/" + std::to_string(tgid);
-  std::vector<std::string> tids;
-  int err = 0;
-  if (!list_numbers(proc + "/task", tids, err))
-    return fmt::format("{}/task unreadable: errno {}", proc, err);
-  for (const std::string& tid : tids) {
-    pid_t id = 0;  // from_chars: the loop never throws
-    if (std::from_chars(tid.data(), tid.data() + tid.size(), id).ec != std::errc()) continue;
-    if (is_io_worker_stat(read_small_file(proc + "/task/" + tid + "/stat", 4096)))
+  const auto tids = proc_numbers(proc + "/task");
+  if (!tids) return fmt::format("{}/task unreadable: errno {}", proc, errno);
+  for (const long tid : *tids) {
+    const auto id = static_cast<pid_t>(tid);
+    const std::string task = fmt::format("{}/task/{}", proc, id);
+    if (is_io_worker_stat(read_small_file(task + "/stat", 4096)))
       return fmt::format("io_uring thread {} ({})", id, read_comm(id));
     // Threads that unshared their file table (unshare(CLONE_FILES)) have one of their own.
     if (id != tgid && shares_files(tgid, id)) continue;
-    if (std::string fd = ring_fd_in(proc + "/task/" + tid); !fd.empty())
-      return fmt::format("thread {}: {}", id, fd);
+    if (std::string fd = ring_fd_in(task); !fd.empty()) return fmt::format("thread {}: {}", id, fd);
   }
   // Mapped rings live on after their descriptor is closed.
   const std::string maps = read_small_file(proc + "/maps", std::size_t{64} << 20);
